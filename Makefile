@@ -1,0 +1,58 @@
+# The commands the README names. `make run` and `make test` are all the set-up.
+VENV   := .venv
+BIN    := $(VENV)/bin
+PYTHON ?= python3
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+HTMX_VERSION := $(shell sed -n 's/^HTMX_VERSION = "\(.*\)"/\1/p' portal/config.py)
+HTMX_LOCAL := static/vendor/htmx-$(HTMX_VERSION).min.js
+export FLASK_APP := wsgi
+
+.PHONY: install run test test-sqlite test-postgres lint format bench htmx clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)"
+	$(BIN)/flask run --debug --host 127.0.0.1 --port 5000
+
+# A local copy of the pinned htmx for the tests (never committed); templates use the CDN.
+$(HTMX_LOCAL):
+	mkdir -p .cache/npm static/vendor
+	npm install --silent --prefix .cache/npm htmx.org@$(HTMX_VERSION) --no-audit --no-fund
+	cp .cache/npm/node_modules/htmx.org/dist/htmx.min.js $@
+
+htmx: $(HTMX_LOCAL)
+
+test: install $(HTMX_LOCAL)
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite:
+	@echo "== tests on SQLite"
+	DATABASE_URL= HTMX_LOCAL=$(HTMX_LOCAL) $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres:
+	@echo "== tests on PostgreSQL"
+	DATABASE_URL=$(PG_URL) HTMX_LOCAL=$(HTMX_LOCAL) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python bench/pages.py
+
+clean:
+	rm -rf $(VENV) .cache static/vendor .pytest_cache

@@ -1,0 +1,47 @@
+"""Partner Portal: the application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from portal import config as settings
+from portal.extensions import csrf, db, login_manager, mail, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app; it only registers things: no tables, no migrations, no I/O."""
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(settings.load(Path(app.instance_path), app.debug))
+    app.config.update(config or {})
+    # Flask-Mail would silently drop mail under `testing`; the outbox decides what is sent.
+    app.config.setdefault("MAIL_SUPPRESS_SEND", False)
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    csrf.init_app(app)
+    mail.init_app(app)
+    login_manager.init_app(app)
+
+    from portal import auth, cli, errors, filters
+    from portal.accreditation import bp as accreditation_bp
+    from portal.auth import bp as auth_bp
+    from portal.emails import bp as emails_bp
+    from portal.partners import bp as partners_bp
+    from portal.review import bp as review_bp
+
+    for blueprint in (auth_bp, accreditation_bp, review_bp, partners_bp, emails_bp):
+        app.register_blueprint(blueprint)
+    auth.init_login(login_manager)
+    errors.register(app)
+    filters.register(app)
+    cli.register(app)
+    return app

@@ -1,0 +1,88 @@
+from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_login import current_user, login_required
+
+from portal.accreditation import bp
+from portal.accreditation.forms import UploadForm
+from portal.extensions import db
+from portal.models import Accreditation, Requirement, utcnow
+from portal.permissions import accreditation_or_404, accreditations_of, submission_or_404
+from portal.services import DomainError
+from portal.services.progress import load_accreditation, progress
+from portal.services.storage import storage
+from portal.services.submissions import UploadTooLarge, submit_document
+from portal.web import is_htmx, render
+
+
+def _dashboard(accreditation: Accreditation, status: int = 200, **extra):
+    """The accreditation page, or its dashboard block for HTMX."""
+    accreditation = load_accreditation(accreditation.id)
+    return render(
+        "accreditation/show.html",
+        block="dashboard",
+        status=status,
+        accreditation=accreditation,
+        progress=progress(accreditation, utcnow().date()),
+        upload_form=UploadForm(),
+        errors=extra.pop("errors", {}),
+        **extra,
+    )
+
+
+@bp.get("/accreditation")
+@login_required
+def mine():
+    """A partner's own current accreditation."""
+    if current_user.is_staff:
+        return redirect(url_for("partners.index"))
+    accreditation = db.session.scalar(
+        accreditations_of(current_user).order_by(Accreditation.id.desc()).limit(1)
+    )
+    if accreditation is None:
+        return render_template("accreditation/none.html")
+    return _dashboard(accreditation)
+
+
+@bp.get("/accreditations/<int:accreditation_id>")
+@login_required
+def show(accreditation_id: int):
+    """Where an accreditation stands: stage, percentage, milestones, actions, documents."""
+    return _dashboard(accreditation_or_404(current_user, accreditation_id))
+
+
+@bp.post("/accreditations/<int:accreditation_id>/requirements/<int:requirement_id>/submissions")
+@login_required
+def upload(accreditation_id: int, requirement_id: int):
+    """Upload a new version of a required document."""
+    accreditation = accreditation_or_404(current_user, accreditation_id)
+    if current_user.is_staff:
+        abort(403)  # documents come from the partner
+    requirement = db.get_or_404(Requirement, requirement_id)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        return _dashboard(accreditation, 422, errors={requirement_id: form.file.errors[0]})
+    try:
+        submission = submit_document(current_user, accreditation, requirement, form.file.data)
+    except DomainError as error:
+        status = 413 if isinstance(error, UploadTooLarge) else 422
+        return _dashboard(accreditation, status, errors={requirement_id: error.message})
+    notice = f"{requirement.name}: version {submission.version} uploaded and sent for review."
+    if is_htmx():
+        return _dashboard(accreditation, notice=notice)
+    flash(notice, "success")
+    return redirect(url_for(".show", accreditation_id=accreditation.id))
+
+
+@bp.get("/submissions/<int:submission_id>/file")
+@login_required
+def download(submission_id: int):
+    """The submitted file, as an attachment, to those who may see it."""
+    submission = submission_or_404(current_user, submission_id)
+    path = storage().path(submission.storage_key)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path,
+        mimetype=submission.content_type,
+        as_attachment=True,
+        download_name=submission.filename,
+    )

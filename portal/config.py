@@ -1,0 +1,67 @@
+"""Every setting, read from the environment in one place."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+# htmx is pinned: one version, one integrity hash. Tests and air-gapped
+# deployments point HTMX_URL at a local copy (see the Makefile's `htmx` target).
+HTMX_VERSION = "2.0.11"
+HTMX_CDN_URL = f"https://cdn.jsdelivr.net/npm/htmx.org@{HTMX_VERSION}/dist/htmx.min.js"
+HTMX_SRI = "sha384-2OatzQy1H+Zd/IIrjr1TcuDGqLXeHhbooAyJY1KdQMKnr4LZ22k31GBLdYKHmVjg"
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once into instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load(instance_path: Path, debug: bool) -> dict:
+    """Return the configuration for an app whose instance folder is `instance_path`."""
+    env = os.environ.get
+    max_upload_mb = int(env("MAX_UPLOAD_MB", "25"))
+    return {
+        "SECRET_KEY": _secret_key(instance_path),
+        "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL")
+        or f"sqlite:///{instance_path / 'portal.db'}",
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "PROGRAMME_NAME": env("PROGRAMME_NAME", "Partner Accreditation Programme"),
+        "PORTAL_URL": env("PORTAL_URL", ""),
+        "TIMEZONE": env("TIMEZONE", "UTC"),
+        "UPLOAD_DIR": env("UPLOAD_DIR") or str(instance_path / "uploads"),
+        "MAX_UPLOAD_MB": max_upload_mb,
+        # Werkzeug refuses larger bodies with 413 before the view reads them;
+        # a little headroom covers the multipart envelope around the file.
+        "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 64 * 1024,
+        "INVITATION_HOURS": int(env("INVITATION_HOURS", "72")),
+        "HTMX_URL": env("HTMX_URL", HTMX_CDN_URL),
+        "HTMX_SRI": env("HTMX_SRI", HTMX_SRI if not env("HTMX_URL") else ""),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE"), not debug),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAIL_SERVER": env("MAIL_SERVER", ""),
+        "MAIL_PORT": int(env("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": _bool(env("MAIL_USE_TLS"), False),
+        "MAIL_USE_SSL": _bool(env("MAIL_USE_SSL"), False),
+        "MAIL_USERNAME": env("MAIL_USERNAME"),
+        "MAIL_PASSWORD": env("MAIL_PASSWORD"),
+        "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Partner Portal <portal@localhost>"),
+        "OUTBOX_MAX_ATTEMPTS": int(env("OUTBOX_MAX_ATTEMPTS", "8")),
+    }

@@ -1,0 +1,149 @@
+"""Demo data that tells a story: three partners at three different stages."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from io import BytesIO
+
+from werkzeug.datastructures import FileStorage
+
+from portal.extensions import db
+from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
+from portal.services import audit
+from portal.services.accreditations import open_accreditation
+from portal.services.passwords import hash_password
+from portal.services.submissions import review_submission, submit_document
+
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the demo, not a secret
+
+TEMPLATE = [
+    (
+        "Document submission",
+        30,
+        [
+            ("Registration certificate", "The organisation's certificate of registration."),
+            ("Audited financial statements", "The last financial year, signed by the auditor."),
+            ("Organisational chart", "Who leads the programme work and who they report to."),
+            ("Safeguarding policy", "The policy in force, with its approval date."),
+            ("Signed code of conduct", "Signed by the head of the organisation."),
+        ],
+    ),
+    (
+        "Compliance review",
+        30,
+        [
+            ("Compliance self-assessment", "The programme's checklist, completed and signed."),
+            ("Site visit report", "The report of the supervision visit, with actions agreed."),
+        ],
+    ),
+    ("Final approval", 14, [("Signed accreditation agreement", "Both parties' signatures.")]),
+]
+
+PEOPLE = [
+    ("admin@example.org", "Amina Diallo", "admin", None),
+    ("manager@example.org", "Joseph Mensah", "manager", None),
+    ("focal@hai.example.org", "Grace Achieng", "partner", 0),
+    ("focal@ndst.example.org", "Samuel Okafor", "partner", 1),
+    ("focal@mcta.example.org", "Claire Dubois", "partner", 2),
+]
+
+PARTNERS = [
+    ("Health Access Initiative", "HAI"),
+    ("Northern Districts Supervision Trust", "NDST"),
+    ("Maternal Care Technical Assistance", "MCTA"),
+]
+
+
+def sample_pdf(title: str) -> bytes:
+    """A small, valid one-page PDF saying `title`."""
+    text = title.replace("\\", "").replace("(", "").replace(")", "")
+    stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def _upload(user: User, accreditation, requirement: Requirement):
+    name = requirement.name.lower().replace(" ", "-") + ".pdf"
+    file = FileStorage(BytesIO(sample_pdf(requirement.name)), filename=name)
+    return submit_document(user, accreditation, requirement, file)
+
+
+def load() -> bool:
+    """Load the demo; return False (and change nothing) when it is already there."""
+    if db.session.scalar(db.select(User.id).filter_by(email=PEOPLE[0][0])):
+        return False
+    template = AccreditationTemplate(name="Partner accreditation 2026")
+    for position, (stage_name, days, documents) in enumerate(TEMPLATE, start=1):
+        stage = Stage(position=position, name=stage_name, duration_days=days)
+        stage.requirements = [
+            Requirement(position=i, name=n, description=d)
+            for i, (n, d) in enumerate(documents, start=1)
+        ]
+        template.stages.append(stage)
+    partners = [Partner(name=n, acronym=a) for n, a in PARTNERS]
+    users = [
+        User(
+            email=email,
+            name=name,
+            role=role,
+            partner=partners[index] if index is not None else None,
+            password_hash=hash_password(DEMO_PASSWORD),
+        )
+        for email, name, role, index in PEOPLE
+    ]
+    db.session.add_all([template, *partners, *users])
+    db.session.flush()
+    admin, manager, hai, ndst, mcta = users
+    for partner in partners:
+        audit.record(
+            admin,
+            "partner_created",
+            partner,
+            partner_id=partner.id,
+            changes=audit.created(partner, ["name", "acronym", "status"]),
+        )
+    today = date.today()
+    open_accreditation(admin, partners[0], template, today - timedelta(days=3))
+    changes = open_accreditation(admin, partners[1], template, today - timedelta(days=40))
+    near = open_accreditation(admin, partners[2], template, today - timedelta(days=70))
+    db.session.commit()
+
+    documents = [r for s in template.stages for r in s.requirements]
+    # NDST: three approved, one sent back, one waiting for review, one missing.
+    for requirement in documents[:3]:
+        review_submission(manager, _upload(ndst, changes, requirement), "approve", "")
+    review_submission(
+        manager,
+        _upload(ndst, changes, documents[3]),
+        "request_changes",
+        "The policy has no approval date. Please upload the signed, dated version.",
+    )
+    _upload(ndst, changes, documents[5])
+    # MCTA: everything approved but the agreement, which waits for review.
+    for requirement in documents[:-1]:
+        review_submission(manager, _upload(mcta, near, requirement), "approve", "")
+    _upload(mcta, near, documents[-1])
+    return True
+
+
+def logins() -> list[tuple[str, str, str]]:
+    return [(email, DEMO_PASSWORD, f"{role}: {name}") for email, name, role, _ in PEOPLE]

@@ -1,0 +1,56 @@
+"""Friendly error pages, and for HTMX requests a fragment shown in the alert area."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+from portal.web import is_htmx
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Reload the page and try again."),
+    403: ("Not allowed", "You do not have permission to do that."),
+    404: ("Not found", "There is nothing here, or you do not have access to it."),
+    405: ("Not allowed", "That action is not available here."),
+    413: ("File too large", "The file is larger than the {mb} MB limit. Upload a smaller file."),
+    500: (
+        "Something went wrong",
+        "The error has been logged. Nothing you entered was saved; please try again.",
+    ),
+}
+
+
+def _answer(code: int, detail: str | None = None):
+    from flask import current_app
+
+    title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
+    message = detail or message.format(mb=current_app.config["MAX_UPLOAD_MB"])
+    if is_htmx():
+        body = render_template("errors/_alert.html", title=title, message=message)
+        # Shown in the page's alert area, whatever the request meant to swap.
+        return body, code, {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _answer(
+            400,
+            "Your session expired or the form was stale. Reload the page and "
+            "try again; nothing was saved.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code and error.code >= 500:
+            db.session.rollback()
+        return _answer(error.code or 500)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error", exc_info=error)
+        return _answer(InternalServerError.code)

@@ -1,0 +1,13 @@
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import AnyOf, Length
+
+
+class ReviewForm(FlaskForm):
+    # Set by the button pressed: "approve" or "request_changes".
+    decision = StringField(validators=[AnyOf(["approve", "request_changes"])])
+    feedback = TextAreaField(
+        "Feedback for the partner",
+        validators=[Length(max=5000)],
+        description="Required when you request changes: say what to change and why.",
+    )

@@ -1,0 +1,347 @@
+"""Fixtures: a real database (SQLite, or PostgreSQL when DATABASE_URL says so),
+a real SMTP server, builders for the domain objects, and a query counter."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from io import BytesIO
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, event, text
+
+from portal import create_app
+from portal.demo import sample_pdf
+from portal.extensions import db
+from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
+from portal.services.accreditations import open_accreditation
+from portal.services.passwords import hash_password
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    engine = create_engine(url)
+    try:
+        engine.connect().close()
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI"):
+            pytest.exit(f"PostgreSQL at {url} is unreachable in CI: {exc}", returncode=1)
+        pytest.exit(
+            f"PostgreSQL at {url} is unreachable; start it or unset DATABASE_URL", returncode=1
+        )
+    finally:
+        engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    return _database_url(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def _schema(database_url):
+    """Create the tables once per run; each test then starts from empty tables."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    with app.app_context():
+        db.drop_all()
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        db.create_all()
+        db.engine.dispose()
+    yield
+    with app.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def _htmx_url() -> str:
+    local = os.environ.get("HTMX_LOCAL")
+    return "/" + local if local else "/static/vendor/htmx-missing.js"
+
+
+class RequestClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (the test's own), and
+    with it `g` (where Flask-Login caches the user) and the database session: a
+    second client would then act as the first one's user, and a view that
+    forgot to commit would look as if it had. So each request gets a fresh
+    context, and afterwards the test's session forgets what it had loaded.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+@pytest.fixture
+def app(_schema, database_url, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": str(tmp_path / "uploads"),
+            "SESSION_COOKIE_SECURE": False,
+            "HTMX_URL": _htmx_url(),
+            "HTMX_SRI": "",
+            "MAIL_SERVER": "",
+            "SERVER_NAME": None,
+        }
+    )
+    app.test_client_class = RequestClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        # Empty every table, children first, so the next test starts clean.
+        with db.engine.begin() as conn:
+            for table in reversed(db.metadata.sorted_tables):
+                conn.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+# --- builders -------------------------------------------------------------
+
+
+@pytest.fixture
+def make_template(app):
+    def make(
+        stages=(
+            ("Document submission", 30, 2),
+            ("Compliance review", 30, 1),
+            ("Final approval", 14, 1),
+        ),
+    ) -> AccreditationTemplate:
+        n = db.session.scalar(db.select(db.func.count(AccreditationTemplate.id))) + 1
+        template = AccreditationTemplate(name=f"Template {n}")
+        for position, (name, days, documents) in enumerate(stages, start=1):
+            stage = Stage(position=position, name=name, duration_days=days)
+            stage.requirements = [
+                Requirement(position=i, name=f"{name} document {i}", description="")
+                for i in range(1, documents + 1)
+            ]
+            template.stages.append(stage)
+        db.session.add(template)
+        db.session.commit()
+        return template
+
+    return make
+
+
+@pytest.fixture
+def make_user(app):
+    def make(
+        email: str,
+        role: str = "partner",
+        partner: Partner | None = None,
+        name: str | None = None,
+        password: str | None = PASSWORD,
+    ) -> User:
+        user = User(
+            email=email,
+            name=name or email.split("@")[0].title(),
+            role=role,
+            partner=partner,
+            password_hash=hash_password(password) if password else None,
+        )
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_partner(app, make_user, make_template):
+    """A partner with a focal-point user and an accreditation on a template."""
+
+    def make(
+        name: str = "Alpha Health",
+        acronym: str = "AH",
+        template=None,
+        focal_email: str | None = None,
+        started_on=None,
+    ):
+        from datetime import date
+
+        partner = Partner(name=name, acronym=acronym)
+        db.session.add(partner)
+        db.session.commit()
+        focal = make_user(focal_email or f"focal@{acronym.lower()}.example.org", partner=partner)
+        template = (
+            template or db.session.scalar(db.select(AccreditationTemplate)) or make_template()
+        )
+        accreditation = open_accreditation(None, partner, template, started_on or date.today())
+        db.session.commit()
+        return partner, focal, accreditation
+
+    return make
+
+
+@pytest.fixture
+def staff(make_user):
+    """The programme's administrator and manager."""
+    return {
+        "admin": make_user("admin@example.org", role="admin", name="Ada Admin"),
+        "manager": make_user("manager@example.org", role="manager", name="Manu Manager"),
+    }
+
+
+@pytest.fixture
+def pdf_bytes() -> bytes:
+    return sample_pdf("Test document")
+
+
+def pdf_file(name: str = "report.pdf", data: bytes | None = None):
+    return (BytesIO(data if data is not None else sample_pdf(name)), name)
+
+
+# --- logging in -----------------------------------------------------------
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        # Flask-WTF's CSRF stays on: fetch the form's token like a browser would.
+        token = csrf_token(self.client, "/login")
+        return self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the page at `path` (every page carries it on <body>)."""
+    import re
+
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+# --- counting queries -----------------------------------------------------
+
+
+@dataclass
+class QueryCounter:
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """Use as `with count_queries() as q: ...; q.count`."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+
+        def before(conn, cursor, statement, *args):
+            counter.statements.append(statement)
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    return counting
+
+
+# --- a real SMTP server ---------------------------------------------------
+
+
+class Inbox:
+    """What a real SMTP server on 127.0.0.1 received."""
+
+    def __init__(self):
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+
+def free_port() -> int:
+    # aiosmtpd's Controller(port=0) fails its own readiness check: pick a port first.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class SMTPServer:
+    port: int
+    inbox: Inbox
+    controller: object = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(app):
+    """A running SMTP server; the app is configured to deliver to it."""
+    server = SMTPServer(port=free_port(), inbox=Inbox())
+    server.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
+    app.extensions["mail"].server = "127.0.0.1"
+    app.extensions["mail"].port = server.port
+    yield server
+    server.stop()

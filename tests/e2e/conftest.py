@@ -1,0 +1,89 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, against the app
+served for real by werkzeug on 127.0.0.1 (the `app` fixture's database)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page
+from werkzeug.serving import make_server
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Without the background-networking flags Chromium floods the closed network
+# with refused connections (see /work/shared/testing-notes.md).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def missing(what: str) -> None:
+    """Skip on a developer's machine; in CI the browser tests must run, so fail."""
+    if in_ci():
+        pytest.fail(f"{what} (CI=true: the browser tests must run, not skip)", pytrace=False)
+    pytest.skip(what)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict) -> dict:
+    """pytest-playwright's launch options, pointed at the Debian Chromium."""
+    if not os.access(CHROMIUM, os.X_OK):
+        missing(f"Chromium not found at {CHROMIUM}: `apt-get install -y chromium`")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "headless": browser_type_launch_args.get("headless", True),  # --headed still works
+        "args": CHROMIUM_ARGS,
+    }
+
+
+@pytest.fixture
+def live_server(app) -> Iterator[str]:
+    """The app on a real port; returns its base URL, which email links point at."""
+    htmx = ROOT / app.config["HTMX_URL"].lstrip("/")
+    if not htmx.is_file():
+        missing(
+            f"htmx is not at {htmx}: run `make htmx` and set "
+            "HTMX_LOCAL=static/vendor/htmx-<version>.min.js"
+        )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["PORTAL_URL"] = url
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield url
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+
+
+@pytest.fixture
+def new_page(live_server, new_context) -> Iterator[Callable[[], Page]]:
+    """A page in a fresh browser context (its own cookies: one person each).
+
+    `live_server` comes first so that the contexts close before the server stops.
+    Any uncaught JavaScript error on any page fails the test.
+    """
+    errors: list[str] = []
+
+    def make() -> Page:
+        page = new_context(base_url=live_server).new_page()
+        page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        return page
+
+    yield make
+    assert not errors, f"JavaScript errors in the browser: {errors}"

@@ -1,0 +1,99 @@
+"""`flask db upgrade` from an empty database builds exactly the schema the models
+describe, on SQLite and on PostgreSQL, so a deployment never runs on a schema
+the code does not expect."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, make_url, text
+
+from portal import create_app
+from portal.extensions import db
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+@pytest.fixture
+def keep_logging():
+    """migrations/env.py calls logging.fileConfig(), which disables every logger
+    that already exists and replaces the root handlers; put them back so the
+    tests that run afterwards still see their logs."""
+    root = logging.getLogger()
+    root_state = (root.level, root.handlers[:])
+    loggers = {
+        name: (logger.disabled, logger.level, logger.handlers[:], logger.propagate)
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    yield
+    root.setLevel(root_state[0])
+    root.handlers[:] = root_state[1]
+    for name, logger in logging.root.manager.loggerDict.items():
+        if not isinstance(logger, logging.Logger):
+            continue
+        disabled, level, handlers, propagate = loggers.get(name, (False, logging.NOTSET, [], True))
+        logger.disabled, logger.propagate = disabled, propagate
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
+
+
+@pytest.fixture
+def empty_database(database_url, tmp_path):
+    """The URL of a brand-new, empty database of the kind this run tests on.
+
+    On PostgreSQL a throwaway database of its own, so that the shared test
+    schema (and anyone else's run) is never touched."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'migrated.db'}"
+        return
+    name = f"portal_migrations_test_{uuid.uuid4().hex[:12]}"
+    server = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield url.set(database=name).render_as_string(hide_password=False)
+        finally:
+            with server.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        server.dispose()
+
+
+@pytest.fixture
+def migrated_app(empty_database, keep_logging):
+    """An app on the empty database, upgraded to the newest migration."""
+    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    with app.app_context():
+        try:
+            flask_migrate.upgrade(directory=str(MIGRATIONS))
+            yield app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_upgrade_from_empty_yields_exactly_the_models(migrated_app):
+    with db.engine.connect() as conn:
+        differences = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+        )
+        tables = set(inspect(conn).get_table_names())
+
+    assert differences == []
+    assert tables == {t.name for t in db.metadata.sorted_tables} | {"alembic_version"}
+
+
+def test_downgrade_to_base_removes_every_table(migrated_app):
+    flask_migrate.downgrade(directory=str(MIGRATIONS), revision="base")
+
+    with db.engine.connect() as conn:
+        assert set(inspect(conn).get_table_names()) <= {"alembic_version"}

@@ -1,0 +1,177 @@
+"""The commands an operator runs: the demo story and the first administrator."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.demo import DEMO_PASSWORD
+from portal.extensions import db
+from portal.models import (
+    Accreditation,
+    AccreditationTemplate,
+    AuditEvent,
+    Partner,
+    Submission,
+    User,
+)
+from portal.services.passwords import authenticate
+from portal.services.progress import progress
+
+from .helpers import stored_files
+
+
+def _row_counts() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(db.select(db.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+@pytest.fixture
+def seeded(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    return result
+
+
+def test_seed_demo_loads_staff_and_three_partners_with_focal_points(seeded):
+    assert "Demo data loaded." in seeded.output
+    staff = db.session.scalars(db.select(User).where(User.partner_id.is_(None))).all()
+    assert sorted(u.role for u in staff) == ["admin", "manager"]
+    partners = db.session.scalars(db.select(Partner).order_by(Partner.id)).all()
+    assert len(partners) == 3
+    for partner in partners:
+        assert [u.role for u in partner.users] == ["partner"]
+
+
+def test_seed_demo_prints_logins_that_work(seeded):
+    users = db.session.scalars(db.select(User)).all()
+
+    for user in users:
+        assert user.email in seeded.output
+    assert DEMO_PASSWORD in seeded.output
+    admin = next(u for u in users if u.role == "admin")
+    assert authenticate(admin.email, DEMO_PASSWORD) == admin
+
+
+def test_seed_demo_template_has_the_programmes_milestones(seeded):
+    [template] = db.session.scalars(db.select(AccreditationTemplate)).all()
+
+    assert [s.name for s in template.stages] == [
+        "Document submission",
+        "Compliance review",
+        "Final approval",
+    ]
+    required = [r for s in template.stages for r in s.requirements if r.required]
+    assert len(required) >= 5
+
+
+def test_seed_demo_accreditations_are_at_three_different_stages(seeded):
+    """One untouched, one with changes requested, one two milestones in."""
+    accreditations = db.session.scalars(db.select(Accreditation).order_by(Accreditation.id)).all()
+    assert len(accreditations) == 3
+    by_partner = {a.partner.acronym: a for a in accreditations}
+    assert {a.partner_id for a in accreditations} == {
+        p.id for p in db.session.scalars(db.select(Partner))
+    }
+
+    def statuses(accreditation) -> list[str]:
+        return list(
+            db.session.scalars(
+                db.select(Submission.status).filter_by(accreditation_id=accreditation.id)
+            )
+        )
+
+    fresh = by_partner["HAI"]
+    assert statuses(fresh) == []
+    assert all(m.completed_at is None for m in fresh.milestones)
+
+    sent_back = by_partner["NDST"]
+    assert "changes_requested" in statuses(sent_back)
+    assert any(a.kind == "revise" for a in progress(sent_back, date.today()).actions)
+
+    advanced = by_partner["MCTA"]
+    assert [m.completed_at is not None for m in advanced.milestones] == [True, True, False]
+    assert advanced.completed_at is None
+
+    percents = [progress(a, date.today()).percent for a in (fresh, sent_back, advanced)]
+    assert percents[0] < percents[1] < percents[2]
+
+
+def test_seed_demo_twice_changes_nothing(runner, seeded):
+    rows, files = _row_counts(), stored_files()
+
+    again = runner.invoke(args=["seed-demo"])
+
+    assert again.exit_code == 0, again.output
+    assert "Demo data already present." in again.output
+    db.session.expire_all()
+    assert _row_counts() == rows
+    assert stored_files() == files
+
+
+def test_create_admin_takes_the_password_from_the_environment(runner):
+    result = runner.invoke(
+        args=["create-admin", "--email", "Boss@Example.org", "--name", "Bo Boss"],
+        env={"ADMIN_PASSWORD": "a-long-admin-password"},
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "Administrator boss@example.org created." in result.output
+    user = authenticate("boss@example.org", "a-long-admin-password")
+    assert user is not None
+    assert (user.name, user.role, user.is_admin) == ("Bo Boss", "admin", True)
+    assert "a-long-admin-password" not in user.password_hash
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="user_created"))
+    assert event.object_id == user.id
+
+
+def test_create_admin_takes_the_password_as_an_option(runner):
+    result = runner.invoke(
+        args=[
+            "create-admin",
+            "--email",
+            "boss@example.org",
+            "--name",
+            "Bo Boss",
+            "--password",
+            "another-long-password",
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert authenticate("boss@example.org", "another-long-password").role == "admin"
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "complaint"),
+    [
+        ("boss@example.org", "short", "at least 10 characters"),
+        ("not-an-email", "a-long-admin-password", "--email"),
+    ],
+)
+def test_create_admin_refuses_a_bad_email_or_short_password(runner, email, password, complaint):
+    result = runner.invoke(
+        args=["create-admin", "--email", email, "--name", "Bo Boss", "--password", password]
+    )
+
+    assert result.exit_code != 0
+    assert complaint in result.output
+    assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+def test_create_admin_refuses_an_email_that_already_has_an_account(runner, make_user):
+    make_user("boss@example.org", role="manager")
+
+    result = runner.invoke(
+        args=["create-admin", "--email", "boss@example.org", "--name", "Bo Boss"],
+        env={"ADMIN_PASSWORD": "a-long-admin-password"},
+    )
+
+    assert result.exit_code != 0
+    assert "already has an account" in result.output
+    [user] = db.session.scalars(db.select(User)).all()
+    assert user.role == "manager"
