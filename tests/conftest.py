@@ -68,8 +68,11 @@ def _schema(database_url):
 
 
 def _htmx_url() -> str:
-    local = os.environ.get("HTMX_LOCAL")
-    return "/" + local if local else "/static/vendor/htmx-missing.js"
+    """The local copy of the pinned htmx (`make htmx` fetches it; never committed)."""
+    from portal.config import HTMX_VERSION
+
+    local = os.environ.get("HTMX_LOCAL") or f"static/vendor/htmx-{HTMX_VERSION}.min.js"
+    return "/" + local
 
 
 class RequestClient(FlaskClient):

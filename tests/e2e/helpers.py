@@ -29,6 +29,7 @@ def log_in(page: Page, email: str, password: str = PASSWORD) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    page.wait_for_load_state()  # the scripts have run, not only the HTML arrived
     # htmx is the local pinned copy and it loaded: the page is enhanced.
     assert page.evaluate("typeof window.htmx") == "object"
 
@@ -91,6 +92,7 @@ def open_review(page: Page, requirement: str, version: int) -> None:
     row.get_by_role("link", name="Review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(requirement)
     expect(page.get_by_role("heading", name=f"Version {version}")).to_be_visible()
+    page.wait_for_load_state()  # htmx has taken over the form before a button is pressed
 
 
 def approve(page: Page, requirement: str, version: int) -> None:
