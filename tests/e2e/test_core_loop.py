@@ -125,9 +125,7 @@ def test_partner_goes_from_invitation_to_first_milestone(
     )
     feedback.fill(FEEDBACK)
     manager.get_by_role("button", name="Request changes").click()
-    expect(manager.locator("#alerts")).to_have_text(
-        f"{doc1} from {PARTNER} sent back for changes."
-    )
+    expect(manager.locator("#alerts")).to_have_text(f"{doc1} from {PARTNER} sent back for changes.")
     expect(manager.get_by_test_id("queue-row")).to_have_count(0)
 
     deliver_mail(app)

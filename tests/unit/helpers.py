@@ -11,7 +11,7 @@ from flask import current_app
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
-from portal.models import Accreditation, Requirement, Submission, User
+from portal.models import Accreditation, Requirement, Submission
 
 # Minimal files of each accepted kind: only what a content sniffer looks at.
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64

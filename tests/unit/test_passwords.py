@@ -83,7 +83,9 @@ def test_an_invitation_link_expires_72_hours_after_it_is_issued(invited):
     user, _ = invited
     token = db.session.scalar(db.select(PasswordToken).filter_by(user_id=user.id))
 
-    assert token.expires_at - token.created_at == pytest.approx(timedelta(hours=72), abs=timedelta(seconds=5))
+    assert token.expires_at - token.created_at == pytest.approx(
+        timedelta(hours=72), abs=timedelta(seconds=5)
+    )
 
 
 def test_only_a_hash_of_the_link_token_is_stored(invited):

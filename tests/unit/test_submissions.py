@@ -62,7 +62,9 @@ def test_a_pdf_is_stored_with_its_size_and_sha256(setting, pdf_bytes):
 def test_a_pdf_named_docx_is_accepted_as_the_pdf_it_is(setting, pdf_bytes):
     focal, accreditation, requirement = setting
 
-    submission = submit_document(focal, accreditation, requirement, file_upload(pdf_bytes, "x.docx"))
+    submission = submit_document(
+        focal, accreditation, requirement, file_upload(pdf_bytes, "x.docx")
+    )
 
     assert submission.content_type == "application/pdf"
     assert submission.filename == "x.pdf"
@@ -161,7 +163,9 @@ def test_a_choice_without_a_file_is_refused(setting):
 def test_the_uploaded_name_is_sanitised(setting, pdf_bytes, tmp_path, original, kept):
     focal, accreditation, requirement = setting
 
-    submission = submit_document(focal, accreditation, requirement, file_upload(pdf_bytes, original))
+    submission = submit_document(
+        focal, accreditation, requirement, file_upload(pdf_bytes, original)
+    )
 
     assert submission.filename == kept
     # The file itself lands under UPLOAD_DIR whatever the name said.
@@ -174,9 +178,7 @@ def test_a_second_upload_is_version_2_and_version_1_is_kept(setting, pdf_bytes):
     first = submit_document(focal, accreditation, requirement, file_upload(pdf_bytes, "v1.pdf"))
     second_bytes = pdf_bytes.replace(b"Test document", b"Test document, revised")
 
-    second = submit_document(
-        focal, accreditation, requirement, file_upload(second_bytes, "v2.pdf")
-    )
+    second = submit_document(focal, accreditation, requirement, file_upload(second_bytes, "v2.pdf"))
 
     assert second.version == 2
     assert second.sha256 == hashlib.sha256(second_bytes).hexdigest()
