@@ -1,0 +1,79 @@
+"""A small world for the web tests: two partners, each with a focal point, an
+accreditation and a document waiting for review, plus the programme staff."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from portal.extensions import db
+from portal.models import OutboxEmail, Partner, Submission, User
+from portal.services.partners import invite
+from portal.services.passwords import issue_token
+from portal.services.submissions import submit_document
+from tests.conftest import Auth, csrf_token
+from tests.unit.helpers import file_upload
+
+
+@dataclass
+class Side:
+    """One partner organisation as the tests see it."""
+
+    partner: Partner
+    focal: User
+    accreditation: object
+    requirement: object
+    submission: Submission
+    email: OutboxEmail
+    filename: str
+    token: str  # a fresh set-password token of the focal point
+
+
+@dataclass
+class World:
+    admin: User
+    manager: User
+    a: Side
+    b: Side
+
+
+@pytest.fixture
+def world(app, staff, make_partner, pdf_bytes) -> World:
+    sides = []
+    for name, acronym in (("Alpha Health Initiative", "AHI"), ("Bravo Relief Network", "BRN")):
+        partner, focal, accreditation = make_partner(name=name, acronym=acronym)
+        requirement = accreditation.milestones[0].stage.requirements[0]
+        filename = f"{acronym.lower()}-registration-certificate.pdf"
+        submission = submit_document(
+            focal, accreditation, requirement, file_upload(pdf_bytes, filename)
+        )
+        invite(focal)
+        token = issue_token(focal)
+        db.session.commit()
+        email = db.session.scalar(
+            db.select(OutboxEmail).where(OutboxEmail.recipients == focal.email)
+        )
+        sides.append(
+            Side(partner, focal, accreditation, requirement, submission, email, filename, token)
+        )
+    return World(staff["admin"], staff["manager"], *sides)
+
+
+@pytest.fixture
+def login(app):
+    """`login(email)` gives a test client of its own, logged in as that user."""
+
+    def as_user(email: str | None):
+        client = app.test_client()
+        if email is not None:
+            response = Auth(client).login(email)
+            assert response.status_code == 302, f"{email} could not log in"
+        return client
+
+    return as_user
+
+
+def token_for(client, logged_in: bool = True) -> str:
+    """A CSRF token valid for this client's session."""
+    return csrf_token(client, "/" if logged_in else "/login")
