@@ -10,7 +10,16 @@ from portal.models.accreditation import (
 )
 from portal.models.audit import AuditEvent
 from portal.models.outbox import OutboxEmail
-from portal.models.partners import Partner
+from portal.models.orgunits import OrgUnit, OrgUnitGroup, group_members
+from portal.models.partners import (
+    Contact,
+    Coverage,
+    Partner,
+    PartnerDocument,
+    PartnerLook,
+    PartnerReview,
+    PartnershipType,
+)
 from portal.models.types import utcnow
 from portal.models.users import PasswordToken, User
 
@@ -18,13 +27,22 @@ __all__ = [
     "Accreditation",
     "AccreditationTemplate",
     "AuditEvent",
+    "Contact",
+    "Coverage",
     "Milestone",
+    "OrgUnit",
+    "OrgUnitGroup",
     "OutboxEmail",
     "Partner",
+    "PartnerDocument",
+    "PartnerLook",
+    "PartnerReview",
+    "PartnershipType",
     "PasswordToken",
     "Requirement",
     "Stage",
     "Submission",
     "User",
+    "group_members",
     "utcnow",
 ]

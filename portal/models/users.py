@@ -12,6 +12,12 @@ from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
 
 ROLES = ("admin", "manager", "partner")
+# What a partner-side user may do for their organisation.
+PARTNER_ROLES = {
+    "focal": "Focal point (manages the organisation's users and details)",
+    "editor": "Editor (uploads and answers)",
+    "viewer": "Viewer (reads)",
+}
 
 
 class User(UserMixin, db.Model):
@@ -22,6 +28,7 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    partner_role: Mapped[str | None] = mapped_column(String(20))  # for role "partner"
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -40,6 +47,15 @@ class User(UserMixin, db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role == "admin"
+
+    @property
+    def is_focal(self) -> bool:
+        return self.role == "partner" and self.partner_role == "focal"
+
+    @property
+    def can_edit(self) -> bool:
+        """May upload and answer for their organisation (partner viewers only read)."""
+        return self.role == "partner" and self.partner_role in ("focal", "editor")
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
