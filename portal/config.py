@@ -64,4 +64,13 @@ def load(instance_path: Path, debug: bool) -> dict:
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Partner Portal <portal@localhost>"),
         "OUTBOX_MAX_ATTEMPTS": int(env("OUTBOX_MAX_ATTEMPTS", "8")),
+        # Who hears about changes in a partner's status, scope or coverage.
+        "PROGRAMME_TEAM_EMAILS": [
+            a.strip() for a in env("PROGRAMME_TEAM_EMAILS", "").split(",") if a.strip()
+        ],
+        # Phone numbers without a +country prefix are read in this region (e.g. "KE").
+        "PHONE_REGION": env("PHONE_REGION") or None,
+        # The org-unit level that counts as a district (1 = country).
+        "ORGUNIT_DISTRICT_LEVEL": int(env("ORGUNIT_DISTRICT_LEVEL", "3")),
+        "PARTNERS_PER_PAGE": int(env("PARTNERS_PER_PAGE", "25")),
     }

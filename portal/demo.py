@@ -8,11 +8,20 @@ from io import BytesIO
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
-from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
+from portal.models import (
+    AccreditationTemplate,
+    Contact,
+    Partner,
+    PartnershipType,
+    Requirement,
+    Stage,
+    User,
+)
 from portal.services import audit
 from portal.services.accreditations import open_accreditation
 from portal.services.passwords import hash_password
 from portal.services.submissions import review_submission, submit_document
+from portal.text import fold
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the demo, not a secret
 
@@ -51,6 +60,30 @@ PARTNERS = [
     ("Health Access Initiative", "HAI"),
     ("Northern Districts Supervision Trust", "NDST"),
     ("Maternal Care Technical Assistance", "MCTA"),
+]
+# name, acronym -> types, scope of work, language, frequency, phone of the focal person
+PROFILES = [
+    (
+        ["funding"],
+        "Funds community health workers and maternal health services in rural districts.",
+        "en",
+        "quarterly",
+        "+254 20 555 0101",
+    ),
+    (
+        ["supervision"],
+        "Quality supervision of district health facilities, with quarterly site visits.",
+        "en",
+        "monthly",
+        "+234 1 555 0102",
+    ),
+    (
+        ["technical_assistance", "funding"],
+        "Technical assistance to maternity wards: training, protocols and equipment.",
+        "fr",
+        "quarterly",
+        "+33 1 55 55 01 03",
+    ),
 ]
 
 
@@ -99,19 +132,48 @@ def load() -> bool:
             for i, (n, d) in enumerate(documents, start=1)
         ]
         template.stages.append(stage)
-    partners = [Partner(name=n, acronym=a) for n, a in PARTNERS]
+    today = date.today()
+    partners = [
+        Partner(
+            name=n,
+            acronym=a,
+            search_key=f"{fold(n)} {fold(a)}",
+            types=[PartnershipType(kind=k) for k in types],
+            scope_of_work=scope,
+            language=language,
+            reporting_frequency=frequency,
+            next_review_on=today + timedelta(days=days),
+        )
+        for (n, a), (types, scope, language, frequency, _), days in zip(
+            PARTNERS, PROFILES, (200, 12, -5), strict=True
+        )
+    ]
     users = [
         User(
             email=email,
             name=name,
             role=role,
             partner=partners[index] if index is not None else None,
+            partner_role="focal" if index is not None else None,
             password_hash=hash_password(DEMO_PASSWORD),
         )
         for email, name, role, index in PEOPLE
     ]
     db.session.add_all([template, *partners, *users])
     db.session.flush()
+    for user in users[2:]:
+        profile = PROFILES[partners.index(user.partner)]
+        db.session.add(
+            Contact(
+                partner_id=user.partner_id,
+                name=user.name,
+                title="Focal point",
+                email=user.email,
+                phone=profile[4],
+                is_primary=True,
+                user_id=user.id,
+            )
+        )
     admin, manager, hai, ndst, mcta = users
     for partner in partners:
         audit.record(
@@ -121,7 +183,6 @@ def load() -> bool:
             partner_id=partner.id,
             changes=audit.created(partner, ["name", "acronym", "status"]),
         )
-    today = date.today()
     open_accreditation(admin, partners[0], template, today - timedelta(days=3))
     changes = open_accreditation(admin, partners[1], template, today - timedelta(days=40))
     near = open_accreditation(admin, partners[2], template, today - timedelta(days=70))

@@ -9,7 +9,7 @@ _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
 def fold(text: str | None) -> str:
-    """Lower case, no accents, punctuation as single spaces: "Santé-Plus, S.A." -> "sante plus s a"."""
+    """Lower case, no accents, punctuation as spaces: "Santé-Plus S.A." -> "sante plus s a"."""
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 from flask import make_response, render_template, request
 from jinja2_fragments.flask import render_block
+from markupsafe import Markup
 
 
 def is_htmx() -> bool:
@@ -36,3 +37,55 @@ def safe_next(target: str | None, default: str) -> str:
     if "\\" in target:
         return default
     return target
+
+
+def attach_error(form, error) -> None:
+    """Show a service's DomainError next to the field it names (nested names like
+    "contacts-0-email" included), or at the top of the form."""
+    target = _find_field(form, error.field) if error.field else None
+    if target is not None:
+        if not isinstance(target.errors, list):
+            target.errors = list(target.errors)
+        target.errors.append(error.message)
+    else:
+        form.form_errors.append(error.message)
+
+
+def _find_field(form, name: str):
+    for field in form:
+        if field.name == name:
+            return field
+        if field.type == "FieldList":
+            for entry in field.entries:
+                if entry.name == name:
+                    return entry
+                found = _find_field(entry.form, name) if hasattr(entry, "form") else None
+                if found is not None:
+                    return found
+    return None
+
+
+def hidden_inputs(form) -> Markup:
+    """Every value of `form` as hidden inputs: a confirmation page carries what
+    was typed back to the server without keeping it anywhere else."""
+    pairs: list[tuple[str, str]] = []
+
+    def walk(fields):
+        for field in fields:
+            if field.type == "FieldList":
+                for entry in field.entries:
+                    walk(entry.form if hasattr(entry, "form") else [entry])
+            elif field.type in ("SubmitField", "CSRFTokenField"):
+                continue
+            elif field.type == "MultiCheckboxField":
+                pairs.extend((field.name, str(v)) for v in field.data or [])
+            elif field.type == "RadioField":
+                pairs.append((field.name, "" if field.data is None else str(field.data)))
+            else:
+                pairs.append((field.name, field._value()))
+
+    walk(form)
+    return Markup("\n").join(
+        Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
+        for name, value in pairs
+    )

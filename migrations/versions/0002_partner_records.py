@@ -50,17 +50,20 @@ def upgrade():
     sa.Column('org_unit_id', sa.String(length=50), nullable=True),
     sa.Column('org_unit_group_id', sa.String(length=50), nullable=True),
     sa.Column('nationwide', sa.Boolean(), nullable=False),
+    sa.Column('district_id', sa.String(length=50), nullable=True),
     sa.Column('scope_note', sa.String(length=300), nullable=False),
     sa.Column('starts_on', sa.Date(), nullable=False),
     sa.Column('ends_on', sa.Date(), nullable=True),
     sa.CheckConstraint('(CASE WHEN org_unit_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN org_unit_group_id IS NULL THEN 0 ELSE 1 END) + (CASE WHEN nationwide THEN 1 ELSE 0 END) = 1', name=op.f('ck_coverage_one_target')),
     sa.CheckConstraint('ends_on IS NULL OR ends_on >= starts_on', name=op.f('ck_coverage_ends_after_start')),
+    sa.ForeignKeyConstraint(['district_id'], ['org_units.id'], name=op.f('fk_coverage_district_id_org_units')),
     sa.ForeignKeyConstraint(['org_unit_group_id'], ['org_unit_groups.id'], name=op.f('fk_coverage_org_unit_group_id_org_unit_groups')),
     sa.ForeignKeyConstraint(['org_unit_id'], ['org_units.id'], name=op.f('fk_coverage_org_unit_id_org_units')),
     sa.ForeignKeyConstraint(['partner_id'], ['partners.id'], name=op.f('fk_coverage_partner_id_partners')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_coverage'))
     )
     with op.batch_alter_table('coverage', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_coverage_district_id'), ['district_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_coverage_org_unit_id'), ['org_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_coverage_partner_id'), ['partner_id'], unique=False)
 
@@ -257,6 +260,7 @@ def downgrade():
     with op.batch_alter_table('coverage', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_coverage_partner_id'))
         batch_op.drop_index(batch_op.f('ix_coverage_org_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_coverage_district_id'))
 
     op.drop_table('coverage')
     with op.batch_alter_table('org_units', schema=None) as batch_op:

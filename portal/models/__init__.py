@@ -9,8 +9,8 @@ from portal.models.accreditation import (
     Submission,
 )
 from portal.models.audit import AuditEvent
-from portal.models.outbox import OutboxEmail
 from portal.models.orgunits import OrgUnit, OrgUnitGroup, group_members
+from portal.models.outbox import OutboxEmail
 from portal.models.partners import (
     Contact,
     Coverage,

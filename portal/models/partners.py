@@ -63,16 +63,14 @@ class Partner(db.Model):
     types = relationship(
         "PartnershipType", cascade="all, delete-orphan", order_by="PartnershipType.kind"
     )
+    # The current contacts (ended ones stay in the table, for the history).
     contacts = relationship(
         "Contact",
-        back_populates="partner",
         order_by="(Contact.is_primary.desc(), Contact.name)",
         primaryjoin="and_(Contact.partner_id == Partner.id, Contact.ended_at.is_(None))",
         viewonly=True,
     )
-    coverage = relationship(
-        "Coverage", back_populates="partner", order_by="Coverage.starts_on", viewonly=True
-    )
+    coverage = relationship("Coverage", order_by="Coverage.starts_on", viewonly=True)
     documents = relationship(
         "PartnerDocument", back_populates="partner", order_by="PartnerDocument.valid_until"
     )
@@ -123,7 +121,7 @@ class Contact(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    partner = relationship("Partner", back_populates="contacts")
+    partner = relationship("Partner")
     user = relationship("User")
 
     __table_args__ = (
@@ -149,12 +147,15 @@ class Coverage(db.Model):
     org_unit_id: Mapped[str | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     org_unit_group_id: Mapped[str | None] = mapped_column(ForeignKey("org_unit_groups.id"))
     nationwide: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The district the covered unit lies in (or is), for search, filters and grouping.
+    district_id: Mapped[str | None] = mapped_column(ForeignKey("org_units.id"), index=True)
     scope_note: Mapped[str] = mapped_column(String(300), default="")
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
 
-    partner = relationship("Partner", back_populates="coverage")
-    org_unit = relationship("OrgUnit")
+    partner = relationship("Partner")
+    org_unit = relationship("OrgUnit", foreign_keys=[org_unit_id])
+    district = relationship("OrgUnit", foreign_keys=[district_id])
     org_unit_group = relationship("OrgUnitGroup")
 
     __table_args__ = (

@@ -1,85 +1,360 @@
-from flask import flash, redirect, render_template, url_for
+"""Partner records for programme staff: the list, the sectioned add/edit form in
+the slide-in panel (plain pages without JavaScript), the detail page, status
+changes and annual reviews."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+from wtforms import SelectChoice
 
 from portal.extensions import db
-from portal.models import Accreditation, AuditEvent, Partner, User
+from portal.models import AuditEvent, Coverage, OrgUnit, OrgUnitGroup, Partner, PartnerReview
+from portal.models.partners import PARTNER_STATUSES, PARTNERSHIP_TYPES
 from portal.partners import bp
-from portal.partners.forms import PartnerForm
+from portal.partners.forms import PartnerForm, ReviewForm, StatusForm
 from portal.permissions import admin_required, staff_required
 from portal.services import DomainError
-from portal.services.partners import add_partner
+from portal.services.partner_list import Filters, districts, partner_page
+from portal.services.partners import (
+    PartnerDraft,
+    add_partner,
+    change_status,
+    check_draft,
+    likely_duplicates,
+    mark_reviewed,
+    record_look,
+    update_partner,
+)
 from portal.services.progress import completion
-from portal.web import is_htmx, render
+from portal.web import attach_error, hidden_inputs, is_htmx, render
 
 
-def _partner_list() -> dict:
-    """The rows of the partner list, in a fixed number of queries."""
-    partners = db.session.scalars(
-        db.select(Partner)
-        .options(
-            selectinload(Partner.users),
-            selectinload(Partner.accreditations).selectinload(Accreditation.milestones),
-        )
-        .order_by(Partner.name)
-    ).all()
-    latest = {p.id: p.accreditations[-1] for p in partners if p.accreditations}
+def _list_context(filters: Filters) -> dict:
     return {
-        "partners": partners,
-        "latest": latest,
-        "percent": completion([a.id for a in latest.values()]),
+        "page": partner_page(filters),
+        "f": filters,
+        "districts": districts(),
+        "types": PARTNERSHIP_TYPES,
+        "statuses": PARTNER_STATUSES,
     }
 
 
 @bp.get("")
 @staff_required
 def index():
-    """All partners with their status and progress."""
-    return render("partners/index.html", **_partner_list())
+    """Search, filter, sort and page through the partners; the URL holds the view."""
+    return render(
+        "partners/index.html", block="results", **_list_context(Filters.from_args(request.args))
+    )
+
+
+# --- the add/edit form ------------------------------------------------------------
+
+
+def _labels(targets: list[str]) -> dict[str, str]:
+    """What to call each coverage target on the form (two queries)."""
+    units = [t.split(":", 1)[1] for t in targets if t.startswith("unit:")]
+    groups = [t.split(":", 1)[1] for t in targets if t.startswith("group:")]
+    labels = {"nationwide": "Whole country"}
+    if units:
+        found = db.session.scalars(db.select(OrgUnit).where(OrgUnit.id.in_(units))).all()
+        labels |= {f"unit:{u.id}": u.name for u in found}
+    if groups:
+        found = db.session.scalars(db.select(OrgUnitGroup).where(OrgUnitGroup.id.in_(groups)))
+        labels |= {f"group:{g.id}": f"{g.name} (group)" for g in found}
+    return labels
+
+
+def search_areas(query: str) -> list[dict]:
+    """Picker results: the whole country, matching groups, matching units with
+    where they lie, in a fixed number of queries."""
+    query = query.strip()
+    results = []
+    if not query or "country".startswith(query.lower()) or "national".startswith(query.lower()):
+        results.append({"key": "nationwide", "name": "Whole country", "where": "national partner"})
+    if not query:
+        return results
+    groups = db.session.scalars(
+        db.select(OrgUnitGroup)
+        .where(OrgUnitGroup.name.ilike(f"%{query}%"))
+        .order_by(OrgUnitGroup.name)
+        .limit(5)
+    ).all()
+    results += [{"key": f"group:{g.id}", "name": g.name, "where": "group"} for g in groups]
+    from portal.services import orgunits  # noqa: PLC0415  (being written alongside)
+
+    units = orgunits.search(query, limit=20)
+    ancestors = orgunits.ancestors_by_id(units)
+    for unit in units:
+        above = [a.name for a in reversed(ancestors.get(unit.id, []))][:2]
+        results.append({"key": f"unit:{unit.id}", "name": unit.name, "where": ", ".join(above)})
+    return results
+
+
+@bp.get("/areas")
+@staff_required
+def areas():
+    """The picker's results as you type (HTMX)."""
+    return render(
+        "partners/_areas.html", areas=search_areas(request.args.get("area_q", "")), chosen=set()
+    )
+
+
+def _form_page(form: PartnerForm, partner: Partner | None, status: int = 200, **extra):
+    form.primary.choices = [SelectChoice(i, str(i)) for i in range(len(form.contacts))]
+    chosen = {entry.form.target.data for entry in form.coverage}
+    return render(
+        "partners/form.html",
+        block="panel",
+        status=status,
+        form=form,
+        partner=partner,
+        chosen=chosen,
+        areas=extra.pop("areas", search_areas("") if not chosen else []),
+        **extra,
+    )
+
+
+def _edit(partner: Partner | None):
+    if request.method == "GET":
+        if partner is None:
+            return _form_page(PartnerForm(), None)
+        draft = PartnerDraft.of(partner)
+        labels = _labels([c.target for c in draft.coverage])
+        form = PartnerForm.from_draft(draft, labels, version=partner.version)
+        return _form_page(form, partner)
+
+    form = PartnerForm()
+    form.primary.choices = [SelectChoice(i, str(i)) for i in range(len(form.contacts))]
+    action = request.form.get("action", "summary")
+    if action == "add_contact":
+        form.contacts.append_entry()
+        return _form_page(form, partner)
+    if action in ("find_areas", "add_areas") or action.startswith("remove_area-"):
+        return _change_areas(form, partner, action)
+    if action == "edit":
+        return _form_page(form, partner)
+    if not form.validate():
+        return _form_page(form, partner, 422)
+    draft = form.draft()
+    try:
+        check_draft(draft, partner)
+        if action == "save":
+            return _save(form, draft, partner)
+    except DomainError as error:
+        attach_error(form, error)
+        return _form_page(form, partner, 422)
+    duplicates = likely_duplicates(draft.name, draft.acronym, partner.id if partner else None)
+    return render(
+        "partners/summary.html",
+        block="panel",
+        form=form,
+        draft=draft,
+        partner=partner,
+        labels=_labels([c.target for c in draft.coverage]),
+        duplicates=duplicates,
+        hidden=hidden_inputs(form),
+    )
+
+
+def _change_areas(form: PartnerForm, partner: Partner | None, action: str):
+    query = request.form.get("area_q", "")
+    if action == "add_areas":
+        chosen = {entry.form.target.data for entry in form.coverage}
+        picks = [p for p in request.form.getlist("pick") if p not in chosen]
+        labels = _labels(picks)
+        for pick in picks:
+            if pick in labels:
+                form.coverage.append_entry(
+                    {"target": pick, "label": labels[pick], "starts_on": date.today()}
+                )
+        return _form_page(form, partner, areas=[])
+    if action.startswith("remove_area-"):
+        index = action.removeprefix("remove_area-")
+        form.coverage.entries = [e for e in form.coverage.entries if e.name != f"coverage-{index}"]
+    return _form_page(form, partner, areas=search_areas(query), area_q=query)
+
+
+def _save(form: PartnerForm, draft: PartnerDraft, partner: Partner | None):
+    if partner is None:
+        partner = add_partner(current_user, draft)
+        email = partner.primary_contact.email
+        notice = f"{partner.name} added; an invitation was emailed to {email}."
+    else:
+        update_partner(
+            current_user, partner, draft, reason=form.reason.data or "", version=form.version.data
+        )
+        notice = f"{partner.name} saved."
+    if is_htmx():
+        # An empty panel closes it; the list (as the user was looking at it) and
+        # the notice change out of band. On the detail page the page reloads.
+        if urlsplit(request.headers.get("HX-Current-URL", "")).path != url_for(".index"):
+            response = render("partners/_saved.html", notice=notice)
+            response.headers["HX-Refresh"] = "true"
+            flash(notice, "success")
+            return response
+        current = urlsplit(request.headers.get("HX-Current-URL", ""))
+        filters = Filters.from_args(MultiDict(_query_pairs(current.query)))
+        return render(
+            "partners/_added.html", notice=notice, partner=partner, **_list_context(filters)
+        )
+    flash(notice, "success")
+    return redirect(url_for(".show", partner_id=partner.id))
+
+
+def _query_pairs(query: str) -> list[tuple[str, str]]:
+    from urllib.parse import parse_qsl
+
+    return parse_qsl(query)
 
 
 @bp.route("/new", methods=["GET", "POST"])
 @admin_required
 def new():
     """Add a partner: the slide-in panel for HTMX, a plain page without it."""
-    form = PartnerForm()
-    if form.validate_on_submit():
-        try:
-            partner = add_partner(
-                current_user,
-                name=form.name.data,
-                acronym=form.acronym.data,
-                focal_name=form.focal_name.data,
-                focal_email=form.focal_email.data,
+    return _edit(None)
+
+
+def _partner(partner_id: int) -> Partner:
+    partner = db.get_or_404(Partner, partner_id)
+    if partner.merged_into_id:
+        # Old links of a merged partner lead to the one it was merged into.
+        abort(
+            redirect(
+                url_for(
+                    request.endpoint, **(request.view_args | {"partner_id": partner.merged_into_id})
+                )
             )
-        except DomainError as error:
-            getattr(form, error.field).errors.append(error.message)
-        else:
-            notice = f"{partner.name} added; an invitation was emailed to {form.focal_email.data}."
-            if is_htmx():
-                # An empty panel closes it; the list is swapped out of band.
-                return render("partners/_added.html", notice=notice, **_partner_list())
-            flash(notice, "success")
-            return redirect(url_for(".index"))
-    status = 422 if form.errors else 200
-    return render("partners/new.html", block="panel", status=status, form=form)
+        )
+    return partner
+
+
+@bp.route("/<int:partner_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(partner_id: int):
+    return _edit(_partner(partner_id))
+
+
+# --- the record ---------------------------------------------------------------
 
 
 @bp.get("/<int:partner_id>")
 @staff_required
 def show(partner_id: int):
-    """A partner's profile, people, accreditation and history."""
-    partner = db.get_or_404(Partner, partner_id)
+    """A partner's profile, contacts, coverage, people, accreditation and history."""
+    partner = _partner(partner_id)
     history = db.session.scalars(
         db.select(AuditEvent)
         .where(AuditEvent.partner_id == partner.id)
         .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     ).all()
-    users = db.session.scalars(
-        db.select(User).filter_by(partner_id=partner.id).order_by(User.name)
+    coverage = db.session.scalars(
+        db.select(Coverage)
+        .filter_by(partner_id=partner.id)
+        .options(
+            selectinload(Coverage.org_unit),
+            selectinload(Coverage.district),
+            selectinload(Coverage.org_unit_group),
+        )
+        .order_by(Coverage.starts_on)
     ).all()
-    percent = completion([a.id for a in partner.accreditations])
-    return render_template(
-        "partners/show.html", partner=partner, history=history, users=users, percent=percent
+    reviews = db.session.scalars(
+        db.select(PartnerReview)
+        .filter_by(partner_id=partner.id)
+        .options(selectinload(PartnerReview.reviewed_by))
+        .order_by(PartnerReview.reviewed_at.desc())
+    ).all()
+    previous_look = record_look(current_user, partner)
+    return render(
+        "partners/show.html",
+        partner=partner,
+        history=history,
+        coverage_by_district=_by_district(coverage),
+        ended_coverage=[c for c in coverage if not c.current],
+        reviews=reviews,
+        percent=completion([a.id for a in partner.accreditations]),
+        since=previous_look.seen_at if previous_look else None,
+        status_form=StatusForm(status=_next_status(partner), effective_on=date.today()),
+        review_form=ReviewForm(),
+        today=date.today(),
     )
+
+
+def _next_status(partner: Partner) -> str:
+    return "active" if partner.status != "active" else "on_hold"
+
+
+def _by_district(coverage: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
+    """Current coverage grouped under its district (national and groups first)."""
+    groups: dict[str, list[Coverage]] = {}
+    for cover in coverage:
+        if not cover.current:
+            continue
+        if cover.nationwide:
+            key = "Whole country"
+        elif cover.org_unit_group_id:
+            key = "Groups of units"
+        elif cover.district is not None:
+            key = cover.district.name
+        else:
+            key = "Above district level"
+        groups.setdefault(key, []).append(cover)
+    first = ["Whole country", "Above district level", "Groups of units"]
+    return sorted(
+        groups.items(),
+        key=lambda kv: (kv[0] not in first, first.index(kv[0]) if kv[0] in first else 0, kv[0]),
+    )
+
+
+@bp.post("/<int:partner_id>/status")
+@admin_required
+def status(partner_id: int):
+    partner = _partner(partner_id)
+    form = StatusForm()
+    if form.validate_on_submit():
+        try:
+            change_status(
+                current_user,
+                partner,
+                form.status.data,
+                reason=form.reason.data,
+                effective_on=form.effective_on.data,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(f"{partner.name} is now {PARTNER_STATUSES[partner.status].lower()}.", "success")
+            return redirect(url_for(".show", partner_id=partner.id))
+    return render(
+        "partners/status.html", block="form", status=422, partner=partner, status_form=form
+    )
+
+
+@bp.post("/<int:partner_id>/review")
+@admin_required
+def review(partner_id: int):
+    partner = _partner(partner_id)
+    form = ReviewForm()
+    if form.validate_on_submit():
+        done = mark_reviewed(current_user, partner, form.note.data or "")
+        flash(
+            f"Annual review of {partner.name} recorded; the next is due "
+            f"{done.next_review_on:%d %b %Y}.",
+            "success",
+        )
+        return redirect(url_for(".show", partner_id=partner.id))
+    abort(400)
+
+
+@bp.get("/reviews")
+@staff_required
+def reviews_due():
+    """Annual reviews due within 30 days, overdue ones first."""
+    return redirect(url_for(".index", review="due", sort="review"))

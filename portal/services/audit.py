@@ -56,5 +56,5 @@ def record(
 
 
 def created(obj: Any, fields: list[str]) -> dict[str, tuple[Any, Any]]:
-    """The changes of a new object: every named field from nothing to its value."""
-    return {f: (None, getattr(obj, f)) for f in fields}
+    """The changes of a new object: every named field that has a value, from nothing."""
+    return {f: (None, getattr(obj, f)) for f in fields if getattr(obj, f) not in (None, "")}

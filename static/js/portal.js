@@ -19,6 +19,12 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") closePanel();
+    // Enter in the area picker searches (htmx listens for "search"); it must not
+    // submit the whole partner form.
+    if (event.key === "Enter" && event.target.matches("input[data-enter=find]")) {
+      event.preventDefault();
+      event.target.dispatchEvent(new Event("search"));
+    }
   });
 
   // Upload progress: htmx reports the request's progress on the form.

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from portal.extensions import db
 from portal.models import OutboxEmail
 from portal.services.outbox import deliver_pending
-from portal.services.partners import add_partner
+from portal.services.partners import PartnerDraft, add_partner
 from portal.services.passwords import authenticate, set_password_with_token
 
 PARTNERS = [
@@ -21,7 +21,7 @@ PARTNERS = [
 def _invite(admin, count: int = 1) -> list[str]:
     """Add partners, each of which queues one invitation; return the addresses."""
     for name, acronym, focal_name, email in PARTNERS[:count]:
-        add_partner(admin, name=name, acronym=acronym, focal_name=focal_name, focal_email=email)
+        add_partner(admin, PartnerDraft.new(name, acronym, focal_name, email))
     return [p[3] for p in PARTNERS[:count]]
 
 

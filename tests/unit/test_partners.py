@@ -16,7 +16,7 @@ from portal.models import (
     User,
 )
 from portal.services import DomainError
-from portal.services.partners import add_partner
+from portal.services.partners import PartnerDraft, add_partner
 from portal.services.passwords import authenticate
 
 
@@ -27,7 +27,7 @@ def _add(actor, **overrides) -> Partner:
         "focal_name": " Bea Focal ",
         "focal_email": " Bea@Beta.example.org ",
     }
-    return add_partner(actor, **(fields | overrides))
+    return add_partner(actor, PartnerDraft.new(**(fields | overrides)))
 
 
 def _counts() -> dict[str, int]:
@@ -90,21 +90,29 @@ def test_adding_a_partner_is_audited_field_by_field(staff, make_template):
         e.action: e
         for e in db.session.scalars(db.select(AuditEvent).filter_by(partner_id=partner.id))
     }
-    assert set(events) == {"partner_created", "user_created", "accreditation_opened"}
+    assert set(events) == {
+        "partner_created",
+        "contact_added",
+        "user_created",
+        "accreditation_opened",
+    }
     assert all(e.actor_id == admin.id for e in events.values())
     created = events["partner_created"]
     assert (created.object_type, created.object_id) == ("Partner", partner.id)
-    assert created.changes == {
-        "name": [None, "Beta Care"],
-        "acronym": [None, "BC"],
-        "status": [None, "active"],
-    }
+    assert created.changes["name"] == [None, "Beta Care"]
+    assert created.changes["acronym"] == [None, "BC"]
+    assert created.changes["status"] == [None, "active"]
+    assert created.changes["reporting_frequency"] == [None, "quarterly"]
+    assert "scope_of_work" not in created.changes  # left empty: nothing to record
+    contact = events["contact_added"]
+    assert contact.changes["email"] == [None, "bea@beta.example.org"]
+    assert contact.changes["is_primary"] == [None, True]
     user = events["user_created"]
     assert (user.object_type, user.object_id) == ("User", focal.id)
     assert user.changes == {
         "email": [None, "bea@beta.example.org"],
         "name": [None, "Bea Focal"],
-        "role": [None, "partner"],
+        "partner_role": [None, "focal"],
     }
     opened = events["accreditation_opened"]
     assert opened.object_id == partner.accreditations[0].id
@@ -119,7 +127,7 @@ def test_an_email_already_in_use_is_refused_and_nothing_is_created(staff, make_t
     with pytest.raises(DomainError) as refused:
         _add(staff["admin"], name="Another Org", acronym="AO", focal_email="BEA@beta.example.org ")
 
-    assert refused.value.field == "focal_email"
+    assert refused.value.field == "contacts-0-email"
     assert _counts() == before
     assert db.session.scalar(db.select(Partner).filter_by(name="Another Org")) is None
 
@@ -130,7 +138,7 @@ def test_a_staff_email_cannot_become_a_focal_point(staff):
     with pytest.raises(DomainError) as refused:
         _add(staff["admin"], focal_email="manager@example.org")
 
-    assert refused.value.field == "focal_email"
+    assert refused.value.field == "contacts-0-email"
     assert _counts() == before
     assert db.session.get(User, staff["manager"].id).partner_id is None
     assert db.session.scalar(db.select(db.func.count(Accreditation.id))) == 0
