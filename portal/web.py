@@ -79,10 +79,10 @@ def hidden_inputs(form) -> Markup:
                 continue
             elif field.type == "MultiCheckboxField":
                 pairs.extend((field.name, str(v)) for v in field.data or [])
-            elif field.type == "RadioField":
-                pairs.append((field.name, "" if field.data is None else str(field.data)))
-            else:
+            elif hasattr(field, "_value"):  # text-like: the value as typed
                 pairs.append((field.name, field._value()))
+            else:  # selects and radios
+                pairs.append((field.name, "" if field.data is None else str(field.data)))
 
     walk(form)
     return Markup("\n").join(

@@ -49,9 +49,12 @@ def _list_context(filters: Filters) -> dict:
 @staff_required
 def index():
     """Search, filter, sort and page through the partners; the URL holds the view."""
-    return render(
-        "partners/index.html", block="results", **_list_context(Filters.from_args(request.args))
-    )
+    filters = Filters.from_args(request.args)
+    response = render("partners/index.html", block="results", **_list_context(filters))
+    if is_htmx():
+        # The address bar shows the short, bookmarkable form of the view.
+        response.headers["HX-Push-Url"] = url_for(".index", **filters.args())
+    return response
 
 
 # --- the add/edit form ------------------------------------------------------------
