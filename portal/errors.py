@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -47,7 +47,12 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code >= 500:
             db.session.rollback()
-        return _answer(error.code or 500)
+        response = make_response(_answer(error.code or 500))
+        # Keep what the error says beyond its page, e.g. `Allow` on a 405.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
