@@ -6,6 +6,7 @@ from __future__ import annotations
 import phonenumbers
 from flask import current_app
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
     EmailField,
@@ -26,6 +27,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.models.partners import (
+    DOCUMENT_KINDS,
     INVOICE_FORMATS,
     LANGUAGES,
     PARTNER_STATUSES,
@@ -222,3 +224,20 @@ class StatusForm(FlaskForm):
 
 class ReviewForm(FlaskForm):
     note = TextAreaField("Review note", validators=[Optional(), Length(max=4000)])
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField("Kind", choices=options(DOCUMENT_KINDS))
+    reference = StringField(
+        "Reference number",
+        validators=[DataRequired("Enter the document's reference number."), Length(max=100)],
+    )
+    valid_from = DateField(
+        "Valid from", validators=[InputRequired("Enter the date it takes effect.")]
+    )
+    valid_until = DateField("Valid until", validators=[Optional()])
+    file = FileField("File", validators=[FileRequired("Choose a file to upload.")])
+
+    def validate_valid_until(self, field) -> None:
+        if field.data and self.valid_from.data and field.data < self.valid_from.data:
+            raise ValidationError("The end of validity is before its start.")

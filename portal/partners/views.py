@@ -7,19 +7,28 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, url_for
-from flask_login import current_user
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from portal.extensions import db
-from portal.models import AuditEvent, Coverage, OrgUnit, OrgUnitGroup, Partner, PartnerReview
-from portal.models.partners import PARTNER_STATUSES, PARTNERSHIP_TYPES
+from portal.models import (
+    AuditEvent,
+    Coverage,
+    OrgUnit,
+    OrgUnitGroup,
+    Partner,
+    PartnerDocument,
+    PartnerReview,
+)
+from portal.models.partners import DOCUMENT_KINDS, PARTNER_STATUSES, PARTNERSHIP_TYPES
 from portal.partners import bp
-from portal.partners.forms import PartnerForm, ReviewForm, StatusForm
-from portal.permissions import admin_required, staff_required
+from portal.partners.forms import DocumentForm, PartnerForm, ReviewForm, StatusForm
+from portal.permissions import admin_required, may_see_partner, staff_required
 from portal.services import DomainError
+from portal.services.partner_documents import add_document, expired, expiring_soon
 from portal.services.partner_list import Filters, districts, partner_page
 from portal.services.partners import (
     PartnerDraft,
@@ -32,6 +41,8 @@ from portal.services.partners import (
     update_partner,
 )
 from portal.services.progress import completion
+from portal.services.storage import storage
+from portal.services.uploads import UploadTooLarge
 from portal.web import attach_error, hidden_inputs, is_htmx, render
 
 
@@ -286,7 +297,10 @@ def show(partner_id: int):
         since=previous_look.seen_at if previous_look else None,
         status_form=StatusForm(status=_next_status(partner), effective_on=date.today()),
         review_form=ReviewForm(),
-        today=date.today(),
+        document_form=DocumentForm(valid_from=date.today()),
+        expiring_soon=expiring_soon,
+        expired=expired,
+        kinds=DOCUMENT_KINDS,
     )
 
 
@@ -361,3 +375,52 @@ def review(partner_id: int):
 def reviews_due():
     """Annual reviews due within 30 days, overdue ones first."""
     return redirect(url_for(".index", review="due", sort="review"))
+
+
+# --- agreements -----------------------------------------------------------------
+
+
+@bp.post("/<int:partner_id>/documents")
+@admin_required
+def add_agreement(partner_id: int):
+    """Attach a partnership agreement, memorandum of understanding or renewal letter."""
+    partner = _partner(partner_id)
+    form = DocumentForm()
+    status = 422
+    if form.validate_on_submit():
+        try:
+            document = add_document(
+                current_user,
+                partner,
+                kind=form.kind.data,
+                reference=form.reference.data,
+                valid_from=form.valid_from.data,
+                valid_until=form.valid_until.data,
+                upload=form.file.data,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+            status = 413 if isinstance(error, UploadTooLarge) else 422
+        else:
+            flash(f"{document.filename} attached to {partner.name}.", "success")
+            return redirect(url_for(".show", partner_id=partner.id) + "#agreements")
+    return render(
+        "partners/agreement.html", block="form", status=status, partner=partner, document_form=form
+    )
+
+
+@bp.get("/<int:partner_id>/documents/<int:document_id>")
+@login_required
+def agreement_file(partner_id: int, document_id: int):
+    """An agreement's file, as an attachment, to staff and the partner's own people."""
+    document = db.session.scalar(
+        db.select(PartnerDocument).filter_by(id=document_id, partner_id=partner_id)
+    )
+    if document is None or not may_see_partner(current_user, partner_id):
+        abort(404)
+    path = storage().path(document.storage_key)
+    if not path.exists():
+        abort(404)
+    return send_file(
+        path, mimetype=document.content_type, as_attachment=True, download_name=document.filename
+    )

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import PurePath
-
-from flask import current_app
 from werkzeug.datastructures import FileStorage
-from werkzeug.utils import secure_filename
 
 from portal.extensions import db
 from portal.models import Accreditation, Requirement, Submission, User, utcnow
-from portal.services import DomainError, audit, filetypes
+from portal.services import DomainError, audit
 from portal.services.accreditations import advance, partner_emails
 from portal.services.mail import external_url, queue_email
-from portal.services.storage import TooLarge, storage
+from portal.services.uploads import UploadTooLarge, accepted_file
 
-
-class UploadTooLarge(DomainError):
-    pass
+__all__ = ["UploadTooLarge", "latest_submission", "review_submission", "submit_document"]
 
 
 def latest_submission(accreditation: Accreditation, requirement: Requirement) -> Submission | None:
@@ -29,12 +23,6 @@ def latest_submission(accreditation: Accreditation, requirement: Requirement) ->
     )
 
 
-def _clean_name(original: str, ext: str) -> str:
-    """A safe download name: the sanitised stem with the extension the content has."""
-    stem = PurePath(secure_filename(original or "")).stem or "document"
-    return f"{stem[:150]}.{ext}"
-
-
 def submit_document(
     actor: User, accreditation: Accreditation, requirement: Requirement, upload: FileStorage
 ) -> Submission:
@@ -44,35 +32,18 @@ def submit_document(
     previous = latest_submission(accreditation, requirement)
     if previous is not None and previous.status == "approved":
         raise DomainError("This document is already approved.", field="file")
-    if upload is None or not upload.filename:
-        raise DomainError("Choose a file to upload.", field="file")
-
-    max_mb = current_app.config["MAX_UPLOAD_MB"]
-    store = storage()
-    try:
-        stored = store.save(upload.stream, max_bytes=max_mb * 1024 * 1024)
-    except TooLarge:
-        raise UploadTooLarge(f"The file is larger than {max_mb} MB.", field="file") from None
-    try:
-        if stored.size == 0:
-            raise DomainError("The file is empty.", field="file")
-        ext = filetypes.detect(stored.path)
-        if ext is None:
-            raise DomainError(
-                f"This file type is not accepted. Upload a {filetypes.ALLOWED_LABEL} file.",
-                field="file",
-            )
+    with accepted_file(upload) as accepted:
         if previous is not None and previous.status == "submitted":
             previous.status = "superseded"
         submission = Submission(
             accreditation_id=accreditation.id,
             requirement=requirement,
             version=(previous.version + 1) if previous else 1,
-            filename=_clean_name(upload.filename, ext),
-            storage_key=stored.key,
-            content_type=filetypes.ALLOWED[ext],
-            size=stored.size,
-            sha256=stored.sha256,
+            filename=accepted.filename,
+            storage_key=accepted.stored.key,
+            content_type=accepted.content_type,
+            size=accepted.stored.size,
+            sha256=accepted.stored.sha256,
             uploaded_by_id=actor.id,
         )
         db.session.add(submission)
@@ -84,11 +55,6 @@ def submit_document(
             changes=audit.created(submission, ["version", "filename", "size", "sha256"]),
         )
         db.session.commit()
-    except BaseException:
-        # Neither a stray file nor a row: undo both.
-        db.session.rollback()
-        store.delete(stored.key)
-        raise
     return submission
 
 

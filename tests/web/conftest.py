@@ -4,11 +4,13 @@ accreditation and a document waiting for review, plus the programme staff."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 
 from portal.extensions import db
 from portal.models import OutboxEmail, Partner, Submission, User
+from portal.services.partner_documents import add_document
 from portal.services.partners import invite
 from portal.services.passwords import issue_token
 from portal.services.submissions import submit_document
@@ -28,6 +30,7 @@ class Side:
     email: OutboxEmail
     filename: str
     token: str  # a fresh set-password token of the focal point
+    document: object  # a partnership agreement
 
 
 @dataclass
@@ -48,6 +51,15 @@ def world(app, staff, make_partner, pdf_bytes) -> World:
         submission = submit_document(
             focal, accreditation, requirement, file_upload(pdf_bytes, filename)
         )
+        document = add_document(
+            focal,
+            partner,
+            kind="agreement",
+            reference=f"{acronym}-2026-01",
+            valid_from=date(2026, 1, 1),
+            valid_until=None,
+            upload=file_upload(pdf_bytes, f"{acronym.lower()}-partnership-agreement.pdf"),
+        )
         invite(focal)
         token = issue_token(focal)
         db.session.commit()
@@ -55,7 +67,17 @@ def world(app, staff, make_partner, pdf_bytes) -> World:
             db.select(OutboxEmail).where(OutboxEmail.recipients == focal.email)
         )
         sides.append(
-            Side(partner, focal, accreditation, requirement, submission, email, filename, token)
+            Side(
+                partner,
+                focal,
+                accreditation,
+                requirement,
+                submission,
+                email,
+                filename,
+                token,
+                document,
+            )
         )
     return World(staff["admin"], staff["manager"], *sides)
 

@@ -25,11 +25,19 @@ ARGUMENTS = {
     "submission_id": lambda a: a.submission.id,
     "partner_id": lambda a: a.partner.id,
     "email_id": lambda a: a.email.id,
+    "document_id": lambda a: a.document.id,
     "token": lambda a: a.token,
     "filename": lambda a: "css/portal.css",
 }
 # Arguments that name something belonging to one partner.
-OWNED = {"accreditation_id", "requirement_id", "submission_id", "partner_id", "email_id"}
+OWNED = {
+    "accreditation_id",
+    "requirement_id",
+    "submission_id",
+    "partner_id",
+    "email_id",
+    "document_id",
+}
 # Open without logging in.
 PUBLIC = {"auth.login", "auth.set_password", "static"}
 # Ending the session is tested on its own (test_auth); here it would log the walker out.
@@ -98,7 +106,7 @@ def snapshot() -> dict:
 
 def secrets_of(a: Side) -> list[str]:
     """What partner B must never read: A's name, people and files."""
-    return [a.partner.name, a.focal.email, a.filename]
+    return [a.partner.name, a.focal.email, a.filename, a.document.filename]
 
 
 def test_every_route_is_walked(app):
@@ -155,7 +163,12 @@ def test_partner_b_never_reads_or_changes_partner_a(app, world, login):
 def test_partner_a_reaches_their_own_objects(app, world, login):
     """The other side of the walk above: the same URLs work for their owner."""
     client = login(world.a.focal.email)
-    for endpoint in ("accreditation.mine", "accreditation.show", "accreditation.download"):
+    for endpoint in (
+        "accreditation.mine",
+        "accreditation.show",
+        "accreditation.download",
+        "partners.agreement_file",
+    ):
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         path = build(app, endpoint, rule.arguments, world.a)
         assert request(client, "GET", path, "").status_code == 200, endpoint
