@@ -31,7 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     mail.init_app(app)
     login_manager.init_app(app)
 
-    from portal import auth, cli, errors, filters
+    from portal import auth, cli, cli_orgunits, errors, filters
     from portal.accreditation import bp as accreditation_bp
     from portal.auth import bp as auth_bp
     from portal.emails import bp as emails_bp
@@ -44,4 +44,5 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     filters.register(app)
     cli.register(app)
+    cli_orgunits.register(app)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from io import BytesIO
+from pathlib import Path
 
 from werkzeug.datastructures import FileStorage
 
@@ -11,6 +12,8 @@ from portal.extensions import db
 from portal.models import (
     AccreditationTemplate,
     Contact,
+    Coverage,
+    OrgUnit,
     Partner,
     PartnershipType,
     Requirement,
@@ -19,9 +22,21 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.accreditations import open_accreditation
+from portal.services.orgunits import import_file
+from portal.services.partners import district_id_of
 from portal.services.passwords import hash_password
 from portal.services.submissions import review_submission, submit_document
 from portal.text import fold
+
+SAMPLE_ORGUNITS = Path(__file__).parent / "sample_data" / "dhis2_metadata.json"
+# Who covers what in the demo country: (partner index, unit name, scope note).
+COVERAGE = [
+    (0, "Kasenga District", "funds maternal health"),
+    (0, "Mbala District", "funds community health workers"),
+    (1, "Lwandi District Hospital", "quality supervision"),
+    (1, "Lwandi Health Centre", "quality supervision"),
+    (2, None, "technical assistance to maternity wards, nationwide"),
+]
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - printed for the demo, not a secret
 
@@ -183,6 +198,7 @@ def load() -> bool:
             partner_id=partner.id,
             changes=audit.created(partner, ["name", "acronym", "status"]),
         )
+    _cover(partners, today - timedelta(days=365))
     open_accreditation(admin, partners[0], template, today - timedelta(days=3))
     changes = open_accreditation(admin, partners[1], template, today - timedelta(days=40))
     near = open_accreditation(admin, partners[2], template, today - timedelta(days=70))
@@ -204,6 +220,28 @@ def load() -> bool:
         review_submission(manager, _upload(mcta, near, requirement), "approve", "")
     _upload(mcta, near, documents[-1])
     return True
+
+
+def _cover(partners: list[Partner], since: date) -> None:
+    """The sample country's org units (imported once), and who covers what."""
+    if db.session.scalar(db.select(db.func.count(OrgUnit.id))) == 0:
+        import_file(SAMPLE_ORGUNITS)
+    for index, unit_name, note in COVERAGE:
+        unit = None
+        if unit_name:
+            unit = db.session.scalar(db.select(OrgUnit).filter_by(name=unit_name))
+        if unit_name and unit is None:
+            continue  # a sample file without that unit: leave it out
+        db.session.add(
+            Coverage(
+                partner_id=partners[index].id,
+                org_unit_id=unit.id if unit else None,
+                district_id=district_id_of(unit) if unit else None,
+                nationwide=unit is None,
+                scope_note=note,
+                starts_on=since,
+            )
+        )
 
 
 def logins() -> list[tuple[str, str, str]]:
