@@ -35,10 +35,18 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.accreditation import bp as accreditation_bp
     from portal.auth import bp as auth_bp
     from portal.emails import bp as emails_bp
+    from portal.organisation import bp as organisation_bp
     from portal.partners import bp as partners_bp
     from portal.review import bp as review_bp
 
-    for blueprint in (auth_bp, accreditation_bp, review_bp, partners_bp, emails_bp):
+    for blueprint in (
+        auth_bp,
+        accreditation_bp,
+        review_bp,
+        partners_bp,
+        emails_bp,
+        organisation_bp,
+    ):
         app.register_blueprint(blueprint)
     auth.init_login(login_manager)
     errors.register(app)

@@ -54,8 +54,8 @@ def show(accreditation_id: int):
 def upload(accreditation_id: int, requirement_id: int):
     """Upload a new version of a required document."""
     accreditation = accreditation_or_404(current_user, accreditation_id)
-    if current_user.is_staff:
-        abort(403)  # documents come from the partner
+    if not current_user.can_edit:
+        abort(403)  # documents come from the partner's focal point and editors
     requirement = db.get_or_404(Requirement, requirement_id)
     form = UploadForm()
     if not form.validate_on_submit():

@@ -8,6 +8,7 @@ from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     FieldList,
@@ -241,3 +242,24 @@ class DocumentForm(FlaskForm):
     def validate_valid_until(self, field) -> None:
         if field.data and self.valid_from.data and field.data < self.valid_from.data:
             raise ValidationError("The end of validity is before its start.")
+
+
+class LeadershipForm(FlaskForm):
+    name = StringField(
+        "New focal person's name",
+        validators=[DataRequired("Enter the new focal person's name."), Length(max=200)],
+    )
+    email = EmailField(
+        "Their email",
+        validators=[
+            DataRequired("Enter their email: they get a welcome email to log in."),
+            Email("Enter a valid email address."),
+            Length(max=254),
+        ],
+    )
+    title = StringField("Their title", validators=[Optional(), Length(max=200)])
+    phone = StringField("Their phone", validators=[Optional(), Length(max=40), valid_phone])
+    deactivate_previous = BooleanField("Deactivate the previous focal person's login")
+    reason = StringField(
+        "Reason", validators=[Optional(), Length(max=500)], description='e.g. "letter of 3 May"'
+    )

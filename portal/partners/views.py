@@ -22,14 +22,22 @@ from portal.models import (
     Partner,
     PartnerDocument,
     PartnerReview,
+    User,
 )
 from portal.models.partners import DOCUMENT_KINDS, PARTNER_STATUSES, PARTNERSHIP_TYPES
 from portal.partners import bp
-from portal.partners.forms import DocumentForm, PartnerForm, ReviewForm, StatusForm
+from portal.partners.forms import (
+    DocumentForm,
+    LeadershipForm,
+    PartnerForm,
+    ReviewForm,
+    StatusForm,
+)
 from portal.permissions import admin_required, may_see_partner, staff_required
 from portal.services import DomainError
 from portal.services.partner_documents import add_document, expired, expiring_soon
 from portal.services.partner_list import Filters, districts, partner_page
+from portal.services.partner_users import change_leadership, set_user_access
 from portal.services.partners import (
     PartnerDraft,
     add_partner,
@@ -424,3 +432,61 @@ def agreement_file(partner_id: int, document_id: int):
     return send_file(
         path, mimetype=document.content_type, as_attachment=True, download_name=document.filename
     )
+
+
+# --- people -----------------------------------------------------------------------
+
+
+@bp.route("/<int:partner_id>/focal", methods=["GET", "POST"])
+@admin_required
+def focal(partner_id: int):
+    """A leadership change: someone new becomes the primary focal person."""
+    partner = _partner(partner_id)
+    form = LeadershipForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = change_leadership(
+                current_user,
+                partner,
+                name=form.name.data,
+                email=form.email.data,
+                title=form.title.data or "",
+                phone=form.phone.data or "",
+                deactivate_previous=form.deactivate_previous.data,
+                reason=form.reason.data or "",
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            notice = (
+                f"{user.name} is now the focal point of {partner.name}; "
+                "a welcome email is on its way."
+            )
+            flash(notice, "success")
+            if is_htmx():
+                response = render("partners/_saved.html", notice=notice)
+                response.headers["HX-Refresh"] = "true"
+                return response
+            return redirect(url_for(".show", partner_id=partner.id))
+    if form.is_submitted():
+        status = 422
+    return render("partners/focal.html", block="panel", status=status, partner=partner, form=form)
+
+
+@bp.post("/<int:partner_id>/users/<int:user_id>/access")
+@admin_required
+def user_access(partner_id: int, user_id: int):
+    """Staff override: deactivate or reactivate a partner user's login."""
+    partner = _partner(partner_id)
+    user = db.session.scalar(db.select(User).filter_by(id=user_id, partner_id=partner.id))
+    if user is None:
+        abort(404)
+    try:
+        set_user_access(current_user, user, active=request.form.get("active") == "1")
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        state = "can log in again" if user.active else "can no longer log in"
+        flash(f"{user.name} {state}.", "success")
+    return redirect(url_for(".show", partner_id=partner.id))

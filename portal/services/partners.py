@@ -279,16 +279,32 @@ def update_partner(
     return summary
 
 
-def update_preferences(actor: User, partner: Partner, draft: PartnerDraft) -> None:
-    """A partner's focal point updates their contacts and reporting preferences."""
+def update_details(
+    actor: User,
+    partner: Partner,
+    *,
+    contacts: list[ContactDraft],
+    language: str,
+    reporting_frequency: str,
+    invoice_format: str,
+) -> list[str]:
+    """A partner's focal point updates their contacts and reporting preferences;
+    the rest of the record, and who the primary focal person is, stay the programme's."""
     if not (actor.is_admin or (actor.is_focal and actor.partner_id == partner.id)):
         raise DomainError("Only the organisation's focal point can change its details.")
-    # Everything but the self-service fields stays as the programme keeps it.
-    kept = PartnerDraft.of(partner)
-    for name in SELF_SERVICE_FIELDS:
-        setattr(kept, name, getattr(draft, name))
-    kept.contacts = draft.contacts
-    update_partner(actor, partner, kept, version=partner.version)
+    primary = partner.primary_contact
+    for contact in contacts:
+        contact.is_primary = primary is not None and contact.id == primary.id
+    if primary is not None and not any(c.is_primary and c.name.strip() for c in contacts):
+        raise DomainError(
+            f"{primary.name} stays the primary focal person; the programme team changes that.",
+            field="contacts",
+        )
+    draft = PartnerDraft.of(partner)
+    draft.contacts = contacts
+    draft.language, draft.reporting_frequency = language, reporting_frequency
+    draft.invoice_format = invoice_format
+    return update_partner(actor, partner, draft, version=partner.version)
 
 
 def _apply_profile(partner: Partner, draft: PartnerDraft) -> None:
@@ -578,10 +594,15 @@ def record_look(user: User, partner: Partner) -> PartnerLook | None:
 def invite(user: User, template: str = "invitation") -> None:
     """Queue a one-time link for `user` to set a password (callers commit)."""
     raw = issue_token(user)
+    programme = current_app.config["PROGRAMME_NAME"]
+    subject = {
+        "invitation": f"Your invitation to the {programme} portal",
+        "welcome": f"Welcome to the {programme} portal",
+    }[template]
     queue_email(
         [user.email],
         template,
-        f"Your invitation to the {current_app.config['PROGRAMME_NAME']} portal",
+        subject,
         user=user,
         link=external_url("auth.set_password", token=raw),
     )

@@ -26,6 +26,7 @@ ARGUMENTS = {
     "partner_id": lambda a: a.partner.id,
     "email_id": lambda a: a.email.id,
     "document_id": lambda a: a.document.id,
+    "user_id": lambda a: a.focal.id,
     "token": lambda a: a.token,
     "filename": lambda a: "css/portal.css",
 }
@@ -37,6 +38,7 @@ OWNED = {
     "partner_id",
     "email_id",
     "document_id",
+    "user_id",
 }
 # Open without logging in.
 PUBLIC = {"auth.login", "auth.set_password", "static"}
