@@ -48,9 +48,19 @@ def create_app(config: dict | None = None) -> Flask:
         organisation_bp,
     ):
         app.register_blueprint(blueprint)
+    app.after_request(_security_headers)
     auth.init_login(login_manager)
     errors.register(app)
     filters.register(app)
     cli.register(app)
     cli_orgunits.register(app)
     return app
+
+
+def _security_headers(response):
+    """Browsers must not guess types (a download stays a download), frame the
+    portal, or send its URLs (which may hold tokens) to other sites."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

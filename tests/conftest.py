@@ -92,6 +92,18 @@ class RequestClient(FlaskClient):
         return response
 
 
+@pytest.fixture(autouse=True)
+def quick_passwords(monkeypatch):
+    """Real argon2id, at its cheapest: hashing is not what the tests are about,
+    and at the production cost it would take most of their time."""
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(
+        "portal.services.passwords._hasher",
+        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+    )
+
+
 @pytest.fixture
 def app(_schema, database_url, tmp_path):
     app = create_app(
@@ -163,12 +175,15 @@ def make_user(app):
         partner: Partner | None = None,
         name: str | None = None,
         password: str | None = PASSWORD,
+        partner_role: str | None = None,
     ) -> User:
         user = User(
             email=email,
             name=name or email.split("@")[0].title(),
             role=role,
             partner=partner,
+            # A partner's first user is its focal point unless said otherwise.
+            partner_role=partner_role or ("focal" if role == "partner" else None),
             password_hash=hash_password(password) if password else None,
         )
         db.session.add(user)

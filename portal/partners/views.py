@@ -271,6 +271,8 @@ def edit(partner_id: int):
 def show(partner_id: int):
     """A partner's profile, contacts, coverage, people, accreditation and history."""
     partner = _partner(partner_id)
+    # First: recording the look commits, which would expire everything loaded before.
+    previous_look = record_look(current_user, partner)
     history = db.session.scalars(
         db.select(AuditEvent)
         .where(AuditEvent.partner_id == partner.id)
@@ -293,7 +295,6 @@ def show(partner_id: int):
         .options(selectinload(PartnerReview.reviewed_by))
         .order_by(PartnerReview.reviewed_at.desc())
     ).all()
-    previous_look = record_look(current_user, partner)
     return render(
         "partners/show.html",
         partner=partner,
