@@ -62,24 +62,29 @@ def test_partner_goes_from_invitation_to_first_milestone(
     # The cursor is in the first field (htmx honours autofocus once the swap settles).
     expect(panel.get_by_label("Official name", exact=True)).to_be_focused()
 
-    email = panel.get_by_label("Focal point's email", exact=True)
+    contact = panel.get_by_test_id("contact-form")
+    email = contact.get_by_label("Email", exact=True)
     email.fill("grace.at.kestrel")
-    panel.get_by_role("button", name="Save partner").click()
-    expect(field_errors(panel, admin, "Focal point's email")).to_have_text(
-        "Enter a valid email address."
-    )
+    panel.get_by_role("button", name="Continue to summary").click()
+    expect(field_errors(contact, admin, "Email")).to_have_text("Enter a valid email address.")
     expect(email).to_have_attribute("aria-invalid", "true")
     expect(email).to_have_value("grace.at.kestrel")  # what was typed is kept
+    expect(field_errors(panel, admin, "Official name")).to_have_text(
+        "Enter the partner's legal name."
+    )
     expect(admin.get_by_test_id("partner-row")).to_have_count(0)
 
     panel.get_by_label("Official name", exact=True).fill(PARTNER)
     panel.get_by_label("Acronym", exact=True).fill(ACRONYM)
-    panel.get_by_label("Focal point's name", exact=True).fill(FOCAL_NAME)
+    contact.get_by_label("Name", exact=True).fill(FOCAL_NAME)
     email.fill(FOCAL_EMAIL)
-    panel.get_by_role("button", name="Save partner").click()
+    panel.get_by_role("button", name="Continue to summary").click()
+    summary = admin.get_by_role("dialog", name="Check and save")
+    expect(summary.get_by_test_id("summary")).to_contain_text(f"{FOCAL_NAME} · {FOCAL_EMAIL}")
+    summary.get_by_role("button", name="Save partner").click()
 
-    expect(panel).to_have_count(0)  # the form is gone (the backdrop: see the test below)
-    expect(admin.locator("#alerts")).to_have_text(
+    expect(admin.get_by_role("dialog")).to_have_count(0)  # the panel is closed
+    expect(admin.locator("#alerts")).to_contain_text(
         f"{PARTNER} added; an invitation was emailed to {FOCAL_EMAIL}."
     )
     row = admin.get_by_test_id("partner-row").filter(has_text=PARTNER)
@@ -187,12 +192,14 @@ def test_saving_a_partner_removes_the_backdrop(app, staff, make_template, new_pa
     panel = admin.get_by_role("dialog", name="Add partner")
     expect(panel.get_by_label("Official name", exact=True)).to_be_focused()
     panel.get_by_label("Official name", exact=True).fill(PARTNER)
-    panel.get_by_label("Focal point's name", exact=True).fill(FOCAL_NAME)
-    panel.get_by_label("Focal point's email", exact=True).fill(FOCAL_EMAIL)
-    panel.get_by_role("button", name="Save partner").click()
-    expect(panel).to_have_count(0)
+    contact = panel.get_by_test_id("contact-form")
+    contact.get_by_label("Name", exact=True).fill(FOCAL_NAME)
+    contact.get_by_label("Email", exact=True).fill(FOCAL_EMAIL)
+    panel.get_by_role("button", name="Continue to summary").click()
+    admin.get_by_role("dialog").get_by_role("button", name="Save partner").click()
+    expect(admin.get_by_role("dialog")).to_have_count(0)
 
     # The swap has happened; nothing else will change #panel, so do not wait long.
     expect(admin.locator("#panel")).to_be_hidden(timeout=1000)
-    admin.get_by_role("link", name=PARTNER).click(timeout=1000)  # the admin's next click
+    admin.get_by_role("link", name=PARTNER, exact=True).click(timeout=1000)  # the next click
     expect(admin.get_by_role("heading", name=PARTNER, level=1)).to_be_visible()
