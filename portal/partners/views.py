@@ -36,7 +36,13 @@ from portal.partners.forms import (
 from portal.permissions import admin_required, may_see_partner, staff_required
 from portal.services import DomainError
 from portal.services.partner_documents import add_document, expired, expiring_soon
-from portal.services.partner_list import Filters, districts, partner_page
+from portal.services.partner_list import (
+    Filters,
+    districts,
+    partner_page,
+    partners_changed_for,
+    reviews_due_count,
+)
 from portal.services.partner_users import change_leadership, set_user_access
 from portal.services.partners import (
     PartnerDraft,
@@ -55,8 +61,11 @@ from portal.web import attach_error, hidden_inputs, is_htmx, render
 
 
 def _list_context(filters: Filters) -> dict:
+    page = partner_page(filters)
     return {
-        "page": partner_page(filters),
+        "page": page,
+        "changed": partners_changed_for(current_user, page.rows),
+        "reviews_due": reviews_due_count(),
         "f": filters,
         "districts": districts(),
         "types": PARTNERSHIP_TYPES,

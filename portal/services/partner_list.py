@@ -12,7 +12,16 @@ from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Accreditation, Contact, Coverage, OrgUnit, Partner, PartnershipType
+from portal.models import (
+    Accreditation,
+    Contact,
+    Coverage,
+    OrgUnit,
+    Partner,
+    PartnerLook,
+    PartnershipType,
+    User,
+)
 from portal.services.progress import completion
 from portal.text import fold
 
@@ -192,3 +201,29 @@ def districts() -> list[OrgUnit]:
     return db.session.scalars(
         select(OrgUnit).where(OrgUnit.level == level).order_by(OrgUnit.name)
     ).all()
+
+
+def partners_changed_for(user: User, partners: list[Partner]) -> set[int]:
+    """Which of `partners` a partner user changed since `user` last looked (one query)."""
+    changed = [p for p in partners if p.partner_changed_at is not None]
+    if not changed:
+        return set()
+    looks = dict(
+        db.session.execute(
+            select(PartnerLook.partner_id, PartnerLook.seen_at).where(
+                PartnerLook.user_id == user.id,
+                PartnerLook.partner_id.in_([p.id for p in changed]),
+            )
+        ).all()
+    )
+    return {p.id for p in changed if p.id not in looks or p.partner_changed_at > looks[p.id]}
+
+
+def reviews_due_count() -> int:
+    """Current partners whose annual review is due within 30 days or overdue."""
+    return db.session.scalar(
+        select(func.count()).where(
+            Partner.status.in_(STATUS_FILTERS["current"]),
+            Partner.next_review_on <= date.today() + timedelta(REVIEW_DUE_DAYS),
+        )
+    )
