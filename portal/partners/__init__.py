@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 
-from portal.partners import views  # noqa: E402,F401
+from portal.partners import merge_views, views  # noqa: E402,F401

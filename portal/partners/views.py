@@ -255,14 +255,11 @@ def new():
 def _partner(partner_id: int) -> Partner:
     partner = db.get_or_404(Partner, partner_id)
     if partner.merged_into_id:
+        if request.method != "GET":
+            abort(404)  # a change meant for a partner that no longer exists on its own
         # Old links of a merged partner lead to the one it was merged into.
-        abort(
-            redirect(
-                url_for(
-                    request.endpoint, **(request.view_args | {"partner_id": partner.merged_into_id})
-                )
-            )
-        )
+        args = request.view_args | {"partner_id": partner.merged_into_id}
+        abort(redirect(url_for(request.endpoint, **args, **request.args)))
     return partner
 
 
@@ -431,10 +428,11 @@ def add_agreement(partner_id: int):
 @login_required
 def agreement_file(partner_id: int, document_id: int):
     """An agreement's file, as an attachment, to staff and the partner's own people."""
+    partner = _partner(partner_id)  # an old link of a merged partner is redirected
     document = db.session.scalar(
-        db.select(PartnerDocument).filter_by(id=document_id, partner_id=partner_id)
+        db.select(PartnerDocument).filter_by(id=document_id, partner_id=partner.id)
     )
-    if document is None or not may_see_partner(current_user, partner_id):
+    if document is None or not may_see_partner(current_user, partner.id):
         abort(404)
     path = storage().path(document.storage_key)
     if not path.exists():

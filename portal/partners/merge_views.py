@@ -1,0 +1,210 @@
+"""Merging duplicate partners (administrators): choose two, compare them side by
+side, pick the values to keep, confirm with a reason."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import (
+    Form,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length
+from wtforms.widgets import HiddenInput
+
+from portal.extensions import db
+from portal.models import Partner
+from portal.models.partners import INVOICE_FORMATS, LANGUAGES, REPORTING_FREQUENCIES
+from portal.partners import bp
+from portal.permissions import admin_required
+from portal.services import DomainError
+from portal.services.merge import check_mergeable, merge_partners, related_counts
+from portal.services.partners import PROFILE_FIELDS
+from portal.web import attach_error, is_htmx, render
+
+LABELS = {
+    "name": "Official name",
+    "acronym": "Acronym",
+    "scope_of_work": "Scope of work",
+    "language": "Reporting language",
+    "reporting_frequency": "Reporting frequency",
+    "invoice_format": "Preferred invoice format",
+    "next_review_on": "Next annual review",
+}
+VALUE_NAMES = {
+    "language": LANGUAGES,
+    "reporting_frequency": REPORTING_FREQUENCIES,
+    "invoice_format": INVOICE_FORMATS,
+}
+COUNT_LABELS = {
+    "contacts": "Contacts (former ones included)",
+    "coverage": "Coverage entries (ended ones included)",
+    "users": "People who log in",
+    "accreditations": "Accreditations",
+    "documents": "Agreements and letters",
+    "reviews": "Annual reviews",
+    "history": "History events",
+}
+
+
+class ChooseForm(Form):
+    """The two partners to compare, from the query string (a GET form, no CSRF).
+    Merged partners are not offered; one named in the URL is refused by the service."""
+
+    a = SelectField("Partner to keep", validate_choice=False)
+    b = SelectField("Duplicate to merge into it", validate_choice=False)
+
+
+class MergeForm(FlaskForm):
+    """The confirmation: which value to keep for each profile field (added below),
+    the versions compared, and why."""
+
+    survivor_id = HiddenField()
+    other_id = HiddenField()
+    survivor_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    other_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    reason = TextAreaField(
+        "Reason for the merge",
+        validators=[DataRequired("Say why these partners are merged."), Length(max=2000)],
+        description='Kept in both partners\' history: "registered twice", "renamed in 2023".',
+    )
+
+
+# One "keep which value" choice per profile field, named like the field itself.
+for _name in PROFILE_FIELDS:
+    setattr(
+        MergeForm,
+        _name,
+        RadioField(
+            LABELS.get(_name, _name.replace("_", " ").capitalize()),
+            choices=[SelectChoice("survivor", "Kept partner"), SelectChoice("other", "Duplicate")],
+            default="survivor",
+            validators=[InputRequired("Choose which value to keep.")],
+        ),
+    )
+
+
+def _partner_choices() -> list[SelectChoice]:
+    rows = db.session.execute(
+        db.select(Partner.id, Partner.name, Partner.acronym)
+        .where(Partner.status != "merged")
+        .order_by(Partner.name, Partner.id)
+    )
+    return [SelectChoice("", "Choose a partner…")] + [
+        SelectChoice(str(pid), f"{name} ({acronym})" if acronym else name)
+        for pid, name, acronym in rows
+    ]
+
+
+def _choose_form() -> ChooseForm:
+    form = ChooseForm(request.args)
+    form.a.choices = form.b.choices = _partner_choices()
+    return form
+
+
+def _choose_page(form: ChooseForm, status: int = 200):
+    return render("partners/merge_choose.html", status=status, form=form)
+
+
+@bp.get("/merge")
+@admin_required
+def merge_choose():
+    """Pick the two partners to compare (?a=&b= preselects them)."""
+    return _choose_page(_choose_form())
+
+
+def _shown(name: str, value) -> str:
+    if value in (None, ""):
+        return "—"
+    if name == "next_review_on":
+        return f"{value:%d %b %Y}"
+    return VALUE_NAMES.get(name, {}).get(value, str(value))
+
+
+def _compare_page(form: MergeForm, survivor: Partner, other: Partner, status: int = 200):
+    rows = [
+        {
+            "field": form[name],
+            "survivor": _shown(name, getattr(survivor, name)),
+            "other": _shown(name, getattr(other, name)),
+            "differs": getattr(survivor, name) != getattr(other, name),
+        }
+        for name in PROFILE_FIELDS
+    ]
+    return render(
+        "partners/merge_compare.html",
+        block="form",
+        status=status,
+        form=form,
+        survivor=survivor,
+        other=other,
+        rows=rows,
+        types=sorted({*survivor.type_keys, *other.type_keys}),
+        counts=(related_counts(survivor), related_counts(other)),
+        count_labels=COUNT_LABELS,
+    )
+
+
+@bp.get("/merge/compare")
+@admin_required
+def merge_compare():
+    """The two partners side by side, with a choice of value for each field."""
+    choose = _choose_form()
+    if not (choose.a.data and choose.b.data):
+        return redirect(url_for(".merge_choose", **request.args))
+    survivor, other = _partner_or_404(choose.a.data), _partner_or_404(choose.b.data)
+    try:
+        check_mergeable(survivor, other)
+    except DomainError as error:
+        attach_error(choose, DomainError(error.message, "b"))
+        return _choose_page(choose, 422)
+    form = MergeForm(
+        formdata=None,
+        survivor_id=survivor.id,
+        other_id=other.id,
+        survivor_version=survivor.version,
+        other_version=other.version,
+    )
+    return _compare_page(form, survivor, other)
+
+
+def _partner_or_404(value: str | None) -> Partner:
+    if not (value or "").isdigit():
+        abort(404)
+    return db.get_or_404(Partner, int(value))
+
+
+@bp.post("/merge")
+@admin_required
+def merge():
+    """Merge the duplicate into the kept partner; errors re-render the comparison."""
+    form = MergeForm()
+    survivor = _partner_or_404(form.survivor_id.data)
+    other = _partner_or_404(form.other_id.data)
+    if form.validate_on_submit():
+        try:
+            merge_partners(
+                current_user,
+                survivor,
+                other,
+                {name: form[name].data for name in PROFILE_FIELDS},
+                form.reason.data,
+                (form.survivor_version.data, form.other_version.data),
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(f"{other.display_name} was merged into {survivor.display_name}.", "success")
+            target = url_for(".show", partner_id=survivor.id)
+            if is_htmx():
+                response = make_response("", 200)
+                response.headers["HX-Redirect"] = target
+                return response
+            return redirect(target)
+    return _compare_page(form, survivor, other, 422)
