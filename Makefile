@@ -53,6 +53,8 @@ format: install
 
 bench: install
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/partners.py
+	$(BIN)/python bench/partners.py --database-url $(PG_URL)
 
 clean:
 	rm -rf $(VENV) .cache static/vendor .pytest_cache

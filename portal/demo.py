@@ -20,13 +20,12 @@ from portal.models import (
     Stage,
     User,
 )
-from portal.services import audit
+from portal.services import audit, partner_search
 from portal.services.accreditations import open_accreditation
 from portal.services.orgunits import import_file
 from portal.services.partners import district_id_of
 from portal.services.passwords import hash_password
 from portal.services.submissions import review_submission, submit_document
-from portal.text import fold
 
 SAMPLE_ORGUNITS = Path(__file__).parent / "sample_data" / "dhis2_metadata.json"
 # Who covers what in the demo country: (partner index, unit name, scope note).
@@ -152,7 +151,7 @@ def load() -> bool:
         Partner(
             name=n,
             acronym=a,
-            search_key=f"{fold(n)} {fold(a)}",
+            search_key=partner_search.key(n, a),
             types=[PartnershipType(kind=k) for k in types],
             scope_of_work=scope,
             language=language,
@@ -202,6 +201,7 @@ def load() -> bool:
     open_accreditation(admin, partners[0], template, today - timedelta(days=3))
     changes = open_accreditation(admin, partners[1], template, today - timedelta(days=40))
     near = open_accreditation(admin, partners[2], template, today - timedelta(days=70))
+    partner_search.refresh(p.id for p in partners)
     db.session.commit()
 
     documents = [r for s in template.stages for r in s.requirements]

@@ -55,7 +55,53 @@ STATUS_LABELS = {
 }
 
 
+def _value_labels() -> dict[str, str]:
+    from portal.models.partners import (
+        DOCUMENT_KINDS,
+        INVOICE_FORMATS,
+        LANGUAGES,
+        PARTNER_STATUSES,
+        PARTNERSHIP_TYPES,
+        REPORTING_FREQUENCIES,
+    )
+    from portal.models.users import PARTNER_ROLES
+
+    labels = {}
+    for mapping in (
+        DOCUMENT_KINDS,
+        INVOICE_FORMATS,
+        LANGUAGES,
+        PARTNER_STATUSES,
+        PARTNERSHIP_TYPES,
+        REPORTING_FREQUENCIES,
+        STATUS_LABELS,
+    ):
+        labels.update(mapping)
+    labels.update({k: v.split(" (")[0] for k, v in PARTNER_ROLES.items()})
+    return labels
+
+
+def change_value(value) -> str:
+    """A value from the audit trail as a person reads it: dates as dates, yes/no,
+    codes by their labels ("fr" → "Français", "funding, supervision" → ...)."""
+    if value is None or value == "":
+        return "—"
+    if value is True or value is False:
+        return "yes" if value else "no"
+    text = str(value)
+    if len(text) == 10 and text[4] == "-" and text[7] == "-":
+        try:
+            return day(date.fromisoformat(text))
+        except ValueError:
+            return text
+    labels = _value_labels()
+    if ", " in text and all(part in labels for part in text.split(", ")):
+        return ", ".join(labels[part] for part in text.split(", "))
+    return labels.get(text, text)
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(change_value)
     app.add_template_filter(localtime)
     app.add_template_filter(day)
     app.add_template_filter(waited)

@@ -52,8 +52,9 @@ def attach_error(form, error) -> None:
 
 
 def _find_field(form, name: str):
+    prefixed = getattr(form, "_prefix", "") + name  # a form made with prefix="..."
     for field in form:
-        if field.name == name:
+        if field.name in (name, prefixed):
             return field
         if field.type == "FieldList":
             for entry in field.entries:

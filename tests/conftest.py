@@ -206,10 +206,25 @@ def make_partner(app, make_user, make_template):
     ):
         from datetime import date
 
-        partner = Partner(name=name, acronym=acronym)
+        from portal.models import Contact
+        from portal.services import partner_search
+
+        # As the app makes them: searchable, with a primary contact who can log in.
+        partner = Partner(name=name, acronym=acronym, search_key=partner_search.key(name, acronym))
         db.session.add(partner)
         db.session.commit()
         focal = make_user(focal_email or f"focal@{acronym.lower()}.example.org", partner=partner)
+        db.session.add(
+            Contact(
+                partner_id=partner.id,
+                name=focal.name,
+                title="Focal point",
+                email=focal.email,
+                is_primary=True,
+                user_id=focal.id,
+            )
+        )
+        partner_search.refresh([partner.id])
         template = (
             template or db.session.scalar(db.select(AccreditationTemplate)) or make_template()
         )

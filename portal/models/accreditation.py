@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -103,7 +103,12 @@ class Submission(db.Model):
     """One uploaded version of a required document, and its review."""
 
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("accreditation_id", "requirement_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("accreditation_id", "requirement_id", "version"),
+        # Completion counts approved submissions per accreditation: without this the
+        # planner may pick the status index, which matches half the table.
+        Index("ix_submissions_accreditation_status", "accreditation_id", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     accreditation_id: Mapped[int] = mapped_column(ForeignKey("accreditations.id"), index=True)

@@ -41,6 +41,9 @@ class Partner(db.Model):
     acronym: Mapped[str | None] = mapped_column(String(50))
     # Name and acronym folded (case, accents, punctuation) for search and duplicates.
     search_key: Mapped[str] = mapped_column(String(400), default="", index=True)
+    # search_key plus current contacts' names and emails and covered districts'
+    # names, folded: the list's search is one scan of one table.
+    search_text: Mapped[str] = mapped_column(Text, default="", deferred=True)
     scope_of_work: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(5), default="en")
     reporting_frequency: Mapped[str] = mapped_column(String(20), default="quarterly")

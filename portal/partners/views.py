@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, make_response, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
@@ -166,7 +166,8 @@ def _edit(partner: Partner | None):
     action = request.form.get("action", "summary")
     if action == "add_contact":
         form.contacts.append_entry()
-        return _form_page(form, partner)
+        # The cursor goes to the new contact (and the panel scrolls there).
+        return _form_page(form, partner, focus=form.contacts[-1].form.name.id)
     if action in ("find_areas", "add_areas") or action.startswith("remove_area-"):
         return _change_areas(form, partner, action)
     if action == "edit":
@@ -205,11 +206,11 @@ def _change_areas(form: PartnerForm, partner: Partner | None, action: str):
                 form.coverage.append_entry(
                     {"target": pick, "label": labels[pick], "starts_on": date.today()}
                 )
-        return _form_page(form, partner, areas=[])
+        return _form_page(form, partner, areas=[], focus="area-q")
     if action.startswith("remove_area-"):
         index = action.removeprefix("remove_area-")
         form.coverage.entries = [e for e in form.coverage.entries if e.name != f"coverage-{index}"]
-    return _form_page(form, partner, areas=search_areas(query), area_q=query)
+    return _form_page(form, partner, areas=search_areas(query), area_q=query, focus="area-q")
 
 
 def _save(form: PartnerForm, draft: PartnerDraft, partner: Partner | None):
@@ -310,13 +311,26 @@ def show(partner_id: int):
         reviews=reviews,
         percent=completion([a.id for a in partner.accreditations]),
         since=previous_look.seen_at if previous_look else None,
-        status_form=StatusForm(status=_next_status(partner), effective_on=date.today()),
+        status_form=StatusForm(
+            prefix="status", status=_next_status(partner), effective_on=date.today()
+        ),
         review_form=ReviewForm(),
         document_form=DocumentForm(valid_from=date.today()),
         expiring_soon=expiring_soon,
         expired=expired,
         kinds=DOCUMENT_KINDS,
     )
+
+
+def _back_to(partner: Partner):
+    """After a change on the partner's page: that page again, whole (under HTMX a
+    redirect would be followed and swapped into the form)."""
+    target = url_for(".show", partner_id=partner.id)
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
 
 
 def _next_status(partner: Partner) -> str:
@@ -349,7 +363,7 @@ def _by_district(coverage: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
 @admin_required
 def status(partner_id: int):
     partner = _partner(partner_id)
-    form = StatusForm()
+    form = StatusForm(prefix="status")  # its ids must not clash with a panel's fields
     if form.validate_on_submit():
         try:
             change_status(
@@ -363,7 +377,7 @@ def status(partner_id: int):
             attach_error(form, error)
         else:
             flash(f"{partner.name} is now {PARTNER_STATUSES[partner.status].lower()}.", "success")
-            return redirect(url_for(".show", partner_id=partner.id))
+            return _back_to(partner)
     return render(
         "partners/status.html", block="form", status=422, partner=partner, status_form=form
     )
@@ -472,11 +486,7 @@ def focal(partner_id: int):
                 "a welcome email is on its way."
             )
             flash(notice, "success")
-            if is_htmx():
-                response = render("partners/_saved.html", notice=notice)
-                response.headers["HX-Refresh"] = "true"
-                return response
-            return redirect(url_for(".show", partner_id=partner.id))
+            return _back_to(partner)
     if form.is_submitted():
         status = 422
     return render("partners/focal.html", block="panel", status=status, partner=partner, form=form)

@@ -30,9 +30,8 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.services import Conflict, DomainError, audit
+from portal.services import Conflict, DomainError, audit, partner_search
 from portal.services.partners import PROFILE_FIELDS, notify_programme_team
-from portal.text import fold
 
 SIDES = ("survivor", "other")
 STALE = "Someone changed one of these partners since you compared them. Compare them again."
@@ -136,6 +135,7 @@ def merge_partners(
         [f"{other.display_name} (#{other.id}) was merged into {survivor.display_name}."],
         reason,
     )
+    partner_search.refresh([survivor.id, other.id])
     db.session.commit()
     return survivor
 
@@ -144,7 +144,7 @@ def _take_profile(survivor: Partner, other: Partner, chosen: dict[str, str]) -> 
     for name in PROFILE_FIELDS:
         if chosen[name] == "other":
             setattr(survivor, name, getattr(other, name))
-    survivor.search_key = f"{fold(survivor.name)} {fold(survivor.acronym)}".strip()
+    survivor.search_key = partner_search.key(survivor.name, survivor.acronym)
     # Its contacts and coverage change even when no profile value does: a form
     # opened on the survivor before the merge must be refused as stale.
     flag_modified(survivor, "search_key")

@@ -620,6 +620,10 @@ def _write(plan: _Plan) -> ImportReport:
         _write_groups(plan, report)
         if report.moved_ids:
             _refresh_coverage_districts(report.moved_ids)
+        if updates:  # a district renamed or moved: partners are found by its name
+            from portal.services import partner_search
+
+            partner_search.refresh()
         db.session.commit()
     except Exception:
         db.session.rollback()

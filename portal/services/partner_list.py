@@ -14,7 +14,6 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import (
     Accreditation,
-    Contact,
     Coverage,
     OrgUnit,
     Partner,
@@ -104,22 +103,9 @@ class PartnerPage:
 
 
 def _matches(word: str):
-    """A partner matches a word by name or acronym, a contact, or a covered district."""
-    like = f"%{word}%"
-    district = OrgUnit.__table__.alias("district")
-    return or_(
-        Partner.search_key.like(like),
-        exists().where(
-            Contact.partner_id == Partner.id,
-            Contact.ended_at.is_(None),
-            or_(func.lower(Contact.name).like(like), Contact.email.like(like)),
-        ),
-        exists().where(
-            Coverage.partner_id == Partner.id,
-            Coverage.district_id == district.c.id,
-            district.c.search_key.like(like),
-        ),
-    )
+    """Name, acronym, a current contact or a covered district: one column, see
+    services/partner_search.py."""
+    return Partner.search_text.like(f"%{word}%")
 
 
 def _covers_district(district_id: str):

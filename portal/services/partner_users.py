@@ -9,7 +9,7 @@ from flask import current_app
 from portal.extensions import db
 from portal.models import Contact, Partner, User, utcnow
 from portal.models.users import PARTNER_ROLES
-from portal.services import DomainError, audit
+from portal.services import DomainError, audit, partner_search
 from portal.services.partners import invite, notify_programme_team
 
 
@@ -22,6 +22,8 @@ def _may_manage(actor: User, partner: Partner) -> None:
 def invite_colleague(actor: User, partner: Partner, *, name: str, email: str, role: str) -> User:
     """Give a colleague a login with the chosen role and email them an invitation."""
     _may_manage(actor, partner)
+    if partner.status == "closed":
+        raise DomainError(f"{partner.name} is closed; reopen it first.")
     email = email.strip().lower()
     if role not in ("editor", "viewer"):
         raise DomainError("Choose editor or viewer.", field="role")
@@ -162,6 +164,7 @@ def change_leadership(
         [f"Focal point: {previous.name if previous else 'none'} → {contact.name} <{email}>."],
         reason,
     )
+    partner_search.refresh([partner.id])
     db.session.commit()
     current_app.logger.info("Focal point of partner %s changed to %s", partner.id, email)
     return user

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from flask import current_app
 from sqlalchemy import or_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import flag_modified
 
 from portal.extensions import db
 from portal.models import (
@@ -28,12 +30,13 @@ from portal.models import (
     utcnow,
 )
 from portal.models.partners import PARTNER_STATUSES, PARTNERSHIP_TYPES
-from portal.services import Conflict, DomainError, audit
+from portal.services import Conflict, DomainError, audit, partner_search
 from portal.services.accreditations import default_template, open_accreditation
 from portal.services.mail import external_url, queue_email
 from portal.services.passwords import issue_token
 from portal.text import fold, squash
 
+LOOK_WINDOW = timedelta(minutes=5)
 PROFILE_FIELDS = (
     "name",
     "acronym",
@@ -199,7 +202,7 @@ def likely_duplicates(name: str, acronym: str = "", exclude_id: int | None = Non
     words = sorted({w for w in folded.split() if len(w) >= 4}, key=len, reverse=True)[:3]
     probes = [Partner.search_key.like(f"%{w}%") for w in words]
     if acronym_squashed:
-        probes.append(Partner.search_key.like(f"%{fold(acronym)}%"))
+        probes.append(Partner.search_key.like(f"%{acronym_squashed}%"))
     if not probes:
         probes.append(Partner.search_key.like(f"{folded}%"))
     query = db.select(Partner).where(or_(*probes), Partner.status != "merged")
@@ -239,6 +242,7 @@ def add_partner(actor: User, draft: PartnerDraft) -> Partner:
     _save_coverage(actor, partner, draft.coverage, reason=None)
     if template := default_template():
         open_accreditation(actor, partner, template, date.today())
+    partner_search.refresh([partner.id])
     db.session.commit()
     return partner
 
@@ -270,11 +274,16 @@ def update_partner(
             summary.append("Scope of work changed.")
         if changes["types"][0] != changes["types"][1]:
             summary.append(f"Partnership types: {changes['types'][1] or 'none'}.")
-    _save_contacts(actor, partner, draft.contacts, reason=reason)
-    summary += _save_coverage(actor, partner, draft.coverage, reason=reason)
+    contacts_changed = _save_contacts(actor, partner, draft.contacts, reason=reason)
+    coverage_changes = _save_coverage(actor, partner, draft.coverage, reason=reason)
+    summary += coverage_changes
+    if contacts_changed or coverage_changes:
+        # The partner's version moves, so a form opened before this is refused as stale.
+        flag_modified(partner, "search_key")
     _mark_changed_by(actor, partner)
     if summary:
         notify_programme_team(actor, partner, summary, reason)
+    partner_search.refresh([partner.id])
     db.session.commit()
     return summary
 
@@ -310,7 +319,7 @@ def update_details(
 def _apply_profile(partner: Partner, draft: PartnerDraft) -> None:
     partner.name = " ".join(draft.name.split())
     partner.acronym = draft.acronym.strip() or None
-    partner.search_key = f"{fold(partner.name)} {fold(partner.acronym)}".strip()
+    partner.search_key = partner_search.key(partner.name, partner.acronym)
     partner.scope_of_work = draft.scope_of_work.strip()
     partner.language = draft.language
     partner.reporting_frequency = draft.reporting_frequency
@@ -330,26 +339,34 @@ def _mark_changed_by(actor: User, partner: Partner) -> None:
 
 def _save_contacts(
     actor: User, partner: Partner, drafts: list[ContactDraft], reason: str | None
-) -> None:
-    """Add, change and end contacts so the current ones are `drafts`; a login is
-    made (and an invitation sent) for a new primary focal person."""
+) -> bool:
+    """Add, change and end contacts so the current ones are `drafts` (a draft
+    with no name removes its contact); a login is made (and an invitation sent)
+    for a new primary focal person, and the previous one's login stops being the
+    focal point's. Returns whether anything changed."""
+    changed = False
     current = {
         c.id: c
         for c in db.session.scalars(
             db.select(Contact).filter_by(partner_id=partner.id, ended_at=None)
         )
     }
-    kept_ids = {d.id for d in drafts if d.id}
+    kept_ids = {d.id for d in drafts if d.id and d.name.strip()}
     # End the ones that went, and un-mark a primary before another is marked
     # (the database allows one current primary per partner).
     for contact in current.values():
         if contact.id not in kept_ids:
+            changed = True
+            if contact.is_primary:
+                _demote_focal_login(actor, partner, contact, reason)
             contact.ended_at = utcnow()
             contact.is_primary = False
             audit.record(actor, "contact_ended", contact, partner_id=partner.id, reason=reason)
     for draft in drafts:
-        if draft.id in current and not draft.is_primary and current[draft.id].is_primary:
+        if draft.id in kept_ids and not draft.is_primary and current[draft.id].is_primary:
+            _demote_focal_login(actor, partner, current[draft.id], reason)
             current[draft.id].is_primary = False
+            changed = True
     db.session.flush()
     for draft in drafts:
         if not draft.name.strip():
@@ -364,6 +381,7 @@ def _save_contacts(
         }
         contact = current.get(draft.id)
         if contact is None:
+            changed = True
             contact = Contact(partner_id=partner.id, **values)
             db.session.add(contact)
             db.session.flush()
@@ -381,6 +399,7 @@ def _save_contacts(
                 setattr(contact, key, value)
             changes = {k: (before[k], values[k]) for k in values}
             if any(b != a for b, a in changes.values()):
+                changed = True
                 db.session.flush()
                 audit.record(
                     actor,
@@ -392,6 +411,22 @@ def _save_contacts(
                 )
         if contact.is_primary:
             _ensure_focal_login(actor, partner, contact)
+    return changed
+
+
+def _demote_focal_login(actor: User, partner: Partner, contact: Contact, reason) -> None:
+    """A contact stops being the primary focal person: their login stays, as an editor."""
+    user = contact.user
+    if user is not None and user.partner_role == "focal":
+        user.partner_role = "editor"
+        audit.record(
+            actor,
+            "user_updated",
+            user,
+            partner_id=partner.id,
+            changes={"partner_role": ("focal", "editor")},
+            reason=reason,
+        )
 
 
 def _ensure_focal_login(actor: User, partner: Partner, contact: Contact) -> None:
@@ -511,6 +546,12 @@ def change_status(
         raise DomainError("Say why the status changes.", field="reason")
     if effective_on is None:
         raise DomainError("Enter the date the change takes effect.", field="effective_on")
+    if effective_on > date.today():
+        # The change applies now (logins end at once); a future date would say otherwise.
+        raise DomainError(
+            "Choose today or an earlier date: the change applies when you make it.",
+            field="effective_on",
+        )
     before = partner.status
     partner.status, partner.status_reason = status, reason.strip()
     partner.status_effective_on = effective_on
@@ -577,14 +618,21 @@ def mark_reviewed(actor: User, partner: Partner, note: str) -> PartnerReview:
 
 
 def record_look(user: User, partner: Partner) -> PartnerLook | None:
-    """Remember when a staff member looked at the partner; returns the previous look."""
+    """Remember when a staff member looked at the partner; returns the previous look.
+    Looks within a few minutes of the last count as one (no write per page view)."""
     look = db.session.get(PartnerLook, (user.id, partner.id))
     previous = PartnerLook(seen_at=look.seen_at) if look else None
+    now = utcnow()
+    if look is not None and now - look.seen_at < LOOK_WINDOW:
+        return previous
     if look is None:
-        db.session.add(PartnerLook(user_id=user.id, partner_id=partner.id))
+        db.session.add(PartnerLook(user_id=user.id, partner_id=partner.id, seen_at=now))
     else:
-        look.seen_at = utcnow()
-    db.session.commit()
+        look.seen_at = now
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same person's other tab recorded it first
+        db.session.rollback()
     return previous
 
 

@@ -36,10 +36,16 @@
     bar.value = Math.round((event.detail.loaded / event.detail.total) * 100);
   });
 
-  // Focus the first field of a form that arrives in the slide-in panel.
-  document.addEventListener("htmx:afterSwap", function (event) {
+  // A form that comes back into the slide-in panel with errors: take the person to
+  // the first one. (Otherwise htmx focuses the field marked autofocus, if any.)
+  document.addEventListener("htmx:afterSettle", function (event) {
     if (event.detail.target.id !== "panel") return;
-    var field = event.detail.target.querySelector(".has-error input, input:not([type=hidden])");
-    if (field) field.focus();
+    var field = event.detail.target.querySelector(
+      ".has-error input:not([type=hidden]), .has-error select, .has-error textarea"
+    );
+    if (field) {
+      field.focus();
+      field.scrollIntoView({ block: "center" });
+    }
   });
 })();

@@ -352,6 +352,9 @@ def test_the_duplicates_primary_stays_primary_when_the_kept_partner_has_none(
     staff, make_partner, pair
 ):
     bare, _, _ = make_partner(name="Alpha (old import)", acronym="AOI")
+    for contact in db.session.scalars(select(Contact).filter_by(partner_id=bare.id)):
+        contact.is_primary = False  # as partners imported before contacts existed
+    db.session.commit()
     pair.survivor = bare
 
     merge(pair, chosen=KEEP_ALL)

@@ -251,11 +251,12 @@ def test_staff_see_the_partners_history_field_by_field(world, login, who):
     assert f"{a.requirement.name}, version 1" in reviewed
     assert "Manu Manager" in reviewed
     assert re.search(
-        r'<th>status</th><td class="before">submitted</td><td>→</td>'
-        r'<td class="after">changes_requested</td>',
+        r'<th>status</th><td class="before">Submitted – awaiting review</td><td>→</td>'
+        r'<td class="after">Changes requested</td>',
         reviewed,
     )
-    assert re.search(r'<th>feedback</th><td class="before">—</td>.*Sign page 2\.', reviewed)
+    # No "before" for a value that did not exist: the cell stays empty.
+    assert re.search(r'<th>feedback</th><td class="before"></td>.*Sign page 2\.', reviewed)
     # Newest first: the review came after the upload.
     actions = [re.search(r"<strong>([^<]*)</strong>", e).group(1) for e in events]
     assert actions.index("Document reviewed") < actions.index("Document submitted")
