@@ -13,7 +13,6 @@ from portal.services.partners import invite
 PAGE_SIZE = 50  # portal/emails/views.py
 
 
-
 def add_email(subject: str, to: str = "someone@example.org", **values) -> OutboxEmail:
     email = OutboxEmail(
         recipients=to,

@@ -17,7 +17,6 @@ from tests.conftest import csrf_token
 HTMX = {"HX-Request": "true"}
 
 
-
 def form(token: str, **values) -> dict:
     """The add-partner form as a browser sends it: one contact, the primary."""
     data = {

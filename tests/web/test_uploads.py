@@ -21,8 +21,6 @@ NOT_ACCEPTED = (
 )
 
 
-
-
 def second_document(side):
     """The first milestone's second document: nothing has been uploaded for it yet."""
     return side.accreditation.milestones[0].stage.requirements[1]
