@@ -5,7 +5,7 @@ from flask_mail import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import DDL, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 
@@ -20,6 +20,27 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+
+
+# The trigram index on partners.search_text needs this extension (migrations create
+# it too; this is for create_all, as the tests and benchmarks use).
+event.listen(
+    Base.metadata,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)
+
+
+
+def for_dialect(dialect: str):
+    """An Alembic `include_object` that leaves out what the models create only on
+    another database (`.ddl_if(dialect=...)`), which autogenerate does not know."""
+
+    def include(obj, name, type_, reflected, compare_to) -> bool:
+        condition = getattr(obj, "_ddl_if", None)
+        return condition is None or condition.dialect in (None, dialect)
+
+    return include
 
 
 db = SQLAlchemy(model_class=Base)

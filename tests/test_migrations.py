@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from portal import create_app
-from portal.extensions import db
+from portal.extensions import db, for_dialect
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -84,7 +84,11 @@ def migrated_app(empty_database, keep_logging):
 def test_upgrade_from_empty_yields_exactly_the_models(migrated_app):
     with db.engine.connect() as conn:
         differences = compare_metadata(
-            MigrationContext.configure(conn, opts={"compare_type": True}), db.metadata
+            MigrationContext.configure(
+                conn,
+                opts={"compare_type": True, "include_object": for_dialect(conn.dialect.name)},
+            ),
+            db.metadata,
         )
         tables = set(inspect(conn).get_table_names())
 

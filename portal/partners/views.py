@@ -5,7 +5,7 @@ changes and annual reviews."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import abort, flash, make_response, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -60,14 +60,16 @@ from portal.services.uploads import UploadTooLarge
 from portal.web import attach_error, hidden_inputs, is_htmx, render
 
 
-def _list_context(filters: Filters) -> dict:
+def _list_context(filters: Filters, results_only: bool = False) -> dict:
+    """What the list needs; `results_only` leaves out what only the page around
+    the results shows (the search as you type asks for the results alone)."""
     page = partner_page(filters)
     return {
         "page": page,
         "changed": partners_changed_for(current_user, page.rows),
-        "reviews_due": reviews_due_count(),
+        "reviews_due": None if results_only else reviews_due_count(),
         "f": filters,
-        "districts": districts(),
+        "districts": [] if results_only else districts(),
         "types": PARTNERSHIP_TYPES,
         "statuses": PARTNER_STATUSES,
     }
@@ -78,7 +80,9 @@ def _list_context(filters: Filters) -> dict:
 def index():
     """Search, filter, sort and page through the partners; the URL holds the view."""
     filters = Filters.from_args(request.args)
-    response = render("partners/index.html", block="results", **_list_context(filters))
+    response = render(
+        "partners/index.html", block="results", **_list_context(filters, results_only=is_htmx())
+    )
     if is_htmx():
         # The address bar shows the short, bookmarkable form of the view.
         response.headers["HX-Push-Url"] = url_for(".index", **filters.args())
@@ -223,27 +227,16 @@ def _save(form: PartnerForm, draft: PartnerDraft, partner: Partner | None):
             current_user, partner, draft, reason=form.reason.data or "", version=form.version.data
         )
         notice = f"{partner.name} saved."
-    if is_htmx():
+    current = urlsplit(request.headers.get("HX-Current-URL", ""))
+    if is_htmx() and current.path == url_for(".index"):
         # An empty panel closes it; the list (as the user was looking at it) and
-        # the notice change out of band. On the detail page the page reloads.
-        if urlsplit(request.headers.get("HX-Current-URL", "")).path != url_for(".index"):
-            response = render("partners/_saved.html", notice=notice)
-            response.headers["HX-Refresh"] = "true"
-            flash(notice, "success")
-            return response
-        current = urlsplit(request.headers.get("HX-Current-URL", ""))
-        filters = Filters.from_args(MultiDict(_query_pairs(current.query)))
+        # the notice change out of band.
+        filters = Filters.from_args(MultiDict(parse_qsl(current.query)))
         return render(
             "partners/_added.html", notice=notice, partner=partner, **_list_context(filters)
         )
     flash(notice, "success")
-    return redirect(url_for(".show", partner_id=partner.id))
-
-
-def _query_pairs(query: str) -> list[tuple[str, str]]:
-    from urllib.parse import parse_qsl
-
-    return parse_qsl(query)
+    return _back_to(partner)
 
 
 @bp.route("/new", methods=["GET", "POST"])
