@@ -31,7 +31,6 @@ event.listen(
 )
 
 
-
 def for_dialect(dialect: str):
     """An Alembic `include_object` that leaves out what the models create only on
     another database (`.ddl_if(dialect=...)`), which autogenerate does not know."""

@@ -125,8 +125,11 @@ class Submission(db.Model):
     reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     feedback: Mapped[str | None] = mapped_column(Text)
+    # Who is to review it (any staff member may still decide).
+    assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
 
     accreditation = relationship("Accreditation")
     requirement = relationship("Requirement")
     uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
     reviewer = relationship("User", foreign_keys=[reviewer_id])
+    assigned_to = relationship("User", foreign_keys=[assigned_to_id])

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
 
@@ -11,3 +11,8 @@ class ReviewForm(FlaskForm):
         validators=[Length(max=5000)],
         description="Required when you request changes: say what to change and why.",
     )
+
+
+class AssignForm(FlaskForm):
+    # "" means nobody in particular; choices are set by the view (active staff).
+    reviewer_id = SelectField("Reviewer", coerce=str, validate_choice=False)

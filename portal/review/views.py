@@ -1,31 +1,66 @@
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import Accreditation, Submission
+from portal.models import Accreditation, Submission, User
 from portal.permissions import staff_required, submission_or_404
 from portal.review import bp
-from portal.review.forms import ReviewForm
+from portal.review.forms import AssignForm, ReviewForm
 from portal.services import DomainError
+from portal.services.review_assignment import assign_reviewer, review_due_on, reviewers
 from portal.services.submissions import review_submission
+from portal.web import safe_next
 
 
 @bp.get("")
 @staff_required
 def queue():
-    """Submissions waiting for review, oldest first."""
-    waiting = db.session.scalars(
+    """Submissions waiting for review, oldest first; `?mine=1` keeps those assigned
+    to the person looking."""
+    mine = request.args.get("mine") == "1"
+    query = (
         db.select(Submission)
         .where(Submission.status == "submitted")
         .options(
             joinedload(Submission.accreditation).joinedload(Accreditation.partner),
             joinedload(Submission.requirement),
             joinedload(Submission.uploaded_by),
+            joinedload(Submission.assigned_to),
         )
         .order_by(Submission.uploaded_at, Submission.id)
-    ).all()
-    return render_template("review/queue.html", waiting=waiting)
+    )
+    if mine:
+        query = query.where(Submission.assigned_to_id == current_user.id)
+    return render_template(
+        "review/queue.html",
+        waiting=db.session.scalars(query).all(),
+        mine=mine,
+        reviewers=reviewers(),
+        due_on=review_due_on,
+    )
+
+
+@bp.post("/<int:submission_id>/assign")
+@staff_required
+def assign(submission_id: int):
+    """Give a waiting submission to a reviewer."""
+    submission = submission_or_404(current_user, submission_id)
+    form = AssignForm()
+    if form.validate_on_submit():
+        chosen = form.reviewer_id.data
+        reviewer = db.session.get(User, int(chosen)) if chosen and chosen.isdigit() else None
+        if chosen and reviewer is None:
+            flash("Choose a member of the programme team.", "error")
+        else:
+            try:
+                assign_reviewer(current_user, submission, reviewer)
+            except DomainError as error:
+                flash(error.message, "error")
+            else:
+                who = reviewer.name if reviewer else "nobody in particular"
+                flash(f"{submission.requirement.name} is assigned to {who}.", "success")
+    return redirect(safe_next(request.form.get("next"), url_for(".queue")))
 
 
 def _versions(submission: Submission) -> list[Submission]:
@@ -61,5 +96,9 @@ def decide(submission_id: int):
             return redirect(url_for(".queue"))
     status = 422 if form.errors or form.form_errors else 200
     return render_template(
-        "review/decide.html", submission=submission, versions=_versions(submission), form=form
+        "review/decide.html",
+        submission=submission,
+        versions=_versions(submission),
+        form=form,
+        due_on=review_due_on,
     ), status

@@ -27,6 +27,11 @@
     }
   });
 
+  // A select that acts at once (e.g. assigning a reviewer): its form is sent on change.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-submit-on-change]")) event.target.form.requestSubmit();
+  });
+
   // Upload progress: htmx reports the request's progress on the form.
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = event.target.closest("form.upload");

@@ -45,7 +45,7 @@ PUBLIC = {"auth.login", "auth.set_password", "static"}
 # Ending the session is tested on its own (test_auth); here it would log the walker out.
 SKIP_POST = {"auth.logout", "auth.login"}
 # What a programme manager may change: review decisions, never partner records.
-MANAGER_MAY_POST = {"review.decide"}
+MANAGER_MAY_POST = {"review.decide", "review.assign"}
 
 
 def routes(app):

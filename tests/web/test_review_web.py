@@ -243,3 +243,56 @@ def test_a_second_reviewer_is_told_the_document_was_already_reviewed(world, logi
         None,
     )
     assert changes_emails() == []
+
+
+# --- assignment and deadlines -------------------------------------------------
+
+
+def test_staff_assign_a_reviewer_and_filter_the_queue_to_mine(world, login):
+    admin_client = login(world.admin.email)
+    a, b = world.a, world.b
+    token = csrf_token(admin_client, "/review")
+
+    answer = admin_client.post(
+        f"/review/{a.submission.id}/assign",
+        data={"csrf_token": token, "reviewer_id": str(world.manager.id), "next": "/review"},
+    )
+    assert answer.status_code == 302 and answer.location == "/review"
+    page = admin_client.get("/review").get_data(as_text=True)
+    assert f"{a.requirement.name} is assigned to Manu Manager." in page
+
+    manager_client = login(world.manager.email)
+    mine = manager_client.get("/review?mine=1").get_data(as_text=True)
+    assert a.partner.display_name in mine
+    assert b.partner.display_name not in mine
+    everything = manager_client.get("/review").get_data(as_text=True)
+    assert b.partner.display_name in everything
+    assert "Nothing is assigned to you." in admin_client.get("/review?mine=1").get_data(
+        as_text=True
+    )
+
+
+def test_the_queue_shows_by_when_each_review_is_due_and_which_are_late(world, login):
+    from portal.services.review_assignment import add_working_days
+
+    late = world.a.submission
+    late.uploaded_at = utcnow() - timedelta(days=14)
+    db.session.commit()
+    due = add_working_days(late.uploaded_at.date(), 5)
+
+    rows = queue_rows(login(world.manager.email).get("/review").get_data(as_text=True))
+    by_partner = {row[0]: row for row in rows}
+    assert by_partner[world.a.partner.display_name][5] == f"{due:%d %b %Y} (late)"
+    assert "(late)" not in by_partner[world.b.partner.display_name][5]
+
+
+def test_assigning_to_someone_who_is_not_staff_changes_nothing(world, login):
+    client = login(world.admin.email)
+    token = csrf_token(client, "/review")
+    client.post(
+        f"/review/{world.a.submission.id}/assign",
+        data={"csrf_token": token, "reviewer_id": str(world.b.focal.id)},
+    )
+    db.session.expire_all()
+    assert db.session.get(Submission, world.a.submission.id).assigned_to_id is None
+    assert "Choose a member of the programme team." in client.get("/review").get_data(as_text=True)
