@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     from portal import auth, cli, cli_orgunits, errors, filters
     from portal.accreditation import bp as accreditation_bp
     from portal.auth import bp as auth_bp
+    from portal.calendar import bp as calendar_bp
     from portal.emails import bp as emails_bp
     from portal.organisation import bp as organisation_bp
     from portal.partners import bp as partners_bp
@@ -54,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
         partners_bp,
         emails_bp,
         organisation_bp,
+        calendar_bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)

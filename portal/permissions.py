@@ -10,6 +10,7 @@ from functools import wraps
 
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy import true
 
 from portal.extensions import db
 from portal.models import Accreditation, Partner, Submission, User
@@ -45,12 +46,14 @@ def may_see_partner(user: User, partner_id: int) -> bool:
     return user.is_staff or (user.partner_id is not None and user.partner_id == partner_id)
 
 
+def may_see_accreditation(user: User):
+    """A condition on Accreditation: those `user` may see (staff: all)."""
+    return true() if user.is_staff else Accreditation.partner_id == user.partner_id
+
+
 def accreditations_of(user: User):
     """A select of the accreditations `user` may see."""
-    query = db.select(Accreditation)
-    if not user.is_staff:
-        query = query.where(Accreditation.partner_id == user.partner_id)
-    return query
+    return db.select(Accreditation).where(may_see_accreditation(user))
 
 
 def accreditation_or_404(user: User, accreditation_id: int) -> Accreditation:

@@ -33,6 +33,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The secret in the user's calendar feed URL; resetting it kills old subscriptions.
+    calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     partner = relationship("Partner", back_populates="users")
 

@@ -10,6 +10,7 @@ import pytest
 
 from portal.extensions import db
 from portal.models import OutboxEmail, Partner, Submission, User
+from portal.services.calendar import reset_token
 from portal.services.partner_documents import add_document
 from portal.services.partners import invite
 from portal.services.passwords import issue_token
@@ -31,6 +32,7 @@ class Side:
     filename: str
     token: str  # a fresh set-password token of the focal point
     document: object  # a partnership agreement
+    feed_token: str  # the focal point's calendar feed secret
 
 
 @dataclass
@@ -62,6 +64,7 @@ def world(app, staff, make_partner, pdf_bytes) -> World:
         )
         invite(focal)
         token = issue_token(focal)
+        feed_token = reset_token(focal)
         db.session.commit()
         email = db.session.scalar(
             db.select(OutboxEmail).where(OutboxEmail.recipients == focal.email)
@@ -77,6 +80,7 @@ def world(app, staff, make_partner, pdf_bytes) -> World:
                 filename,
                 token,
                 document,
+                feed_token,
             )
         )
     return World(staff["admin"], staff["manager"], *sides)

@@ -27,6 +27,7 @@ ARGUMENTS = {
     "email_id": lambda a: a.email.id,
     "document_id": lambda a: a.document.id,
     "user_id": lambda a: a.focal.id,
+    "feed_token": lambda a: a.feed_token,
     "token": lambda a: a.token,
     "filename": lambda a: "css/portal.css",
 }
@@ -40,10 +41,10 @@ OWNED = {
     "document_id",
     "user_id",
 }
-# Open without logging in.
-PUBLIC = {"auth.login", "auth.set_password", "static"}
-# Ending the session is tested on its own (test_auth); here it would log the walker out.
-SKIP_POST = {"auth.logout", "auth.login"}
+# Open without logging in (the calendar feed: its secret URL is the permission).
+PUBLIC = {"auth.login", "auth.set_password", "static", "calendar.ics"}
+# POSTs about the walker's own account (session, calendar link): tested on their own.
+SKIP_POST = {"auth.logout", "auth.login", "calendar.reset"}
 # What a programme manager may change: review decisions, never partner records.
 MANAGER_MAY_POST = {"review.decide", "review.assign"}
 
