@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.models import Contact, Partner, User, utcnow
 from portal.models.users import PARTNER_ROLES
 from portal.services import DomainError, audit, partner_search
-from portal.services.partners import invite, notify_programme_team
+from portal.services.partners import invite, new_partner_user, notify_programme_team
 
 
 def _may_manage(actor: User, partner: Partner) -> None:
@@ -29,19 +29,7 @@ def invite_colleague(actor: User, partner: Partner, *, name: str, email: str, ro
         raise DomainError("Choose editor or viewer.", field="role")
     if db.session.scalar(db.select(User.id).filter_by(email=email)):
         raise DomainError("Someone already uses this email address.", field="email")
-    user = User(
-        email=email, name=name.strip(), role="partner", partner_id=partner.id, partner_role=role
-    )
-    db.session.add(user)
-    db.session.flush()
-    audit.record(
-        actor,
-        "user_created",
-        user,
-        partner_id=partner.id,
-        changes=audit.created(user, ["email", "name", "partner_role"]),
-    )
-    invite(user)
+    user = new_partner_user(actor, partner, name=name.strip(), email=email, role=role)
     db.session.commit()
     return user
 

@@ -433,23 +433,9 @@ def _ensure_focal_login(actor: User, partner: Partner, contact: Contact) -> None
     """The primary focal person can log in as the partner's focal point."""
     user = contact.user or db.session.scalar(db.select(User).filter_by(email=contact.email))
     if user is None:
-        user = User(
-            email=contact.email,
-            name=contact.name,
-            role="partner",
-            partner_id=partner.id,
-            partner_role="focal",
+        user = new_partner_user(
+            actor, partner, name=contact.name, email=contact.email, role="focal"
         )
-        db.session.add(user)
-        db.session.flush()
-        audit.record(
-            actor,
-            "user_created",
-            user,
-            partner_id=partner.id,
-            changes=audit.created(user, ["email", "name", "partner_role"]),
-        )
-        invite(user)
     elif user.partner_role != "focal":
         audit.record(
             actor,
@@ -637,6 +623,22 @@ def record_look(user: User, partner: Partner) -> PartnerLook | None:
 
 
 # --- mail -------------------------------------------------------------------
+
+
+def new_partner_user(actor: User, partner: Partner, *, name: str, email: str, role: str) -> User:
+    """A login for someone at `partner`, audited and invited (callers commit)."""
+    user = User(email=email, name=name, role="partner", partner_id=partner.id, partner_role=role)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        actor,
+        "user_created",
+        user,
+        partner_id=partner.id,
+        changes=audit.created(user, ["email", "name", "partner_role"]),
+    )
+    invite(user)
+    return user
 
 
 def invite(user: User, template: str = "invitation") -> None:
