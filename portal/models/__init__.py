@@ -3,14 +3,18 @@
 from portal.models.accreditation import (
     Accreditation,
     AccreditationTemplate,
+    ChecklistItem,
     Milestone,
     Requirement,
     Stage,
     Submission,
 )
 from portal.models.audit import AuditEvent
+from portal.models.checkins import CheckIn, FollowUp
+from portal.models.conversations import Message, MessageRead
+from portal.models.notifications import Notification
 from portal.models.orgunits import OrgUnit, OrgUnitGroup, group_members
-from portal.models.outbox import OutboxEmail
+from portal.models.outbox import OutboxAttachment, OutboxEmail
 from portal.models.partners import (
     Contact,
     Coverage,
@@ -22,16 +26,25 @@ from portal.models.partners import (
 )
 from portal.models.types import utcnow
 from portal.models.users import PasswordToken, User
+from portal.models.vault import OrganisationDocument
 
 __all__ = [
     "Accreditation",
     "AccreditationTemplate",
     "AuditEvent",
+    "CheckIn",
+    "ChecklistItem",
     "Contact",
     "Coverage",
+    "FollowUp",
+    "Message",
+    "MessageRead",
     "Milestone",
+    "Notification",
     "OrgUnit",
     "OrgUnitGroup",
+    "OrganisationDocument",
+    "OutboxAttachment",
     "OutboxEmail",
     "Partner",
     "PartnerDocument",

@@ -5,23 +5,60 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    update,
+)
+from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
 
-SUBMISSION_STATUSES = ("submitted", "approved", "changes_requested", "superseded")
+SUBMISSION_STATUSES = ("submitted", "approved", "changes_requested", "superseded", "withdrawn")
 
 
 class AccreditationTemplate(db.Model):
+    """One version of a template. Editing a template that accreditations run on
+    makes a new version in the same family; they keep the one they started on."""
+
     __tablename__ = "accreditation_templates"
+    __table_args__ = (UniqueConstraint("family_id", "version"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # The first version's id; every later version points at it.
+    family_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accreditation_templates.id"), index=True
+    )
+    version: Mapped[int] = mapped_column(default=1)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # How long a final approval lasts unless the decision says otherwise.
+    validity_months: Mapped[int] = mapped_column(default=24)
+    # Set when a newer version replaces this one; new cycles use the newest.
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     stages = relationship("Stage", back_populates="template", order_by="Stage.position")
+
+
+@event.listens_for(AccreditationTemplate, "after_insert")
+def _first_version_starts_a_family(mapper, connection, template):
+    """A template made from scratch is the first version of its own family."""
+    if template.family_id is None:
+        connection.execute(
+            update(AccreditationTemplate.__table__)
+            .where(AccreditationTemplate.__table__.c.id == template.id)
+            .values(family_id=template.id)
+        )
+        attributes.set_committed_value(template, "family_id", template.id)
 
 
 class Stage(db.Model):
@@ -52,9 +89,28 @@ class Requirement(db.Model):
     position: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
+    # What the partner is told about how to get it right.
+    guidance: Mapped[str] = mapped_column(Text, default="")
     required: Mapped[bool] = mapped_column(default=True)
+    # An organisation document type (see portal.models.vault.DOCUMENT_TYPES): a valid
+    # document of that type in the partner's vault satisfies the requirement.
+    document_type: Mapped[str | None] = mapped_column(String(60))
+    # File type keys of portal.services.filetypes, comma-separated; empty accepts all.
+    accepted_formats: Mapped[str] = mapped_column(String(200), default="")
+    # Days after the stage starts that the document is due; None: when the stage ends.
+    due_offset_days: Mapped[int | None]
 
     stage = relationship("Stage", back_populates="requirements")
+
+    __table_args__ = (
+        CheckConstraint(
+            "due_offset_days IS NULL OR due_offset_days >= 0", name="offset_not_negative"
+        ),
+    )
+
+    @property
+    def formats(self) -> list[str]:
+        return [f for f in self.accepted_formats.split(",") if f]
 
 
 class Accreditation(db.Model):
@@ -66,11 +122,31 @@ class Accreditation(db.Model):
     started_on: Mapped[date] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The cycle this one renews, if any.
+    renewal_of_id: Mapped[int | None] = mapped_column(ForeignKey("accreditations.id"))
+    # The final approval: "accredited" (until valid_until) or "not_accredited".
+    decision: Mapped[str | None] = mapped_column(String(20))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    valid_until: Mapped[date | None] = mapped_column(Date, index=True)
 
     partner = relationship("Partner", back_populates="accreditations")
     template = relationship("AccreditationTemplate")
     milestones = relationship(
         "Milestone", back_populates="accreditation", order_by="Milestone.position"
+    )
+    items = relationship(
+        "ChecklistItem", back_populates="accreditation", order_by="ChecklistItem.id"
+    )
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+    renewal_of = relationship("Accreditation", remote_side=[id])
+
+    __table_args__ = (
+        CheckConstraint(
+            "decision IS NULL OR decision IN ('accredited', 'not_accredited')",
+            name="known_decision",
+        ),
     )
 
     @property
@@ -97,6 +173,31 @@ class Milestone(db.Model):
 
     def is_overdue(self, today: date) -> bool:
         return self.completed_at is None and self.due_on < today
+
+
+class ChecklistItem(db.Model):
+    """A requirement as it runs for one accreditation: its own deadline (which staff
+    may move, with a reason) and whether it was waived as not applicable."""
+
+    __tablename__ = "checklist_items"
+    __table_args__ = (UniqueConstraint("accreditation_id", "requirement_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    accreditation_id: Mapped[int] = mapped_column(ForeignKey("accreditations.id"), index=True)
+    requirement_id: Mapped[int] = mapped_column(ForeignKey("requirements.id"))
+    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestones.id"), index=True)
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    not_applicable_reason: Mapped[str | None] = mapped_column(Text)
+    not_applicable_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    not_applicable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    accreditation = relationship("Accreditation", back_populates="items")
+    requirement = relationship("Requirement")
+    milestone = relationship("Milestone")
+
+    @property
+    def not_applicable(self) -> bool:
+        return self.not_applicable_at is not None
 
 
 class Submission(db.Model):

@@ -8,20 +8,24 @@ from portal.extensions import db
 from portal.models import (
     Accreditation,
     AccreditationTemplate,
+    ChecklistItem,
     Milestone,
     Partner,
-    Submission,
     User,
     utcnow,
 )
 from portal.services import audit
 from portal.services.mail import external_url, queue_email
+from portal.services.notifications import notify, partner_users, path_for, staff_users
 
 
 def default_template() -> AccreditationTemplate | None:
-    """The template new partners start on: the newest one."""
+    """The template new partners start on: the newest current version."""
     return db.session.scalar(
-        db.select(AccreditationTemplate).order_by(AccreditationTemplate.id.desc()).limit(1)
+        db.select(AccreditationTemplate)
+        .where(AccreditationTemplate.superseded_at.is_(None))
+        .order_by(AccreditationTemplate.id.desc())
+        .limit(1)
     )
 
 
@@ -31,12 +35,22 @@ def open_accreditation(
     """Start `partner` on `template`; each milestone is due when its stage's time runs out."""
     accreditation = Accreditation(partner=partner, template=template, started_on=started_on)
     db.session.add(accreditation)
-    due = started_on
+    stage_starts = started_on
     for stage in template.stages:
-        due += timedelta(days=stage.duration_days)
-        accreditation.milestones.append(
-            Milestone(stage=stage, position=stage.position, name=stage.name, due_on=due)
-        )
+        due = stage_starts + timedelta(days=stage.duration_days)
+        milestone = Milestone(stage=stage, position=stage.position, name=stage.name, due_on=due)
+        accreditation.milestones.append(milestone)
+        for requirement in stage.requirements:
+            offset = requirement.due_offset_days
+            accreditation.items.append(
+                ChecklistItem(
+                    requirement=requirement,
+                    milestone=milestone,
+                    # A document due "30 days in" is due then, but never after its stage.
+                    due_on=due if offset is None else min(due, stage_starts + timedelta(offset)),
+                )
+            )
+        stage_starts = due
     audit.record(
         actor,
         "accreditation_opened",
@@ -44,29 +58,24 @@ def open_accreditation(
         partner_id=partner.id,
         changes={"template": (None, template.name), "started_on": (None, started_on)},
     )
+    db.session.flush()
+    advance(actor, accreditation)  # documents already valid in the vault count at once
     return accreditation
 
 
-def approved_requirement_ids(accreditation: Accreditation) -> set[int]:
-    return set(
-        db.session.scalars(
-            db.select(Submission.requirement_id).where(
-                Submission.accreditation_id == accreditation.id,
-                Submission.status == "approved",
-            )
-        )
-    )
+def advance(actor: User | None, accreditation: Accreditation) -> list[Milestone]:
+    """Complete every milestone, in order, whose required documents are all in hand
+    (approved, valid in the vault, or not applicable). The last stage is final
+    approval: it completes only with the final decision (portal.services.decisions)."""
+    from portal.services.progress import satisfied_requirement_ids
 
-
-def advance(actor: User, accreditation: Accreditation) -> list[Milestone]:
-    """Complete every milestone, in order, whose required documents are all approved."""
-    approved = approved_requirement_ids(accreditation)
+    satisfied = satisfied_requirement_ids(accreditation)
     reached = []
-    for milestone in accreditation.milestones:
+    for milestone in accreditation.milestones[:-1]:
         if milestone.completed_at is not None:
             continue
         needed = {r.id for r in milestone.stage.requirements if r.required}
-        if not needed <= approved:
+        if not needed <= satisfied:
             break
         milestone.completed_at = utcnow()
         reached.append(milestone)
@@ -77,8 +86,6 @@ def advance(actor: User, accreditation: Accreditation) -> list[Milestone]:
             partner_id=accreditation.partner_id,
             changes={"completed_at": (None, milestone.completed_at)},
         )
-    if reached and accreditation.current_milestone is None:
-        accreditation.completed_at = utcnow()
     for milestone in reached:
         _notify_milestone(accreditation, milestone)
     return reached
@@ -110,3 +117,5 @@ def _notify_milestone(accreditation: Accreditation, milestone: Milestone) -> Non
     subject = f"Milestone reached: {milestone.name} – {partner.name}"
     for recipients in (partner_emails(partner.id), staff_emails()):
         queue_email(recipients, "milestone_reached", subject, **context)
+    link = path_for("accreditation.show", accreditation_id=accreditation.id)
+    notify([*partner_users(partner.id), *staff_users()], "milestone_reached", subject, link)

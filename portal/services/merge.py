@@ -20,8 +20,10 @@ from portal.extensions import db
 from portal.models import (
     Accreditation,
     AuditEvent,
+    CheckIn,
     Contact,
     Coverage,
+    OrganisationDocument,
     Partner,
     PartnerDocument,
     PartnerLook,
@@ -46,6 +48,8 @@ MOVING = {
     "documents": PartnerDocument,
     "reviews": PartnerReview,
     "history": AuditEvent,
+    "vault": OrganisationDocument,
+    "check-ins": CheckIn,
 }
 
 

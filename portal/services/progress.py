@@ -1,4 +1,10 @@
-"""Where an accreditation stands: read-only views built in a fixed number of queries."""
+"""Where an accreditation stands: read-only views built in a fixed number of queries.
+
+A requirement is *satisfied* when its latest submission is approved, when a valid
+document of its type is in the partner's vault, or when staff marked it not
+applicable. Completion counts satisfied required documents against the required
+ones that apply; everything that reports progress goes through here.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,22 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, exists, func, or_
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import (
     Accreditation,
+    ChecklistItem,
     Milestone,
+    OrganisationDocument,
     Requirement,
     Stage,
     Submission,
+    utcnow,
 )
+
+SATISFIED = ("approved", "in_vault", "not_applicable")
 
 
 @dataclass
@@ -24,18 +35,43 @@ class RequirementState:
     requirement: Requirement
     milestone: Milestone
     versions: list[Submission]  # newest first
+    item: ChecklistItem | None = None
+    vault_document: OrganisationDocument | None = None  # valid, of the requirement's type
 
     @property
     def latest(self) -> Submission | None:
         return self.versions[0] if self.versions else None
 
     @property
+    def due_on(self) -> date:
+        return self.item.due_on if self.item else self.milestone.due_on
+
+    @property
     def status(self) -> str:
-        return self.latest.status if self.latest else "missing"
+        """missing, submitted, changes_requested, approved, in_vault or not_applicable."""
+        if self.item is not None and self.item.not_applicable:
+            return "not_applicable"
+        latest = self.latest
+        if latest is not None and latest.status == "approved":
+            return "approved"
+        if self.vault_document is not None:
+            return "in_vault"
+        if latest is None or latest.status == "withdrawn":
+            return "missing"
+        return "submitted" if latest.status == "superseded" else latest.status
+
+    @property
+    def satisfied(self) -> bool:
+        return self.status in SATISFIED
+
+    @property
+    def counts(self) -> bool:
+        """Whether it counts towards completion: required, and not waived."""
+        return self.requirement.required and self.status != "not_applicable"
 
     @property
     def can_upload(self) -> bool:
-        return self.status != "approved"
+        return not self.satisfied
 
 
 @dataclass
@@ -44,6 +80,7 @@ class Action:
     title: str
     due_on: date
     requirement_id: int | None = None
+    item_id: int | None = None
 
     def is_overdue(self, today: date) -> bool:
         return self.due_on < today
@@ -58,15 +95,25 @@ class Progress:
 
     @property
     def required(self) -> list[RequirementState]:
-        return [r for r in self.requirements if r.requirement.required]
+        return [r for r in self.requirements if r.counts]
 
     @property
     def percent(self) -> int:
         required = self.required
         if not required:
             return 100
-        approved = sum(1 for r in required if r.status == "approved")
-        return round(100 * approved / len(required))
+        satisfied = sum(1 for r in required if r.satisfied)
+        return round(100 * satisfied / len(required))
+
+    @property
+    def ready_for_sign_off(self) -> bool:
+        """Everything in hand and every stage done but final approval."""
+        accreditation = self.accreditation
+        return (
+            accreditation.decision is None
+            and all(m.completed_at is not None for m in accreditation.milestones[:-1])
+            and all(r.satisfied for r in self.required)
+        )
 
     def by_milestone(self) -> list[tuple[Milestone, list[RequirementState]]]:
         groups: dict[int, list[RequirementState]] = defaultdict(list)
@@ -81,11 +128,26 @@ def load_accreditation(accreditation_id: int) -> Accreditation | None:
         .where(Accreditation.id == accreditation_id)
         .options(
             selectinload(Accreditation.partner),
+            selectinload(Accreditation.items),
             selectinload(Accreditation.milestones)
             .selectinload(Milestone.stage)
             .selectinload(Stage.requirements),
         )
     )
+
+
+def valid_vault_documents(partner_id: int, today: date) -> dict[str, OrganisationDocument]:
+    """The partner's usable vault documents by type (the one valid longest)."""
+    documents = db.session.scalars(
+        db.select(OrganisationDocument)
+        .where(
+            OrganisationDocument.partner_id == partner_id,
+            OrganisationDocument.status == "accepted",
+            OrganisationDocument.valid_until >= today,
+        )
+        .order_by(OrganisationDocument.valid_until)
+    )
+    return {d.document_type: d for d in documents}
 
 
 def progress(accreditation: Accreditation, today: date) -> Progress:
@@ -99,8 +161,16 @@ def progress(accreditation: Accreditation, today: date) -> Progress:
     versions: dict[int, list[Submission]] = defaultdict(list)
     for submission in submissions:
         versions[submission.requirement_id].append(submission)
+    items = {item.requirement_id: item for item in accreditation.items}
+    vault = valid_vault_documents(accreditation.partner_id, today)
     states = [
-        RequirementState(requirement, milestone, versions.get(requirement.id, []))
+        RequirementState(
+            requirement,
+            milestone,
+            versions.get(requirement.id, []),
+            items.get(requirement.id),
+            vault.get(requirement.document_type) if requirement.document_type else None,
+        )
         for milestone in accreditation.milestones
         for requirement in milestone.stage.requirements
     ]
@@ -109,58 +179,76 @@ def progress(accreditation: Accreditation, today: date) -> Progress:
     return result
 
 
+def satisfied_requirement_ids(accreditation: Accreditation, today: date | None = None) -> set[int]:
+    state = progress(accreditation, today or utcnow().date())
+    return {s.requirement.id for s in state.requirements if s.satisfied}
+
+
 def _actions(result: Progress) -> list[Action]:
     actions = []
     for state in result.required:
+        item_id = state.item.id if state.item else None
         if state.status == "missing":
-            actions.append(
-                Action(
-                    "upload",
-                    f"Upload {state.requirement.name}",
-                    state.milestone.due_on,
-                    state.requirement.id,
-                )
-            )
+            verb = "Upload"
         elif state.status == "changes_requested":
-            actions.append(
-                Action(
-                    "revise",
-                    f"Revise {state.requirement.name}",
-                    state.milestone.due_on,
-                    state.requirement.id,
-                )
+            verb = "Revise"
+        else:
+            continue
+        actions.append(
+            Action(
+                verb.lower(),
+                f"{verb} {state.requirement.name}",
+                state.due_on,
+                state.requirement.id,
+                item_id,
             )
+        )
     for milestone in result.accreditation.milestones:
         if milestone.is_overdue(result.today):
             actions.append(Action("overdue", f"{milestone.name} is overdue", milestone.due_on))
     return sorted(actions, key=lambda a: (a.due_on, a.kind != "overdue"))
 
 
-def completion(accreditation_ids: list[int]) -> dict[int, int]:
-    """Completion percentage of many accreditations in two queries, not two per row."""
+def satisfied_condition(today: date):
+    """SQL: this checklist item's requirement is in hand (joined to Requirement and
+    Accreditation). Used by `completion` and the staff lists so that they agree
+    with `RequirementState.satisfied`."""
+    approved = exists().where(
+        Submission.accreditation_id == ChecklistItem.accreditation_id,
+        Submission.requirement_id == ChecklistItem.requirement_id,
+        Submission.status == "approved",
+    )
+    in_vault = exists().where(
+        OrganisationDocument.partner_id == Accreditation.partner_id,
+        OrganisationDocument.document_type == Requirement.document_type,
+        OrganisationDocument.status == "accepted",
+        OrganisationDocument.valid_until >= today,
+    )
+    return or_(approved, and_(Requirement.document_type.is_not(None), in_vault))
+
+
+def completion(accreditation_ids: list[int], today: date | None = None) -> dict[int, int]:
+    """Completion percentage of many accreditations in one query, not one per row."""
     if not accreditation_ids:
         return {}
-    required = dict(
-        db.session.execute(
-            db.select(Accreditation.id, func.count(Requirement.id))
-            .join(Stage, Stage.template_id == Accreditation.template_id)
-            .join(Requirement, (Requirement.stage_id == Stage.id) & Requirement.required)
-            .where(Accreditation.id.in_(accreditation_ids))
-            .group_by(Accreditation.id)
-        ).all()
-    )
-    approved = dict(
-        db.session.execute(
-            db.select(Submission.accreditation_id, func.count(Submission.id))
-            .join(Requirement, (Requirement.id == Submission.requirement_id) & Requirement.required)
-            .where(
-                Submission.accreditation_id.in_(accreditation_ids),
-                Submission.status == "approved",
-            )
-            .group_by(Submission.accreditation_id)
-        ).all()
-    )
+    today = today or utcnow().date()
+    rows = db.session.execute(
+        db.select(
+            ChecklistItem.accreditation_id,
+            func.count(ChecklistItem.id),
+            func.sum(case((satisfied_condition(today), 1), else_=0)),
+        )
+        .join(Requirement, Requirement.id == ChecklistItem.requirement_id)
+        .join(Accreditation, Accreditation.id == ChecklistItem.accreditation_id)
+        .where(
+            ChecklistItem.accreditation_id.in_(accreditation_ids),
+            Requirement.required,
+            ChecklistItem.not_applicable_at.is_(None),
+        )
+        .group_by(ChecklistItem.accreditation_id)
+    ).all()
+    counts = {aid: (total, satisfied or 0) for aid, total, satisfied in rows}
     return {
-        aid: round(100 * approved.get(aid, 0) / required[aid]) if required.get(aid) else 100
+        aid: round(100 * counts[aid][1] / counts[aid][0]) if counts.get(aid) else 100
         for aid in accreditation_ids
     }

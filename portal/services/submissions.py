@@ -9,6 +9,7 @@ from portal.models import Accreditation, Requirement, Submission, User, utcnow
 from portal.services import DomainError, audit
 from portal.services.accreditations import advance, partner_emails
 from portal.services.mail import external_url, queue_email
+from portal.services.notifications import notify, partner_users, path_for, staff_users
 from portal.services.uploads import UploadTooLarge, accepted_file
 
 __all__ = ["UploadTooLarge", "latest_submission", "review_submission", "submit_document"]
@@ -54,6 +55,12 @@ def submit_document(
             partner_id=accreditation.partner_id,
             changes=audit.created(submission, ["version", "filename", "size", "sha256"]),
         )
+        notify(
+            staff_users(),
+            "new_submission",
+            f"{accreditation.partner.name} uploaded {requirement.name} v{submission.version}",
+            path_for("review.decide", submission_id=submission.id),
+        )
         db.session.commit()
     return submission
 
@@ -88,8 +95,11 @@ def review_submission(
         partner_id=accreditation.partner_id,
         changes={"status": ("submitted", status), "feedback": (None, feedback or None)},
     )
+    partner = accreditation.partner
+    link = path_for("accreditation.show", accreditation_id=accreditation.id)
+    name = submission.requirement.name
     if status == "changes_requested":
-        partner = accreditation.partner
+        notify(partner_users(partner.id), "changes_requested", f"Changes requested: {name}", link)
         queue_email(
             partner_emails(partner.id),
             "changes_requested",
@@ -99,6 +109,7 @@ def review_submission(
             link=external_url("accreditation.show", accreditation_id=accreditation.id),
         )
     else:
+        notify(partner_users(partner.id), "document_reviewed", f"Approved: {name}", link)
         advance(actor, accreditation)
     db.session.commit()
     return submission

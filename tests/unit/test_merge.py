@@ -4,7 +4,7 @@ partner, nothing is lost or doubled, and the refusals change nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +13,9 @@ from portal.extensions import db
 from portal.models import (
     Accreditation,
     AuditEvent,
+    CheckIn,
     Contact,
+    OrganisationDocument,
     OrgUnit,
     Partner,
     PartnerDocument,
@@ -56,6 +58,8 @@ RELATED = (
     "partnership_types",
     "audit_events",
     "partner_looks",
+    "organisation_documents",
+    "checkins",
 )
 # Every table, and what a merge does to its row count.
 MERGE_EFFECT = {
@@ -174,6 +178,7 @@ def pair(app, staff, make_template, make_user, org_units, upload) -> Pair:
         focal = next(u for u in partner.users if u.partner_role == "focal")
         [accreditation] = partner.accreditations
         upload(focal, accreditation, requirements_of(accreditation)[0])
+        _vault_and_checkin(partner, focal, admin)
     # The duplicate's next review was set by hand after its review.
     draft = PartnerDraft.of(other)
     draft.next_review_on = date(2029, 6, 30)
@@ -183,6 +188,30 @@ def pair(app, staff, make_template, make_user, org_units, upload) -> Pair:
     _look(manager, other, days_ago=3)
     merge_partners(admin, other, earlier, KEEP_ALL, "Registered twice", (other.version, 1))
     return Pair(survivor, other, earlier)
+
+
+def _vault_and_checkin(partner, focal, admin) -> None:
+    db.session.add_all(
+        [
+            OrganisationDocument(
+                partner_id=partner.id,
+                document_type="tax_clearance",
+                valid_until=date(2030, 1, 1),
+                filename="tax.pdf",
+                storage_key=f"vault-{partner.acronym}",
+                content_type="application/pdf",
+                size=1,
+                sha256="0" * 64,
+                uploaded_by_id=focal.id,
+            ),
+            CheckIn(
+                partner_id=partner.id,
+                starts_at=datetime(2030, 1, 1, 9, tzinfo=UTC),
+                created_by_id=admin.id,
+            ),
+        ]
+    )
+    db.session.commit()
 
 
 def counts() -> dict[str, int]:

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from portal.extensions import db
 from portal.models import Requirement
+from portal.services.decisions import record_decision
 from portal.services.progress import completion, load_accreditation, progress
 from portal.services.submissions import review_submission
 
@@ -100,6 +101,7 @@ def test_a_completed_milestone_is_never_overdue(make_partner, staff, approve):
 def test_a_finished_accreditation_has_nothing_outstanding(accreditation_for, staff, approve):
     partner, focal, accreditation = accreditation_for
     approve(staff["manager"], focal, accreditation, requirements_of(accreditation))
+    record_decision(staff["admin"], accreditation, "accredited", "", None, date.today())
 
     state = progress(load_accreditation(accreditation.id), date.today() + timedelta(days=365))
 

@@ -160,23 +160,23 @@ def test_a_superseded_version_cannot_be_approved(setting, upload):
     assert db.session.get(Submission, old.id).status == "superseded"
 
 
-def test_approving_every_document_completes_the_accreditation(setting, approve, staff):
+def test_approving_every_document_leaves_final_approval_to_a_decision(setting, approve, staff):
+    """Documents complete every stage but the last; final approval is a decision."""
     partner, focal, accreditation, manager = setting
 
     approve(manager, focal, accreditation, requirements_of(accreditation))
 
     db.session.expire_all()
     accreditation = db.session.get(Accreditation, accreditation.id)
-    assert accreditation.completed_at is not None
-    assert all(m.completed_at is not None for m in accreditation.milestones)
-    assert accreditation.current_milestone is None
+    assert accreditation.completed_at is None
+    assert [m.completed_at is not None for m in accreditation.milestones] == [True, True, False]
+    assert accreditation.current_milestone.name == "Final approval"
     reached = _outbox("milestone_reached")
-    # One email to the partner and one to staff per milestone.
-    assert len(reached) == 2 * len(accreditation.milestones)
+    # One email to the partner and one to staff per milestone reached.
     assert [e.subject for e in reached[::2]] == [
-        f"Milestone reached: {m.name} – {partner.name}" for m in accreditation.milestones
+        f"Milestone reached: {m.name} – {partner.name}" for m in accreditation.milestones[:2]
     ]
-    assert "Every milestone is now complete." in reached[-1].body_text
+    assert "Next: Final approval" in reached[-1].body_text
 
 
 def test_an_early_approval_counts_once_the_earlier_milestone_is_done(setting, approve):

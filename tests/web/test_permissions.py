@@ -30,6 +30,12 @@ ARGUMENTS = {
     "feed_token": lambda a: a.feed_token,
     "token": lambda a: a.token,
     "filename": lambda a: "css/portal.css",
+    "template_id": lambda a: a.accreditation.template_id,
+    "item_id": lambda a: a.item.id,
+    "milestone_id": lambda a: a.milestone.id,
+    "vault_document_id": lambda a: a.vault_document.id,
+    "notification_id": lambda a: a.notification.id,
+    "checkin_id": lambda a: a.checkin.id,
 }
 # Arguments that name something belonging to one partner.
 OWNED = {
@@ -40,13 +46,31 @@ OWNED = {
     "email_id",
     "document_id",
     "user_id",
+    "item_id",
+    "milestone_id",
+    "vault_document_id",
+    "notification_id",
+    "checkin_id",
 }
 # Open without logging in (the calendar feed: its secret URL is the permission).
 PUBLIC = {"auth.login", "auth.set_password", "static", "calendar.ics"}
 # POSTs about the walker's own account (session, calendar link): tested on their own.
 SKIP_POST = {"auth.logout", "auth.login", "calendar.reset"}
 # What a programme manager may change: review decisions, never partner records.
-MANAGER_MAY_POST = {"review.decide", "review.assign"}
+# (Managers talk to partners, assign reviews, send reminders and hold check-ins;
+# templates, deadlines, waivers, decisions and the vault are administrators'.)
+MANAGER_MAY_POST = {
+    "review.decide",
+    "review.assign",
+    "conversations.thread",
+    "conversations.comment",
+    "notifications.read",
+    "notifications.read_all",
+    "tracking.bulk",
+    "checkins.new",
+    "checkins.record",
+    "checkins.cancel",
+}
 
 
 def routes(app):
