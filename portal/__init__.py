@@ -43,19 +43,31 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.accreditation import bp as accreditation_bp
     from portal.auth import bp as auth_bp
     from portal.calendar import bp as calendar_bp
+    from portal.checkins import bp as checkins_bp
+    from portal.conversations import bp as conversations_bp
     from portal.emails import bp as emails_bp
+    from portal.notifications import bp as notifications_bp
     from portal.organisation import bp as organisation_bp
     from portal.partners import bp as partners_bp
+    from portal.programme import bp as programme_bp
     from portal.review import bp as review_bp
+    from portal.tracking import bp as tracking_bp
+    from portal.vault import bp as vault_bp
 
     for blueprint in (
         auth_bp,
         accreditation_bp,
         review_bp,
+        tracking_bp,
         partners_bp,
         emails_bp,
         organisation_bp,
         calendar_bp,
+        vault_bp,
+        conversations_bp,
+        notifications_bp,
+        checkins_bp,
+        programme_bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)

@@ -1,4 +1,4 @@
-"""Flask commands: create-admin, seed-demo, outbox deliver."""
+"""Flask commands: create-admin, seed-demo, outbox deliver, deadlines notify."""
 
 from __future__ import annotations
 
@@ -68,3 +68,17 @@ def register(app: Flask) -> None:
         click.echo(f"Sent {result.sent}, failed {result.failed}.")
 
     app.cli.add_command(outbox)
+
+    deadlines = AppGroup("deadlines", help="Partners' deadlines.")
+
+    @deadlines.command("notify")
+    def notify_deadlines() -> None:
+        """Notify partners of documents due in 7 days, tomorrow, or overdue since
+        today (run daily; a second run the same day notifies nobody twice)."""
+        from portal.models import utcnow
+        from portal.services.deadline_reminders import notify_due_deadlines
+
+        made = notify_due_deadlines(utcnow().date())
+        click.echo(f"{made} deadline notification(s) made.")
+
+    app.cli.add_command(deadlines)

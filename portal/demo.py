@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -18,14 +18,18 @@ from portal.models import (
     PartnershipType,
     Requirement,
     Stage,
+    Submission,
     User,
 )
 from portal.services import audit, partner_search
 from portal.services.accreditations import open_accreditation
+from portal.services.checkins import CheckInPlan, schedule
+from portal.services.conversations import post_comment, post_message
 from portal.services.orgunits import import_file
 from portal.services.partners import district_id_of
 from portal.services.passwords import hash_password
 from portal.services.submissions import review_submission, submit_document
+from portal.services.vault import add_document as add_vault_document
 
 SAMPLE_ORGUNITS = Path(__file__).parent / "sample_data" / "dhis2_metadata.json"
 # Who covers what in the demo country: (partner index, unit name, scope note).
@@ -61,6 +65,18 @@ TEMPLATE = [
     ),
     ("Final approval", 14, [("Signed accreditation agreement", "Both parties' signatures.")]),
 ]
+
+# Requirements answered from the organisation's document vault, and what partners
+# are told about getting each right.
+DOCUMENT_TYPES = {
+    "Registration certificate": "registration_certificate",
+    "Audited financial statements": "audited_accounts",
+}
+GUIDANCE = {
+    "Registration certificate": "A scan of the original, showing the registration number.",
+    "Audited financial statements": "Include the auditor's opinion and the signed balance sheet.",
+    "Safeguarding policy": "It must carry the board's approval date.",
+}
 
 PEOPLE = [
     ("admin@example.org", "Amina Diallo", "admin", None),
@@ -142,7 +158,13 @@ def load() -> bool:
     for position, (stage_name, days, documents) in enumerate(TEMPLATE, start=1):
         stage = Stage(position=position, name=stage_name, duration_days=days)
         stage.requirements = [
-            Requirement(position=i, name=n, description=d)
+            Requirement(
+                position=i,
+                name=n,
+                description=d,
+                document_type=DOCUMENT_TYPES.get(n),
+                guidance=GUIDANCE.get(n, ""),
+            )
             for i, (n, d) in enumerate(documents, start=1)
         ]
         template.stages.append(stage)
@@ -219,7 +241,46 @@ def load() -> bool:
     for requirement in documents[:-1]:
         review_submission(manager, _upload(mcta, near, requirement), "approve", "")
     _upload(mcta, near, documents[-1])
+    _conversations(ndst, manager, changes, documents[3])
+    _vault_and_checkins(admin, hai, partners, today)
     return True
+
+
+def _conversations(ndst: User, manager: User, accreditation, policy: Requirement) -> None:
+    """NDST asks about the sent-back policy on the document, and in the thread."""
+    sent_back = db.session.scalar(
+        db.select(Submission).filter_by(accreditation_id=accreditation.id, requirement_id=policy.id)
+    )
+    post_comment(ndst, sent_back, "Our board approved it in March; is the minute enough?")
+    post_comment(manager, sent_back, "Yes: upload the policy together with the minute.")
+    post_message(
+        ndst, accreditation, "Could the site visit move to next month? Our supervisor is away."
+    )
+
+
+def _vault_and_checkins(admin: User, hai: User, partners: list[Partner], today: date) -> None:
+    """HAI keeps its registration certificate in the vault; everyone has check-ins."""
+    certificate = FileStorage(
+        BytesIO(sample_pdf("Registration certificate")), filename="registration-certificate.pdf"
+    )
+    add_vault_document(
+        hai, partners[0], "registration_certificate", today + timedelta(days=45), certificate
+    )
+    for partner, day in zip(partners, (9, 16, 23), strict=True):
+        schedule(
+            admin,
+            partner,
+            CheckInPlan(
+                starts_on=today + timedelta(days=day),
+                start_time=time(10, 0),
+                duration_minutes=60,
+                location="https://meet.example.org/" + partner.acronym.lower(),
+                agenda="Progress on documents; questions; next steps.",
+                repeat="monthly",
+                meetings=6,
+            ),
+        )
+    db.session.commit()
 
 
 def _cover(partners: list[Partner], since: date) -> None:

@@ -47,7 +47,7 @@ STATUS_LABELS = {
     "changes_requested": "Changes requested",
     "superseded": "Replaced by a newer version",
     "withdrawn": "Withdrawn",
-    "in_vault": "In your document vault",
+    "in_vault": "In the document vault",
     "not_applicable": "Not applicable",
     "pending": "Pending",
     "sent": "Sent",
@@ -68,10 +68,12 @@ def _value_labels() -> dict[str, str]:
         REPORTING_FREQUENCIES,
     )
     from portal.models.users import PARTNER_ROLES
+    from portal.models.vault import DOCUMENT_TYPES
 
     labels = {}
     for mapping in (
         DOCUMENT_KINDS,
+        DOCUMENT_TYPES,
         INVOICE_FORMATS,
         LANGUAGES,
         PARTNER_STATUSES,

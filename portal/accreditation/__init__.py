@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("accreditation", __name__)
 
-from portal.accreditation import views  # noqa: E402,F401
+from portal.accreditation import manage, views  # noqa: E402,F401

@@ -2,14 +2,16 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
 from portal.accreditation import bp
-from portal.accreditation.forms import UploadForm
+from portal.accreditation.forms import ActionForm, UploadForm
 from portal.extensions import db
 from portal.models import Accreditation, Requirement, utcnow
 from portal.permissions import accreditation_or_404, accreditations_of, submission_or_404
 from portal.services import DomainError
+from portal.services.decisions import renewal_of, renewal_opens_on
 from portal.services.progress import load_accreditation, progress
 from portal.services.storage import storage
-from portal.services.submissions import UploadTooLarge, submit_document
+from portal.services.submissions import UploadTooLarge, submit_document, withdraw_submission
+from portal.services.timeline import timeline as stage_timeline
 from portal.web import is_htmx, render
 
 
@@ -24,6 +26,8 @@ def _dashboard(accreditation: Accreditation, status: int = 200, **extra):
         progress=progress(accreditation, utcnow().date()),
         upload_form=UploadForm(),
         errors=extra.pop("errors", {}),
+        renewal_opens_on=renewal_opens_on(accreditation),
+        renewal=renewal_of(accreditation) if accreditation.decision == "accredited" else None,
         **extra,
     )
 
@@ -86,3 +90,37 @@ def download(submission_id: int):
         as_attachment=True,
         download_name=submission.filename,
     )
+
+
+@bp.get("/accreditations/<int:accreditation_id>/timeline")
+@login_required
+def timeline(accreditation_id: int):
+    """The stages with expected and actual dates, where things stand and what comes next."""
+    accreditation = load_accreditation(accreditation_or_404(current_user, accreditation_id).id)
+    return render_template(
+        "accreditation/timeline.html",
+        accreditation=accreditation,
+        timeline=stage_timeline(accreditation),
+    )
+
+
+@bp.post("/submissions/<int:submission_id>/withdraw")
+@login_required
+def withdraw(submission_id: int):
+    """The partner takes back a document that is still waiting for review."""
+    submission = submission_or_404(current_user, submission_id)
+    if not current_user.can_edit:
+        abort(403)
+    accreditation = submission.accreditation
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        withdraw_submission(current_user, submission)
+    except DomainError as error:
+        errors = {submission.requirement_id: error.message}
+        return _dashboard(accreditation, 422, errors=errors)
+    notice = f"{submission.requirement.name}: version {submission.version} withdrawn."
+    if is_htmx():
+        return _dashboard(accreditation, notice=notice)
+    flash(notice, "success")
+    return redirect(url_for(".show", accreditation_id=accreditation.id))

@@ -1,5 +1,8 @@
-from flask import flash, redirect, render_template, request, url_for
+from math import ceil
+
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
@@ -12,16 +15,32 @@ from portal.services.review_assignment import assign_reviewer, review_due_on, re
 from portal.services.submissions import review_submission
 from portal.web import safe_next
 
+QUEUE_PER_PAGE = 50
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1
+
 
 @bp.get("")
 @staff_required
 def queue():
-    """Submissions waiting for review, oldest first; `?mine=1` keeps those assigned
-    to the person looking."""
+    """Submissions waiting for review, oldest first, 50 a page; `?mine=1` keeps
+    those assigned to the person looking. A count and a page: constant queries."""
     mine = request.args.get("mine") == "1"
+    conditions = [Submission.status == "submitted"]
+    if mine:
+        conditions.append(Submission.assigned_to_id == current_user.id)
+    per_page = current_app.config.get("REVIEW_QUEUE_PER_PAGE", QUEUE_PER_PAGE)
+    total = db.session.scalar(db.select(func.count(Submission.id)).where(*conditions))
+    pages = max(1, ceil(total / per_page))
+    page = min(_page_number(request.args.get("page")), pages)
     query = (
         db.select(Submission)
-        .where(Submission.status == "submitted")
+        .where(*conditions)
         .options(
             joinedload(Submission.accreditation).joinedload(Accreditation.partner),
             joinedload(Submission.requirement),
@@ -29,12 +48,16 @@ def queue():
             joinedload(Submission.assigned_to),
         )
         .order_by(Submission.uploaded_at, Submission.id)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     )
-    if mine:
-        query = query.where(Submission.assigned_to_id == current_user.id)
     return render_template(
         "review/queue.html",
         waiting=db.session.scalars(query).all(),
+        total=total,
+        page=page,
+        pages=pages,
+        first=(page - 1) * per_page + 1 if total else 0,
         mine=mine,
         reviewers=reviewers(),
         due_on=review_due_on,

@@ -16,13 +16,24 @@ def _plain(value: Any) -> Any:
 
 def describe(obj: Any) -> str:
     """A person-readable name for the object an event is about."""
-    from portal.models import Coverage, PartnerDocument, Submission, User
+    from portal.models import (
+        CheckIn,
+        Coverage,
+        OrganisationDocument,
+        PartnerDocument,
+        Submission,
+        User,
+    )
     from portal.models.partners import DOCUMENT_KINDS
 
     if isinstance(obj, Submission):
         return f"{obj.requirement.name}, version {obj.version}"
     if isinstance(obj, PartnerDocument):
         return f"{DOCUMENT_KINDS.get(obj.kind, obj.kind)} {obj.reference}"
+    if isinstance(obj, OrganisationDocument):
+        return f"{obj.type_label} {obj.filename}"
+    if isinstance(obj, CheckIn):
+        return f"Check-in {obj.starts_at:%d %b %Y %H:%M} UTC"
     if isinstance(obj, Coverage):
         return obj.target_name
     if isinstance(obj, User):

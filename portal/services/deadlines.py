@@ -19,6 +19,11 @@ def _reason(reason: str) -> str:
     return reason
 
 
+def _still_running(accreditation) -> None:
+    if accreditation.decision is not None:
+        raise DomainError("This accreditation has its final decision; its deadlines are closed.")
+
+
 def move_deadlines(
     actor: User, items: Sequence[ChecklistItem], due_on: date | None, reason: str
 ) -> int:
@@ -30,6 +35,7 @@ def move_deadlines(
         raise DomainError("Choose at least one deadline to move.")
     moved = 0
     for item in items:
+        _still_running(item.accreditation)
         if due_on < item.accreditation.started_on:
             raise DomainError(
                 f"{item.requirement.name}: a deadline cannot be before the accreditation "
@@ -58,6 +64,7 @@ def move_milestone(actor: User, milestone: Milestone, due_on: date | None, reaso
     if due_on is None:
         raise DomainError("Choose the new due date.", field="due_on")
     accreditation = milestone.accreditation
+    _still_running(accreditation)
     if milestone.completed_at is not None:
         raise DomainError(f"{milestone.name} is already complete.")
     if due_on < accreditation.started_on:
@@ -80,6 +87,7 @@ def move_milestone(actor: User, milestone: Milestone, due_on: date | None, reaso
 def mark_not_applicable(actor: User, item: ChecklistItem, reason: str) -> None:
     """Waive a requirement for this accreditation: it no longer counts towards completion."""
     reason = _reason(reason)
+    _still_running(item.accreditation)
     if item.not_applicable:
         raise DomainError(f"{item.requirement.name} is already marked not applicable.")
     item.not_applicable_at = utcnow()
@@ -100,6 +108,7 @@ def mark_not_applicable(actor: User, item: ChecklistItem, reason: str) -> None:
 def mark_applicable(actor: User, item: ChecklistItem, reason: str) -> None:
     """Undo a waiver."""
     reason = _reason(reason)
+    _still_running(item.accreditation)
     if not item.not_applicable:
         raise DomainError(f"{item.requirement.name} already applies.")
     item.not_applicable_at = item.not_applicable_by_id = item.not_applicable_reason = None

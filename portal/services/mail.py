@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from flask import current_app, has_request_context, render_template, url_for
 
 from portal.extensions import db
-from portal.models import OutboxEmail
+from portal.models import OutboxAttachment, OutboxEmail
+
+# A file sent with an email: (filename, content type, bytes).
+Attachment = tuple[str, str, bytes]
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -26,9 +29,11 @@ def queue_email(
     subject: str,
     *,
     idempotency_key: str | None = None,
+    attachments: Iterable[Attachment] = (),
     **context,
 ) -> OutboxEmail | None:
-    """Render emails/<template>.txt and .html and add them to the outbox."""
+    """Render emails/<template>.txt and .html and add them to the outbox, with
+    `attachments` (stored beside it, so the worker sends exactly what was queued)."""
     to = sorted({r.strip().lower() for r in recipients if r and r.strip()})
     if not to:
         return None
@@ -41,5 +46,9 @@ def queue_email(
         template=template,
         idempotency_key=idempotency_key,
     )
+    email.attachments = [
+        OutboxAttachment(filename=filename, content_type=content_type, data=data)
+        for filename, content_type, data in attachments
+    ]
     db.session.add(email)
     return email

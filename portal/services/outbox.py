@@ -38,12 +38,15 @@ def _claim(limit: int) -> list[OutboxEmail]:
 
 
 def _message(email: OutboxEmail) -> Message:
-    return Message(
+    message = Message(
         subject=email.subject,
         recipients=email.recipient_list,
         body=email.body_text,
         html=email.body_html,
     )
+    for attachment in email.attachments:
+        message.attach(attachment.filename, attachment.content_type, attachment.data)
+    return message
 
 
 def deliver_pending(limit: int = 500) -> DeliveryResult:

@@ -12,7 +12,19 @@ from portal.services.mail import external_url, queue_email
 from portal.services.notifications import notify, partner_users, path_for, staff_users
 from portal.services.uploads import UploadTooLarge, accepted_file
 
-__all__ = ["UploadTooLarge", "latest_submission", "review_submission", "submit_document"]
+__all__ = [
+    "UploadTooLarge",
+    "latest_submission",
+    "review_submission",
+    "submit_document",
+    "withdraw_submission",
+]
+
+
+def formats_label(formats: list[str]) -> str:
+    """ "pdf", "docx" -> "PDF or DOCX" (as partners read file types)."""
+    names = ["JPEG" if f == "jpg" else f.upper() for f in formats]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def latest_submission(accreditation: Accreditation, requirement: Requirement) -> Submission | None:
@@ -34,6 +46,14 @@ def submit_document(
     if previous is not None and previous.status == "approved":
         raise DomainError("This document is already approved.", field="file")
     with accepted_file(upload) as accepted:
+        # The type read from the content (the name's extension is set from it).
+        detected = accepted.filename.rsplit(".", 1)[-1]
+        if requirement.formats and detected not in requirement.formats:
+            raise DomainError(
+                f"{requirement.name} must be a {formats_label(requirement.formats)} file; "
+                f"this one is {formats_label([detected])}.",
+                field="file",
+            )
         if previous is not None and previous.status == "submitted":
             previous.status = "superseded"
         submission = Submission(
@@ -85,7 +105,7 @@ def review_submission(
     ).rowcount
     if won != 1:
         db.session.rollback()
-        raise DomainError("This submission has already been reviewed or replaced.")
+        raise DomainError(_why_not_waiting(submission))
     db.session.refresh(submission)
     accreditation = submission.accreditation
     audit.record(
@@ -111,5 +131,46 @@ def review_submission(
     else:
         notify(partner_users(partner.id), "document_reviewed", f"Approved: {name}", link)
         advance(actor, accreditation)
+    db.session.commit()
+    return submission
+
+
+def _why_not_waiting(submission: Submission) -> str:
+    """Why a review lost: who got there first, or what the partner did."""
+    db.session.refresh(submission)
+    if submission.status == "withdrawn":
+        return "This submission was withdrawn by the partner; nothing was changed."
+    if submission.status == "superseded":
+        return "A newer version replaced this submission; review that one. Nothing was changed."
+    who = submission.reviewer.name if submission.reviewer else "someone else"
+    when = f" on {submission.reviewed_at:%d %b %Y}" if submission.reviewed_at else ""
+    return f"Already reviewed by {who}{when}; nothing was changed."
+
+
+def withdraw_submission(actor: User, submission: Submission) -> Submission:
+    """The partner takes back a document still waiting for review."""
+    # Conditional, like a review: a withdrawal and a review at once cannot both win.
+    won = db.session.execute(
+        db.update(Submission)
+        .where(Submission.id == submission.id, Submission.status == "submitted")
+        .values(status="withdrawn")
+    ).rowcount
+    if won != 1:
+        db.session.rollback()
+        db.session.refresh(submission)
+        if submission.status == "withdrawn":
+            raise DomainError("This document was already withdrawn.")
+        raise DomainError(
+            "Only a document still waiting for review can be withdrawn; this one was "
+            + ("replaced by a newer version." if submission.status == "superseded" else "reviewed.")
+        )
+    db.session.refresh(submission)
+    audit.record(
+        actor,
+        "document_withdrawn",
+        submission,
+        partner_id=submission.accreditation.partner_id,
+        changes={"status": ("submitted", "withdrawn")},
+    )
     db.session.commit()
     return submission

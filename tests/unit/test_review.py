@@ -138,7 +138,7 @@ def test_a_second_review_of_the_same_submission_is_refused(app, setting, upload)
         )
     events, emails = _count(AuditEvent), _count(OutboxEmail)
 
-    with pytest.raises(DomainError, match="already been reviewed"):
+    with pytest.raises(DomainError, match="Already reviewed by"):
         review_submission(other, submission, "request_changes", "Missing a signature.")
 
     db.session.expire_all()

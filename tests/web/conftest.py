@@ -107,7 +107,7 @@ def _extras(partner, focal, admin, accreditation, requirement, pdf_bytes):
     on the services it tests."""
     from portal.services.storage import storage
 
-    stored = storage().save(io.BytesIO(pdf_bytes), max_bytes=len(pdf_bytes), suffix=".pdf")
+    stored = storage().save(io.BytesIO(pdf_bytes), max_bytes=len(pdf_bytes))
     item = next(i for i in accreditation.items if i.requirement_id == requirement.id)
     vault_document = OrganisationDocument(
         partner_id=partner.id,

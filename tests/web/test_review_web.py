@@ -233,7 +233,7 @@ def test_a_second_reviewer_is_told_the_document_was_already_reviewed(world, logi
 
     assert response.status_code in (409, 422)
     page = response.get_data(as_text=True)
-    assert "This submission has already been reviewed or replaced." in page
+    assert "Already reviewed by Ada Admin on" in page
     assert "Approved by Ada Admin" in page
     db.session.expire_all()
     stored = db.session.get(Submission, submission.id)

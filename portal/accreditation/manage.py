@@ -1,0 +1,255 @@
+"""Staff running a cycle: opening it, moving deadlines, waiving requirements, the
+final decision and renewal. The forms open in the slide-in panel with HTMX and
+are plain pages without it."""
+
+from __future__ import annotations
+
+from flask import abort, flash, make_response, redirect, url_for
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from portal.accreditation import bp
+from portal.accreditation.forms import (
+    ActionForm,
+    DeadlineForm,
+    DecisionForm,
+    NotApplicableForm,
+    OpenCycleForm,
+)
+from portal.extensions import db
+from portal.models import Accreditation, AccreditationTemplate, ChecklistItem, Milestone, utcnow
+from portal.permissions import accreditation_or_404, admin_required, partner_or_404
+from portal.services import DomainError
+from portal.services.deadlines import (
+    mark_applicable,
+    mark_not_applicable,
+    move_deadlines,
+    move_milestone,
+)
+from portal.services.decisions import default_valid_until, open_renewal, record_decision
+from portal.services.progress import load_accreditation, progress
+from portal.services.templates import current_templates, open_cycle, running_accreditation
+from portal.web import attach_error, is_htmx, render
+
+
+def _back_to(accreditation: Accreditation, notice: str):
+    """After a change: the accreditation page again, whole (under HTMX the panel's
+    form would otherwise receive the page)."""
+    flash(notice, "success")
+    target = url_for(".show", accreditation_id=accreditation.id)
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _status(form) -> int:
+    return 422 if form.is_submitted() else 200
+
+
+def _item(accreditation: Accreditation, item_id: int) -> ChecklistItem:
+    item = db.session.scalar(
+        db.select(ChecklistItem).filter_by(id=item_id, accreditation_id=accreditation.id)
+    )
+    if item is None:
+        abort(404)
+    return item
+
+
+# --- opening a cycle ------------------------------------------------------------
+
+
+@bp.route(
+    "/partners/<int:partner_id>/accreditations/new", methods=["GET", "POST"], endpoint="open_cycle"
+)
+@admin_required
+def open_cycle_form(partner_id: int):
+    """Open an accreditation for a partner from a template and a start date."""
+    partner = partner_or_404(current_user, partner_id)
+    templates = current_templates()
+    form = OpenCycleForm(started_on=utcnow().date())
+    form.template_id.choices = [
+        SelectChoice(t.id, f"{t.name} (version {t.version})") for t in templates
+    ]
+    if form.validate_on_submit():
+        try:
+            accreditation = open_cycle(
+                current_user,
+                partner,
+                db.session.get(AccreditationTemplate, form.template_id.data),
+                form.started_on.data,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            return _back_to(accreditation, f"Accreditation opened for {partner.name}.")
+    return render(
+        "accreditation/open_cycle.html",
+        block="panel",
+        status=_status(form),
+        partner=partner,
+        form=form,
+        running=running_accreditation(partner),
+    )
+
+
+# --- deadlines and waivers --------------------------------------------------------
+
+
+@bp.route(
+    "/accreditations/<int:accreditation_id>/items/<int:item_id>/deadline",
+    methods=["GET", "POST"],
+)
+@admin_required
+def move_deadline(accreditation_id: int, item_id: int):
+    """Give one document a new due date, with a reason."""
+    accreditation = accreditation_or_404(current_user, accreditation_id)
+    item = _item(accreditation, item_id)
+    form = DeadlineForm(due_on=item.due_on)
+    if form.validate_on_submit():
+        try:
+            move_deadlines(current_user, [item], form.due_on.data, form.reason.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            return _back_to(
+                accreditation, f"{item.requirement.name} is now due {item.due_on:%d %b %Y}."
+            )
+    return render(
+        "accreditation/deadline.html",
+        block="panel",
+        status=_status(form),
+        accreditation=accreditation,
+        subject=item.requirement.name,
+        current_due=item.due_on,
+        action=url_for(".move_deadline", accreditation_id=accreditation.id, item_id=item.id),
+        form=form,
+    )
+
+
+@bp.route(
+    "/accreditations/<int:accreditation_id>/milestones/<int:milestone_id>/deadline",
+    methods=["GET", "POST"],
+    endpoint="move_milestone",
+)
+@admin_required
+def move_milestone_deadline(accreditation_id: int, milestone_id: int):
+    """Move a stage's due date; its documents due later follow it."""
+    accreditation = accreditation_or_404(current_user, accreditation_id)
+    milestone = db.session.scalar(
+        db.select(Milestone).filter_by(id=milestone_id, accreditation_id=accreditation.id)
+    )
+    if milestone is None:
+        abort(404)
+    form = DeadlineForm(due_on=milestone.due_on)
+    if form.validate_on_submit():
+        try:
+            move_milestone(current_user, milestone, form.due_on.data, form.reason.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            return _back_to(
+                accreditation, f"{milestone.name} is now due {milestone.due_on:%d %b %Y}."
+            )
+    return render(
+        "accreditation/deadline.html",
+        block="panel",
+        status=_status(form),
+        accreditation=accreditation,
+        subject=milestone.name,
+        current_due=milestone.due_on,
+        action=url_for(
+            ".move_milestone", accreditation_id=accreditation.id, milestone_id=milestone.id
+        ),
+        form=form,
+        is_stage=True,
+    )
+
+
+@bp.route(
+    "/accreditations/<int:accreditation_id>/items/<int:item_id>/not-applicable",
+    methods=["GET", "POST"],
+)
+@admin_required
+def not_applicable(accreditation_id: int, item_id: int):
+    """Waive a requirement for this cycle with a reason, or make it apply again."""
+    accreditation = accreditation_or_404(current_user, accreditation_id)
+    item = _item(accreditation, item_id)
+    form = NotApplicableForm(action="undo" if item.not_applicable else "waive")
+    if form.validate_on_submit():
+        undo = form.action.data == "undo"
+        try:
+            (mark_applicable if undo else mark_not_applicable)(current_user, item, form.reason.data)
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            state = "applies again" if undo else "is marked not applicable"
+            return _back_to(accreditation, f"{item.requirement.name} {state}.")
+    return render(
+        "accreditation/not_applicable.html",
+        block="panel",
+        status=_status(form),
+        accreditation=accreditation,
+        item=item,
+        form=form,
+    )
+
+
+# --- final approval and renewal ---------------------------------------------------
+
+
+@bp.route("/accreditations/<int:accreditation_id>/decision", methods=["GET", "POST"])
+@admin_required
+def decide(accreditation_id: int):
+    """Record the final decision: accredited until a date, or not accredited."""
+    accreditation = load_accreditation(accreditation_or_404(current_user, accreditation_id).id)
+    today = utcnow().date()
+    form = DecisionForm(valid_until=default_valid_until(accreditation, today))
+    if accreditation.decision is None and form.validate_on_submit():
+        try:
+            record_decision(
+                current_user,
+                accreditation,
+                form.decision.data,
+                form.note.data or "",
+                form.valid_until.data,
+                today,
+            )
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            name = accreditation.partner.name
+            if accreditation.decision == "accredited":
+                notice = f"{name} is accredited until {accreditation.valid_until:%d %b %Y}."
+            else:
+                notice = f"{name} is not accredited; they have been told why."
+            return _back_to(accreditation, notice)
+    elif accreditation.decision is not None and form.is_submitted():
+        form.form_errors.append(
+            f"This accreditation was already decided on {accreditation.decided_at:%d %b %Y}."
+        )
+    return render(
+        "accreditation/decide.html",
+        block="panel",
+        status=_status(form),
+        accreditation=accreditation,
+        progress=progress(accreditation, today),
+        form=form,
+    )
+
+
+@bp.post("/accreditations/<int:accreditation_id>/renewal")
+@admin_required
+def renew(accreditation_id: int):
+    """Open the renewal cycle, from 60 days before the accreditation expires."""
+    accreditation = accreditation_or_404(current_user, accreditation_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    today = utcnow().date()
+    try:
+        renewal = open_renewal(current_user, accreditation, today, today)
+    except DomainError as error:
+        flash(error.message, "error")
+        return redirect(url_for(".show", accreditation_id=accreditation.id), 303)
+    return _back_to(renewal, f"Renewal opened for {accreditation.partner.name}.")

@@ -1,0 +1,92 @@
+"""Scheduling a check-in, recording what came out of it, cancelling one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+from portal.services.checkins import (
+    DEFAULT_MEETINGS,
+    FOLLOW_UP_OWNERS,
+    MAX_MEETINGS,
+    REPEAT_LABELS,
+    CheckInPlan,
+    FollowUpDraft,
+)
+
+
+def _choices(labels: dict[str, str]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+class CheckInForm(FlaskForm):
+    starts_on = DateField("Date", validators=[InputRequired("Enter the date of the meeting.")])
+    start_time = TimeField("Starts at", validators=[InputRequired("Enter the start time.")])
+    end_time = TimeField("Ends at", validators=[InputRequired("Enter the end time.")])
+    location = StringField(
+        "Place or call link",
+        description="An address, a room, or the link to the video call.",
+        validators=[Length(max=300, message="Keep the place or link under 300 characters.")],
+    )
+    agenda = TextAreaField("Agenda", validators=[Optional(), Length(max=4000)])
+    repeat = RadioField("Repeat", choices=_choices(REPEAT_LABELS), default="once")
+    meetings = IntegerField(
+        "Number of meetings",
+        default=DEFAULT_MEETINGS,
+        description=f"For a repeating series: up to {MAX_MEETINGS}.",
+        validators=[Optional()],
+    )
+
+    def plan(self) -> CheckInPlan:
+        # The duration may come out negative: the service says "ends before it starts".
+        start = datetime.combine(self.starts_on.data, self.start_time.data)
+        end = datetime.combine(self.starts_on.data, self.end_time.data)
+        return CheckInPlan(
+            starts_on=self.starts_on.data,
+            start_time=self.start_time.data,
+            duration_minutes=int((end - start).total_seconds() // 60),
+            location=self.location.data or "",
+            agenda=self.agenda.data or "",
+            repeat=self.repeat.data,
+            meetings=DEFAULT_MEETINGS if self.meetings.data is None else self.meetings.data,
+        )
+
+
+class FollowUpRow(Form):
+    description = StringField("Action", validators=[Optional(), Length(max=1000)])
+    owner = SelectField("Owner", choices=_choices(FOLLOW_UP_OWNERS), default="partner")
+    due_on = DateField("Due", validators=[Optional()])
+
+
+class RecordForm(FlaskForm):
+    notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
+    follow_ups = FieldList(FormField(FollowUpRow), min_entries=3, max_entries=12)
+
+    def drafts(self) -> list[FollowUpDraft]:
+        return [
+            FollowUpDraft(
+                description=row.form.description.data or "",
+                owner=row.form.owner.data,
+                due_on=row.form.due_on.data,
+            )
+            for row in self.follow_ups
+        ]
+
+
+class CancelForm(FlaskForm):
+    reason = StringField("Reason (optional)", validators=[Optional(), Length(max=500)])

@@ -1,0 +1,8 @@
+"""What staff see across all partners: the accreditations overview, their own
+outstanding actions, and the actions board with its bulk actions."""
+
+from flask import Blueprint
+
+bp = Blueprint("tracking", __name__)
+
+from portal.tracking import views  # noqa: E402,F401

@@ -1,0 +1,218 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import abort, flash, make_response, redirect, request, url_for
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import User, utcnow
+from portal.permissions import staff_required
+from portal.services import DomainError
+from portal.services.board import (
+    assign_many,
+    board,
+    parse_days,
+    parse_ids,
+    selected_items,
+    selected_submissions,
+)
+from portal.services.deadline_reminders import send_reminders
+from portal.services.deadlines import move_deadlines
+from portal.services.my_actions import my_actions as outstanding_for
+from portal.services.review_assignment import reviewers
+from portal.services.tracking import (
+    STATES,
+    Filters,
+    overview_page,
+    overview_rows,
+    record_export,
+    stage_names,
+)
+from portal.tracking import bp
+from portal.web import is_htmx, render
+
+BULK_ACTIONS = {
+    "assign": "Assign reviewer",
+    "remind": "Send a reminder now",
+    "move": "Move deadlines",
+}
+
+
+@bp.get("/accreditations")
+@staff_required
+def overview():
+    """Every accreditation: stage, completion, deadlines, reviews waiting; the URL
+    holds the filters."""
+    filters = Filters.from_args(request.args)
+    fragment = is_htmx()
+    response = render(
+        "tracking/overview.html",
+        block="results",
+        page=overview_page(filters),
+        f=filters,
+        stages=[] if fragment else stage_names(),
+        reviewers=[] if fragment else reviewers(),
+        states=STATES,
+    )
+    if fragment:
+        response.headers["HX-Push-Url"] = url_for(".overview", **filters.args())
+    return response
+
+
+EXPORT_COLUMNS = (
+    "Partner",
+    "Template",
+    "Current stage",
+    "Completion %",
+    "Next due",
+    "Overdue",
+    "Waiting for review",
+    "Waiting since",
+    "Reviewers",
+    "Decision",
+    "Accredited until",
+    "Link",
+)
+
+
+@bp.get("/accreditations/export.csv")
+@staff_required
+def export():
+    """The overview's rows under the same filters, all of them, as CSV."""
+    filters = Filters.from_args(request.args)
+    rows = overview_rows(filters)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            (
+                row.partner_name,
+                row.template_name,
+                row.stage or ("Decided" if row.decision else "Complete"),
+                row.percent,
+                row.next_due.isoformat() if row.next_due else "",
+                "yes" if row.overdue else "no",
+                row.waiting,
+                row.waiting_since.isoformat(timespec="minutes") if row.waiting_since else "",
+                "; ".join(row.reviewers),
+                {"accredited": "Accredited", "not_accredited": "Not accredited"}.get(
+                    row.decision or "", ""
+                ),
+                row.valid_until.isoformat() if row.valid_until else "",
+                url_for(
+                    "accreditation.show", accreditation_id=row.accreditation_id, _external=True
+                ),
+            )
+        )
+    record_export(current_user, filters, len(rows))
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    stamp = utcnow().date().isoformat()
+    response.headers["Content-Disposition"] = f'attachment; filename="accreditations-{stamp}.csv"'
+    return response
+
+
+@bp.get("/my-actions")
+@staff_required
+def my_actions():
+    """What waits for the person looking: reviews, sign-offs, messages."""
+    return render("tracking/my_actions.html", actions=outstanding_for(current_user))
+
+
+def _board_page(status: int = 200, error: str | None = None, selection: dict | None = None):
+    source = request.form if request.method == "POST" else request.args
+    days = parse_days(source.get("days"))
+    group = source.get("group", "partner")
+    return render(
+        "tracking/board.html",
+        block="results",
+        status=status,
+        board=board(days, group),
+        reviewers=reviewers(),
+        actions=BULK_ACTIONS,
+        error=error,
+        selection=selection or {"items": set(), "submissions": set(), "form": {}},
+    )
+
+
+@bp.get("/actions")
+@staff_required
+def board_page():
+    """What partners owe soon or late, and what waits for review, across partners."""
+    response = _board_page()
+    if is_htmx():
+        args = {k: v for k, v in request.args.items() if k in ("days", "group") and v}
+        response.headers["HX-Push-Url"] = url_for(".board_page", **args)
+    return response
+
+
+def _chosen_reviewer(value: str) -> User | None:
+    if not value:
+        return None  # nobody in particular
+    reviewer = db.session.get(User, int(value)) if value.isdigit() else None
+    if reviewer is None:
+        raise DomainError("Choose a member of the programme team.", field="reviewer_id")
+    return reviewer
+
+
+def _due_on(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise DomainError("Give the new due date as a date.", field="due_on") from None
+
+
+def _bulk(action: str, item_ids: list[int], submission_ids: list[int]) -> str:
+    """Run one bulk action; the message to show when it worked."""
+    form = request.form
+    if action == "assign":
+        reviewer = _chosen_reviewer(form.get("reviewer_id", ""))
+        done = assign_many(current_user, selected_submissions(submission_ids), reviewer)
+        who = reviewer.name if reviewer else "nobody in particular"
+        return f"{done} submission{'s' if done != 1 else ''} assigned to {who}."
+    items = selected_items(item_ids)
+    if action == "move":
+        if not items:
+            raise DomainError("Choose at least one document whose deadline to move.")
+        moved = move_deadlines(
+            current_user, items, _due_on(form.get("due_on", "")), form.get("reason", "")
+        )
+        return f"{moved} deadline{'s' if moved != 1 else ''} moved."
+    result = send_reminders(current_user, items, utcnow().date())
+    message = f"Reminder sent to {', '.join(result.partners)}." if result.partners else ""
+    if result.nobody:
+        message += f" No active user to remind at {', '.join(result.nobody)}."
+    return message.strip()
+
+
+@bp.post("/actions/bulk")
+@staff_required
+def bulk():
+    """Assign reviewer, move deadlines (administrators) or remind, for the rows ticked."""
+    form = request.form
+    action = form.get("action", "")
+    if action == "move" and not current_user.is_admin:
+        abort(403)  # deadlines are partner records: administrators move them
+    selection = {
+        "items": set(form.getlist("items")),
+        "submissions": set(form.getlist("submissions")),
+        "form": {k: form.get(k, "") for k in ("action", "reviewer_id", "due_on", "reason")},
+    }
+    try:
+        if action not in BULK_ACTIONS:
+            raise DomainError("Choose what to do with the selected rows.", field="action")
+        item_ids = parse_ids(form.getlist("items"))
+        submission_ids = parse_ids(form.getlist("submissions"))
+        if not item_ids and not submission_ids:
+            raise DomainError("Nothing is selected: tick the rows to act on.", field="selection")
+        message = _bulk(action, item_ids, submission_ids)
+    except DomainError as error:
+        db.session.rollback()  # a refused bulk action leaves nothing half done
+        return _board_page(422, error.message, selection)
+    flash(message, "success")
+    args = {k: form[k] for k in ("days", "group") if form.get(k)}
+    return redirect(url_for(".board_page", **args))

@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("vault", __name__)
+
+from portal.vault import views  # noqa: E402,F401

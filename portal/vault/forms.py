@@ -1,0 +1,35 @@
+"""The vault's forms: a document with its type and validity, a rejection reason."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, SelectChoice, SelectField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from portal.models.vault import DOCUMENT_TYPES
+from portal.partners.forms import options
+
+
+class VaultDocumentForm(FlaskForm):
+    document_type = SelectField(
+        "Document type",
+        choices=[SelectChoice("", "Choose…"), *options(DOCUMENT_TYPES)],
+        validators=[DataRequired("Choose the type of document.")],
+    )
+    valid_until = DateField(
+        "Valid until",
+        validators=[InputRequired("Enter the date the document is valid until.")],
+        description="The expiry date printed on the document.",
+    )
+    file = FileField("File", validators=[FileRequired("Choose a file to upload.")])
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        "Why is it rejected?",
+        validators=[
+            DataRequired("Tell the partner why the document is rejected."),
+            Length(max=2000),
+        ],
+    )
