@@ -73,6 +73,7 @@ def load(instance_path: Path, debug: bool) -> dict:
         # The org-unit level that counts as a district (1 = country).
         "ORGUNIT_DISTRICT_LEVEL": int(env("ORGUNIT_DISTRICT_LEVEL", "3")),
         "PARTNERS_PER_PAGE": int(env("PARTNERS_PER_PAGE", "25")),
+        "ACCREDITATIONS_PER_PAGE": int(env("ACCREDITATIONS_PER_PAGE", "50")),
         # A submission should be reviewed within this many working days (Mon–Fri).
         "REVIEW_WORKING_DAYS": int(env("REVIEW_WORKING_DAYS", "5")),
     }

@@ -105,7 +105,15 @@ def change_value(value) -> str:
     return labels.get(text, text)
 
 
+def days_phrase(days: int) -> str:
+    """ "less than a day", "1 day", "12 days"."""
+    if days < 1:
+        return "less than a day"
+    return f"{days} day{'s' if days != 1 else ''}"
+
+
 def register(app: Flask) -> None:
+    app.add_template_filter(days_phrase)
     app.add_template_filter(change_value)
     app.add_template_filter(localtime)
     app.add_template_filter(day)

@@ -10,7 +10,7 @@ from portal.web import safe_next
 
 def home_for(user) -> str:
     if user.is_staff:
-        return url_for("review.queue")
+        return url_for("tracking.my_actions")
     return url_for("accreditation.mine")
 
 

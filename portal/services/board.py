@@ -23,7 +23,7 @@ from portal.models import (
 )
 from portal.services import DomainError
 from portal.services.review_assignment import assign_reviewer, review_due_on
-from portal.services.tracking import owed_condition, plan_for_these_values
+from portal.services.tracking import owed_condition
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 366
@@ -124,7 +124,6 @@ def parse_days(value: str | None) -> int:
 
 def due_items(days: int, today: date) -> list[DueItem]:
     """Documents owed within `days` days or overdue, soonest first (one query)."""
-    plan_for_these_values()
     rows = db.session.execute(
         select(ChecklistItem, Partner.id, Partner.name, Requirement.name)
         .join(Requirement, Requirement.id == ChecklistItem.requirement_id)

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from math import ceil
 
 from flask import current_app
-from sqlalchemy import and_, case, exists, func, or_, select, text
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.extensions import db
@@ -312,15 +312,6 @@ class _Query:
         return [self.next_due.is_(None), self.next_due, Partner.search_key, Accreditation.id]
 
 
-def plan_for_these_values() -> None:
-    """PostgreSQL: plan the overview for today's values every time. After five runs
-    of a prepared statement (psycopg prepares them) PostgreSQL may switch to a
-    generic plan, which for these grouped subqueries took 170-300 ms instead of
-    17 ms (bench/accreditations.py). For the rest of this transaction only."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
-
-
 def _row(values, today: date) -> OverviewRow:
     *columns, ready = values
     return OverviewRow(*columns, bool(ready), today=today)
@@ -353,7 +344,6 @@ def overview_page(
     per_page = per_page or current_app.config.get("ACCREDITATIONS_PER_PAGE", PER_PAGE)
     query = _Query(today)
     conditions = query.where(filters)
-    plan_for_these_values()
     figures = bool(filters.stage or filters.overdue or filters.waiting)
     total = db.session.scalar(query.base(func.count(), figures=figures).where(*conditions))
     filters.page = min(filters.page, max(1, ceil(total / per_page)))
@@ -372,7 +362,6 @@ def overview_rows(filters: Filters, today: date | None = None) -> list[OverviewR
     """Every row matching `filters` (for the export): two queries."""
     today = today or utcnow().date()
     query = _Query(today)
-    plan_for_these_values()
     result = db.session.execute(
         query.rows().where(*query.where(filters)).order_by(*query.order(filters.sort))
     )
@@ -385,7 +374,6 @@ def ready_for_sign_off(today: date | None = None, limit: int | None = None) -> l
     for all accreditations at once)."""
     today = today or utcnow().date()
     query = _Query(today)
-    plan_for_these_values()
     statement = (
         query.rows()
         .where(Partner.status != "merged", query.ready)

@@ -13,12 +13,12 @@ from portal.permissions import staff_required
 from portal.services import DomainError
 from portal.services.board import (
     assign_many,
-    board,
     parse_days,
     parse_ids,
     selected_items,
     selected_submissions,
 )
+from portal.services.board import board as build_board
 from portal.services.deadline_reminders import send_reminders
 from portal.services.deadlines import move_deadlines
 from portal.services.my_actions import my_actions as outstanding_for
@@ -131,7 +131,7 @@ def _board_page(status: int = 200, error: str | None = None, selection: dict | N
         "tracking/board.html",
         block="results",
         status=status,
-        board=board(days, group),
+        board=build_board(days, group),
         reviewers=reviewers(),
         actions=BULK_ACTIONS,
         error=error,
@@ -141,12 +141,12 @@ def _board_page(status: int = 200, error: str | None = None, selection: dict | N
 
 @bp.get("/actions")
 @staff_required
-def board_page():
+def board():
     """What partners owe soon or late, and what waits for review, across partners."""
     response = _board_page()
     if is_htmx():
         args = {k: v for k, v in request.args.items() if k in ("days", "group") and v}
-        response.headers["HX-Push-Url"] = url_for(".board_page", **args)
+        response.headers["HX-Push-Url"] = url_for(".board", **args)
     return response
 
 
@@ -215,4 +215,4 @@ def bulk():
         return _board_page(422, error.message, selection)
     flash(message, "success")
     args = {k: form[k] for k in ("days", "group") if form.get(k)}
-    return redirect(url_for(".board_page", **args))
+    return redirect(url_for(".board", **args))

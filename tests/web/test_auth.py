@@ -75,11 +75,11 @@ def test_a_partner_lands_on_their_accreditation(client, make_partner):
 
 
 @pytest.mark.parametrize("role", ["admin", "manager"])
-def test_staff_land_on_the_review_queue(client, staff, role):
+def test_staff_land_on_their_own_actions(client, staff, role):
     response = post_login(client, staff[role].email, PASSWORD)
     assert response.status_code == 302
-    assert response.location == "/review"
-    assert client.get("/").location == "/review"
+    assert response.location == "/my-actions"
+    assert client.get("/").location == "/my-actions"
 
 
 def test_the_email_is_not_case_sensitive(client, make_partner):
@@ -358,8 +358,8 @@ def test_a_good_password_logs_in_and_the_link_then_stops_working(app, client, in
     user, link = invited
     response = post_password(client, link, GOOD_PASSWORD, GOOD_PASSWORD)
     assert response.status_code == 302
-    assert response.location == "/review"
-    page = client.get("/review").get_data(as_text=True)
+    assert response.location == "/my-actions"
+    page = client.get("/my-actions").get_data(as_text=True)
     assert "Your password is set." in page and user.name in page
 
     again = app.test_client().get(link)
