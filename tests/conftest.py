@@ -3,6 +3,7 @@ a real SMTP server, builders for the domain objects, and a query counter."""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -127,6 +128,30 @@ def app(_schema, database_url, tmp_path):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()
+
+
+@pytest.fixture
+def keep_logging():
+    """migrations/env.py calls logging.fileConfig(), which disables every logger
+    that already exists and replaces the root handlers; put them back so the
+    tests that run afterwards still see their logs."""
+    root = logging.getLogger()
+    root_state = (root.level, root.handlers[:])
+    loggers = {
+        name: (logger.disabled, logger.level, logger.handlers[:], logger.propagate)
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    yield
+    root.setLevel(root_state[0])
+    root.handlers[:] = root_state[1]
+    for name, logger in logging.root.manager.loggerDict.items():
+        if not isinstance(logger, logging.Logger):
+            continue
+        disabled, level, handlers, propagate = loggers.get(name, (False, logging.NOTSET, [], True))
+        logger.disabled, logger.propagate = disabled, propagate
+        logger.setLevel(level)
+        logger.handlers[:] = handlers
 
 
 @pytest.fixture

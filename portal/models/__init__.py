@@ -24,6 +24,7 @@ from portal.models.partners import (
     PartnerReview,
     PartnershipType,
 )
+from portal.models.reports import EmailTemplate, ProgressReport, ReminderSent
 from portal.models.types import utcnow
 from portal.models.users import PasswordToken, User
 from portal.models.vault import OrganisationDocument
@@ -36,6 +37,7 @@ __all__ = [
     "ChecklistItem",
     "Contact",
     "Coverage",
+    "EmailTemplate",
     "FollowUp",
     "Message",
     "MessageRead",
@@ -52,6 +54,8 @@ __all__ = [
     "PartnerReview",
     "PartnershipType",
     "PasswordToken",
+    "ProgressReport",
+    "ReminderSent",
     "Requirement",
     "Stage",
     "Submission",

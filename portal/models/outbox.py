@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.extensions import db
 from portal.models.types import UTCDateTime, utcnow
 
-OUTBOX_STATUSES = ("pending", "sent", "failed")
+# pending: waiting for its first or next attempt (at next_attempt_at); sending: a
+# worker has claimed it until claimed_until (a worker that dies loses its claim
+# when that passes); sent; failed: every attempt used, waiting for a person.
+OUTBOX_STATUSES = ("pending", "sending", "sent", "failed")
 
 
 class OutboxEmail(db.Model):
@@ -18,6 +21,7 @@ class OutboxEmail(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipients: Mapped[str] = mapped_column(Text)  # comma-separated addresses
+    cc: Mapped[str] = mapped_column(Text, default="")  # comma-separated, e.g. escalations
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
@@ -29,6 +33,10 @@ class OutboxEmail(db.Model):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Not before this time (growing back-off after a failure); None: at once.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    claimed_by: Mapped[str | None] = mapped_column(String(100))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     attachments = relationship("OutboxAttachment", order_by="OutboxAttachment.id")
@@ -36,6 +44,10 @@ class OutboxEmail(db.Model):
     @property
     def recipient_list(self) -> list[str]:
         return [r for r in self.recipients.split(",") if r]
+
+    @property
+    def cc_list(self) -> list[str]:
+        return [r for r in (self.cc or "").split(",") if r]
 
 
 class OutboxAttachment(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -35,6 +35,12 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The secret in the user's calendar feed URL; resetting it kills old subscriptions.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Notices other than reminders and invitations: "immediate" emails each one,
+    # "digest" gathers them into one email a day. Muted kinds (comma-separated,
+    # non-essential only) are not emailed at all; the bell still shows them.
+    notice_delivery: Mapped[str] = mapped_column(String(10), default="immediate")
+    muted_notices: Mapped[str] = mapped_column(Text, default="")
+    last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     partner = relationship("Partner", back_populates="users")
 

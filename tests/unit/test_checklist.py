@@ -167,7 +167,9 @@ def test_moving_a_stage_earlier_pulls_its_documents_with_it(accreditation_for, s
     assert all(i.due_on <= new_due for i in accreditation.items if i.milestone_id == milestone.id)
 
 
-def test_existing_accreditations_get_their_checklist_from_the_migration(app, tmp_path):
+def test_existing_accreditations_get_their_checklist_from_the_migration(
+    app, tmp_path, keep_logging
+):
     """Migration 0005 gives accreditations that ran before it one item per requirement."""
     from flask_migrate import upgrade
     from sqlalchemy import create_engine, text
