@@ -29,6 +29,7 @@ from portal.models import (
     PartnerLook,
     PartnerReview,
     PartnershipType,
+    ProgressReport,
     User,
     utcnow,
 )
@@ -50,6 +51,7 @@ MOVING = {
     "history": AuditEvent,
     "vault": OrganisationDocument,
     "check-ins": CheckIn,
+    "progress reports": ProgressReport,
 }
 
 

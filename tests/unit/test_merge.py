@@ -20,6 +20,7 @@ from portal.models import (
     Partner,
     PartnerDocument,
     PartnerLook,
+    ProgressReport,
     User,
     utcnow,
 )
@@ -60,6 +61,7 @@ RELATED = (
     "partner_looks",
     "organisation_documents",
     "checkins",
+    "progress_reports",
 )
 # Every table, and what a merge does to its row count.
 MERGE_EFFECT = {
@@ -208,6 +210,16 @@ def _vault_and_checkin(partner, focal, admin) -> None:
                 partner_id=partner.id,
                 starts_at=datetime(2030, 1, 1, 9, tzinfo=UTC),
                 created_by_id=admin.id,
+            ),
+            ProgressReport(
+                partner_id=partner.id,
+                period="2026-Q3",
+                period_start=date(2026, 7, 1),
+                period_end=date(2026, 9, 30),
+                subject=f"Report for {partner.name}",
+                body_text="…",
+                body_html="…",
+                sent_by_id=admin.id,
             ),
         ]
     )
