@@ -78,6 +78,13 @@ EXPORT_COLUMNS = (
 )
 
 
+def _cell(value):
+    """Text a spreadsheet will not run: a partner named "=HYPERLINK(...)" stays text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 @bp.get("/accreditations/export.csv")
 @staff_required
 def export():
@@ -89,7 +96,8 @@ def export():
     writer.writerow(EXPORT_COLUMNS)
     for row in rows:
         writer.writerow(
-            (
+            _cell(value)
+            for value in (
                 row.partner_name,
                 row.template_name,
                 row.stage or ("Decided" if row.decision else "Complete"),

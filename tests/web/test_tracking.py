@@ -192,6 +192,14 @@ def test_the_export_applies_the_filters(partners, manager):
     assert [r["Partner"] for r in table] == ["Waiting Partner"]
 
 
+def test_the_export_keeps_formula_like_names_as_text(partners, make_partner, manager):
+    make_partner(name='=HYPERLINK("http://evil.example")', acronym="EV")
+    body = manager.get("/accreditations/export.csv?sort=partner").get_data(as_text=True)
+    names = [r["Partner"] for r in csv.DictReader(io.StringIO(body))]
+    assert '\'=HYPERLINK("http://evil.example")' in names
+    assert not any(name.startswith("=") for name in names)
+
+
 # --- my actions -----------------------------------------------------------------
 
 
