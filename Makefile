@@ -55,6 +55,10 @@ bench: install
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/partners.py
 	$(BIN)/python bench/partners.py --database-url $(PG_URL)
+	$(BIN)/python bench/accreditations.py
+	$(BIN)/python bench/accreditations.py --database-url $(PG_URL)
+	$(BIN)/python bench/email.py
+	$(BIN)/python bench/email.py --database-url $(PG_URL)
 
 clean:
 	rm -rf $(VENV) .cache static/vendor .pytest_cache

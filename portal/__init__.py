@@ -41,6 +41,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     login_manager.init_app(app)
+    from portal import i18n  # Flask-Babel: each partner's emails in its language
+
+    i18n.init_app(app)
 
     from portal import auth, cli, cli_orgunits, errors, filters
     from portal.accreditation import bp as accreditation_bp
@@ -48,11 +51,14 @@ def create_app(config: dict | None = None) -> Flask:
     from portal.calendar import bp as calendar_bp
     from portal.checkins import bp as checkins_bp
     from portal.conversations import bp as conversations_bp
+    from portal.email_templates import bp as email_templates_bp
     from portal.emails import bp as emails_bp
     from portal.notifications import bp as notifications_bp
     from portal.organisation import bp as organisation_bp
     from portal.partners import bp as partners_bp
+    from portal.preferences import bp as settings_bp
     from portal.programme import bp as programme_bp
+    from portal.reports import bp as reports_bp
     from portal.review import bp as review_bp
     from portal.tracking import bp as tracking_bp
     from portal.vault import bp as vault_bp
@@ -64,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
         tracking_bp,
         partners_bp,
         emails_bp,
+        email_templates_bp,
         organisation_bp,
         calendar_bp,
         vault_bp,
@@ -71,6 +78,8 @@ def create_app(config: dict | None = None) -> Flask:
         notifications_bp,
         checkins_bp,
         programme_bp,
+        reports_bp,
+        settings_bp,
     ):
         app.register_blueprint(blueprint)
     app.after_request(_security_headers)

@@ -1,4 +1,5 @@
-"""Flask commands: create-admin, seed-demo, outbox deliver, deadlines notify."""
+"""Flask commands: create-admin, seed-demo, outbox deliver,
+reminders send."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 from sqlalchemy import func
+from sqlalchemy.exc import OperationalError
 
 from portal.extensions import db
 from portal.models import OutboxEmail, User
@@ -56,29 +58,75 @@ def register(app: Flask) -> None:
     outbox = AppGroup("outbox", help="The email outbox.")
 
     @outbox.command("deliver")
-    def deliver() -> None:
-        """Send pending email; failed email is retried on the next run."""
-        from portal.services.outbox import deliver_pending
+    @click.option("--loop", is_flag=True, help="Keep running; stop on SIGTERM or Ctrl-C.")
+    @click.option("--batch", type=click.IntRange(min=1), help="Emails claimed at a time.")
+    def deliver(loop: bool, batch: int | None) -> None:
+        """Send the email that is due; failed email waits out its back-off and is
+        retried on a later run. Several workers may run at once."""
+        from portal.services.outbox import deliver_pending, worker_id
 
         if not current_app.config["MAIL_SERVER"]:
             waiting = db.session.scalar(db.select(func.count()).where(OutboxEmail.status != "sent"))
             click.echo(f"No MAIL_SERVER configured; {waiting} email(s) wait in the Email log.")
             return
-        result = deliver_pending()
+        if not loop:
+            _report(deliver_pending(batch=batch))
+            return
+        stop = _stop_on_signals()
+        worker = worker_id()
+        click.echo(f"Worker {worker} delivering; stop with SIGTERM or Ctrl-C.")
+        idle = current_app.config["OUTBOX_IDLE_SECONDS"]
+        while not stop.is_set():
+            try:
+                result = deliver_pending(worker=worker, batch=batch, stop=stop)
+            except OperationalError as error:
+                # The database is restarting or unreachable: a worker outlives that.
+                # What it had claimed comes back to it (or another) when the lease ends.
+                click.echo(f"Database unavailable, trying again: {error.orig}", err=True)
+                result = None
+            finally:
+                db.session.remove()  # nothing cached between passes
+            if result is not None and result.claimed:
+                _report(result)
+            else:
+                stop.wait(idle)
+        click.echo("Stopped.")
+
+    def _report(result) -> None:
         click.echo(f"Sent {result.sent}, failed {result.failed}.")
+        for email_id, error in result.errors:
+            click.echo(f"  email {email_id}: {error}")
+        if result.given_up:
+            click.echo(f"{result.given_up} email(s) used their last attempt: see the Email log.")
+
+    def _stop_on_signals():
+        """An event set by SIGTERM or SIGINT: the worker finishes the email it is
+        sending, gives back the rest of its batch and exits."""
+        import signal
+        import threading
+
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        return stop
 
     app.cli.add_command(outbox)
 
-    deadlines = AppGroup("deadlines", help="Partners' deadlines.")
+    reminders = AppGroup("reminders", help="Reminders, due reports and daily digests.")
 
-    @deadlines.command("notify")
-    def notify_deadlines() -> None:
-        """Notify partners of documents due in 7 days, tomorrow, or overdue since
-        today (run daily; a second run the same day notifies nobody twice)."""
-        from portal.models import utcnow
-        from portal.services.deadline_reminders import notify_due_deadlines
+    @reminders.command("send")
+    @click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        help="Act as if it were this day (YYYY-MM-DD); default: today (UTC).",
+    )
+    def send_reminders(today) -> None:
+        """Deadline reminders to partners, review and sign-off reminders to staff,
+        the progress reports due, and the daily digests. Run it daily from cron;
+        running it again the same day sends nothing twice."""
+        from portal.services.reminders import run
 
-        made = notify_due_deadlines(utcnow().date())
-        click.echo(f"{made} deadline notification(s) made.")
+        for line in run(today.date() if today else None).lines():
+            click.echo(line)
 
-    app.cli.add_command(deadlines)
+    app.cli.add_command(reminders)

@@ -64,6 +64,18 @@ def load(instance_path: Path, debug: bool) -> dict:
         "MAIL_PASSWORD": env("MAIL_PASSWORD"),
         "MAIL_DEFAULT_SENDER": env("MAIL_DEFAULT_SENDER", "Partner Portal <portal@localhost>"),
         "OUTBOX_MAX_ATTEMPTS": int(env("OUTBOX_MAX_ATTEMPTS", "8")),
+        # After the n-th failed attempt an email waits BACKOFF x 2^(n-1) seconds,
+        # at most BACKOFF_MAX (defaults: 1, 2, 4 ... 60 minutes).
+        "OUTBOX_BACKOFF_SECONDS": float(env("OUTBOX_BACKOFF_SECONDS", "60")),
+        "OUTBOX_BACKOFF_MAX_SECONDS": float(env("OUTBOX_BACKOFF_MAX_SECONDS", "3600")),
+        # A worker holds what it claimed this long (renewed as it goes); a worker
+        # that dies loses its claim when it runs out and another picks the email up.
+        # Keep it well above OUTBOX_SMTP_TIMEOUT.
+        "OUTBOX_CLAIM_SECONDS": float(env("OUTBOX_CLAIM_SECONDS", "300")),
+        "OUTBOX_BATCH": int(env("OUTBOX_BATCH", "100")),
+        "OUTBOX_SMTP_TIMEOUT": float(env("OUTBOX_SMTP_TIMEOUT", "30")),
+        # `flask outbox deliver --loop` sleeps this long when nothing is due.
+        "OUTBOX_IDLE_SECONDS": float(env("OUTBOX_IDLE_SECONDS", "5")),
         # Who hears about changes in a partner's status, scope or coverage.
         "PROGRAMME_TEAM_EMAILS": [
             a.strip() for a in env("PROGRAMME_TEAM_EMAILS", "").split(",") if a.strip()
@@ -76,4 +88,29 @@ def load(instance_path: Path, debug: bool) -> dict:
         "ACCREDITATIONS_PER_PAGE": int(env("ACCREDITATIONS_PER_PAGE", "50")),
         # A submission should be reviewed within this many working days (Mon–Fri).
         "REVIEW_WORKING_DAYS": int(env("REVIEW_WORKING_DAYS", "5")),
+        # `flask reminders send`: partners hear this many days before a deadline,
+        # then the day after it passes and every REMINDER_OVERDUE_EVERY_DAYS days,
+        # at most REMINDER_MAX_OVERDUE times; from the overdue reminder after the
+        # REMINDER_ESCALATE_AFTER-th, the partner's other people and the staff
+        # member concerned are copied.
+        "REMINDER_DAYS_BEFORE": [
+            int(d) for d in env("REMINDER_DAYS_BEFORE", "14,7,1").split(",") if d.strip()
+        ],
+        "REMINDER_OVERDUE_EVERY_DAYS": int(env("REMINDER_OVERDUE_EVERY_DAYS", "7")),
+        "REMINDER_MAX_OVERDUE": int(env("REMINDER_MAX_OVERDUE", "4")),
+        "REMINDER_ESCALATE_AFTER": int(env("REMINDER_ESCALATE_AFTER", "2")),
+        # Staff hear of submissions waiting for review longer than this many days.
+        "STAFF_REVIEW_REMINDER_DAYS": int(env("STAFF_REVIEW_REMINDER_DAYS", "5")),
+        # Progress reports: quarters follow the fiscal year that starts in this month
+        # (1 = January); see portal/services/periods.py for how quarters are named.
+        "FISCAL_YEAR_START_MONTH": int(env("FISCAL_YEAR_START_MONTH", "1")),
+        # Who signs the reports the scheduler sends, and the default position of
+        # staff who send one (they may change it on the form).
+        "REPORT_SENDER_NAME": env("REPORT_SENDER_NAME", ""),
+        "REPORT_SENDER_POSITION": env("REPORT_SENDER_POSITION", "Programme Manager"),
+        # The team's contact line at the foot of every report (email, phone).
+        "TEAM_CONTACT": env("TEAM_CONTACT", ""),
+        # The scheduler sends the previous period's reports during this many first
+        # days of a month or quarter (a missed day is caught up the next).
+        "REPORT_DUE_DAYS": int(env("REPORT_DUE_DAYS", "7")),
     }

@@ -50,6 +50,8 @@ STATUS_LABELS = {
     "in_vault": "In the document vault",
     "not_applicable": "Not applicable",
     "pending": "Pending",
+    "sending": "Sending",
+    "retrying": "Retrying",
     "sent": "Sent",
     "failed": "Failed",
     "active": "Active",

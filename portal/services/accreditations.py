@@ -15,7 +15,8 @@ from portal.models import (
     utcnow,
 )
 from portal.services import audit
-from portal.services.mail import external_url, queue_email
+from portal.services.mail import external_url
+from portal.services.notices import email_notice
 from portal.services.notifications import notify, partner_users, path_for, staff_users
 
 
@@ -115,7 +116,8 @@ def _notify_milestone(accreditation: Accreditation, milestone: Milestone) -> Non
         "link": external_url("accreditation.show", accreditation_id=accreditation.id),
     }
     subject = f"Milestone reached: {milestone.name} – {partner.name}"
-    for recipients in (partner_emails(partner.id), staff_emails()):
-        queue_email(recipients, "milestone_reached", subject, **context)
+    partner_side, staff_side = partner_users(partner.id), staff_users()
+    for people in (partner_side, staff_side):
+        email_notice(people, "milestone_reached", subject, "milestone_reached", **context)
     link = path_for("accreditation.show", accreditation_id=accreditation.id)
-    notify([*partner_users(partner.id), *staff_users()], "milestone_reached", subject, link)
+    notify([*partner_side, *staff_side], "milestone_reached", subject, link)

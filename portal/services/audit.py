@@ -20,6 +20,7 @@ def describe(obj: Any) -> str:
         CheckIn,
         Coverage,
         OrganisationDocument,
+        OutboxEmail,
         PartnerDocument,
         Submission,
         User,
@@ -30,6 +31,8 @@ def describe(obj: Any) -> str:
         return f"{obj.requirement.name}, version {obj.version}"
     if isinstance(obj, PartnerDocument):
         return f"{DOCUMENT_KINDS.get(obj.kind, obj.kind)} {obj.reference}"
+    if isinstance(obj, OutboxEmail):
+        return f"Email #{obj.id} to {obj.recipients}: {obj.subject}"
     if isinstance(obj, OrganisationDocument):
         return f"{obj.type_label} {obj.filename}"
     if isinstance(obj, CheckIn):

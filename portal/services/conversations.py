@@ -14,7 +14,8 @@ from sqlalchemy.orm import aliased, contains_eager, joinedload
 from portal.extensions import db
 from portal.models import Accreditation, Message, MessageRead, Partner, Submission, User
 from portal.services import DomainError, audit, notifications
-from portal.services.mail import external_url, queue_email
+from portal.services.mail import external_url
+from portal.services.notices import email_notice
 from portal.services.notifications import notify, partner_users, path_for, staff_users
 
 MAX_BODY = 5000
@@ -265,10 +266,11 @@ def _tell_other_side(
         title = f"New message from {partner.name} about {about}"
     recipients = [u for u in recipients if u.id != actor.id]
     notify(recipients, "new_message", title, link, exclude=actor)
-    queue_email(
-        [u.email for u in recipients],
+    email_notice(
+        recipients,
         "new_message",
         title,
+        "new_message",
         partner=partner,
         author=actor,
         about=about,

@@ -6,22 +6,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
-    Accreditation,
     ChecklistItem,
-    Partner,
-    Requirement,
     User,
 )
 from portal.services import DomainError, audit
 from portal.services.mail import external_url, queue_email
 from portal.services.notifications import notify, path_for
-from portal.services.tracking import owed_condition
 
 KIND = "deadline_approaching"
 
@@ -112,50 +108,3 @@ def send_reminders(actor: User, items: Sequence[ChecklistItem], today: date) -> 
         result.partners.append(partner.name)
     db.session.commit()
     return result
-
-
-# --- the scheduler --------------------------------------------------------------
-
-NOTICES = {7: "7d", 1: "1d", -1: "overdue"}
-
-
-def _title(name: str, due_on: date, today: date) -> str:
-    if due_on < today:
-        return f"{name} was due yesterday ({due_on:%d %b %Y}) and is now overdue"
-    if due_on == today + timedelta(days=1):
-        return f"{name} is due tomorrow ({due_on:%d %b %Y})"
-    return f"{name} is due in {(due_on - today).days} days ({due_on:%d %b %Y})"
-
-
-def notify_due_deadlines(today: date) -> int:
-    """Notify each partner's active users of documents due in exactly 7 days or 1
-    day, or overdue since today (due yesterday). Each notice carries a key of the
-    item, its due date and the notice, so a second run the same day adds nothing
-    and a moved deadline is announced again. Returns how many notifications."""
-    days = {today + timedelta(days=d): key for d, key in NOTICES.items()}
-    rows = db.session.execute(
-        select(ChecklistItem, Requirement.name, Accreditation.partner_id)
-        .join(Requirement, Requirement.id == ChecklistItem.requirement_id)
-        .join(Accreditation, Accreditation.id == ChecklistItem.accreditation_id)
-        .join(Partner, Partner.id == Accreditation.partner_id)
-        .where(
-            owed_condition(today),
-            Partner.status.in_(("active", "on_hold")),
-            ChecklistItem.due_on.in_(list(days)),
-        )
-        .order_by(ChecklistItem.due_on, ChecklistItem.id)
-    ).all()
-    users = _active_users(sorted({partner_id for _, _, partner_id in rows}))
-    made = 0
-    for item, name, partner_id in rows:
-        made += len(
-            notify(
-                users.get(partner_id, []),
-                KIND,
-                _title(name, item.due_on, today),
-                path_for("accreditation.show", accreditation_id=item.accreditation_id),
-                idempotency_key=f"deadline:item:{item.id}:{item.due_on}:{days[item.due_on]}",
-            )
-        )
-    db.session.commit()
-    return made

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 from portal.extensions import db
 from portal.models import Accreditation, AccreditationTemplate, User, utcnow
 from portal.services import DomainError, audit
-from portal.services.accreditations import open_accreditation, partner_emails
-from portal.services.mail import external_url, queue_email
+from portal.services.accreditations import open_accreditation
+from portal.services.mail import external_url
+from portal.services.notices import email_notice
 from portal.services.notifications import notify, partner_users, path_for
 from portal.services.progress import load_accreditation, progress
 
@@ -97,16 +98,19 @@ def _tell_partner(accreditation: Accreditation) -> None:
         subject = f"Accredited until {accreditation.valid_until:%d %B %Y} – {partner.name}"
     else:
         subject = f"Accreditation decision – {partner.name}"
-    queue_email(
-        partner_emails(partner.id),
+    people = partner_users(partner.id)
+    email_notice(
+        people,
         "accreditation_decided",
         subject,
+        "accreditation_decided",
+        essential=True,  # a final decision reaches everyone at once, whatever they chose
         partner=partner,
         accreditation=accreditation,
         link=external_url("accreditation.show", accreditation_id=accreditation.id),
     )
     notify(
-        partner_users(partner.id),
+        people,
         "accreditation_decided",
         subject,
         path_for("accreditation.show", accreditation_id=accreditation.id),

@@ -642,19 +642,23 @@ def new_partner_user(actor: User, partner: Partner, *, name: str, email: str, ro
 
 
 def invite(user: User, template: str = "invitation") -> None:
-    """Queue a one-time link for `user` to set a password (callers commit)."""
+    """Queue a one-time link for `user` to set a password (callers commit), from
+    the editable "invitation" or "welcome" template in their partner's language."""
+    from portal.services.email_templates import queue_rendered
+
     raw = issue_token(user)
-    programme = current_app.config["PROGRAMME_NAME"]
-    subject = {
-        "invitation": f"Your invitation to the {programme} portal",
-        "welcome": f"Welcome to the {programme} portal",
-    }[template]
-    queue_email(
+    partner = user.partner
+    queue_rendered(
         [user.email],
         template,
-        subject,
-        user=user,
-        link=external_url("auth.set_password", token=raw),
+        {
+            "user_name": user.name,
+            "partner_name": partner.name if partner else "",
+            "link": external_url("auth.set_password", token=raw),
+            "hours": current_app.config["INVITATION_HOURS"],
+            "login_email": user.email,
+        },
+        partner.language if partner and partner.language else "en",
     )
 
 

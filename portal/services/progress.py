@@ -175,7 +175,7 @@ def progress(accreditation: Accreditation, today: date) -> Progress:
         for requirement in milestone.stage.requirements
     ]
     result = Progress(accreditation, states, today)
-    result.actions = _actions(result)
+    result.actions = outstanding_actions(result)
     return result
 
 
@@ -184,7 +184,8 @@ def satisfied_requirement_ids(accreditation: Accreditation, today: date | None =
     return {s.requirement.id for s in state.requirements if s.satisfied}
 
 
-def _actions(result: Progress) -> list[Action]:
+def outstanding_actions(result: Progress) -> list[Action]:
+    """What the partner still has to do, soonest deadline first."""
     actions = []
     for state in result.required:
         item_id = state.item.id if state.item else None

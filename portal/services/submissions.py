@@ -7,8 +7,9 @@ from werkzeug.datastructures import FileStorage
 from portal.extensions import db
 from portal.models import Accreditation, Requirement, Submission, User, utcnow
 from portal.services import DomainError, audit
-from portal.services.accreditations import advance, partner_emails
-from portal.services.mail import external_url, queue_email
+from portal.services.accreditations import advance
+from portal.services.mail import external_url
+from portal.services.notices import email_notice
 from portal.services.notifications import notify, partner_users, path_for, staff_users
 from portal.services.uploads import UploadTooLarge, accepted_file
 
@@ -119,11 +120,13 @@ def review_submission(
     link = path_for("accreditation.show", accreditation_id=accreditation.id)
     name = submission.requirement.name
     if status == "changes_requested":
-        notify(partner_users(partner.id), "changes_requested", f"Changes requested: {name}", link)
-        queue_email(
-            partner_emails(partner.id),
+        people = partner_users(partner.id)
+        notify(people, "changes_requested", f"Changes requested: {name}", link)
+        email_notice(
+            people,
             "changes_requested",
             f"Changes requested: {submission.requirement.name}",
+            "changes_requested",
             partner=partner,
             submission=submission,
             link=external_url("accreditation.show", accreditation_id=accreditation.id),

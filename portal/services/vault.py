@@ -26,8 +26,9 @@ from portal.models import (
 )
 from portal.models.vault import DOCUMENT_TYPES
 from portal.services import Conflict, DomainError, audit
-from portal.services.accreditations import advance, partner_emails
-from portal.services.mail import external_url, queue_email
+from portal.services.accreditations import advance
+from portal.services.mail import external_url
+from portal.services.notices import email_notice
 from portal.services.notifications import notify, partner_users, path_for, staff_users
 from portal.services.uploads import accepted_file
 
@@ -271,16 +272,19 @@ def reject(actor: User, document: OrganisationDocument, reason: str) -> Organisa
     )
     partner = document.partner
     subject = f"{document.type_label} not accepted – {partner.name}"
-    queue_email(
-        partner_emails(partner.id),
-        "vault_document_rejected",
+    people = partner_users(partner.id)
+    # The bell files a rejection under "changes requested"; so does the preference.
+    email_notice(
+        people,
+        "changes_requested",
         subject,
+        "vault_document_rejected",
         partner=partner,
         document=document,
         link=external_url("vault.mine", type=document.document_type),
     )
     notify(
-        partner_users(partner.id),
+        people,
         "changes_requested",
         f"Your {document.type_label.lower()} was not accepted: {reason}",
         path_for("vault.mine", type=document.document_type),

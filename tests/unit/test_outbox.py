@@ -3,13 +3,35 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
+import pytest
+
 from portal.extensions import db
-from portal.models import OutboxEmail
-from portal.services.outbox import deliver_pending
+from portal.models import AuditEvent, OutboxEmail, utcnow
+from portal.services import DomainError
+from portal.services.mail import queue_email
+from portal.services.outbox import backoff, deliver_pending, retry_now
 from portal.services.partners import PartnerDraft, add_partner
 from portal.services.passwords import authenticate, set_password_with_token
+from tests.conftest import Inbox
+
+
+class RefusingInbox(Inbox):
+    """A server that answers 550 for the addresses it does not know."""
+
+    def __init__(self, unknown: set[str]):
+        super().__init__()
+        self.unknown = unknown
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            return "550 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
 
 PARTNERS = [
     ("Beta Care", "BC", "Bea Focal", "bea@beta.example.org"),
@@ -68,7 +90,7 @@ def test_an_invitation_link_uses_the_configured_portal_address(app, smtp, staff)
     assert re.search(r"https://portal\.example\.org/set-password/\S+", text)
 
 
-def test_mail_waits_while_the_server_is_down_and_goes_once_it_is_back(smtp, staff):
+def test_mail_waits_while_the_server_is_down_and_goes_once_it_is_back(app, smtp, staff):
     addresses = _invite(staff["admin"], 3)
     smtp.stop()
 
@@ -76,12 +98,17 @@ def test_mail_waits_while_the_server_is_down_and_goes_once_it_is_back(smtp, staf
 
     assert (result.sent, result.failed) == (0, 3)
     emails = _emails()
-    assert [e.status for e in emails] == ["failed"] * 3
+    # Not given up: each waits out its back-off before the next attempt.
+    assert [e.status for e in emails] == ["pending"] * 3
     assert all(e.last_error and e.attempts == 1 and e.sent_at is None for e in emails)
+    assert all(e.next_attempt_at > utcnow() for e in emails)
+    assert all(e.claimed_by is None for e in emails)
     assert smtp.inbox.messages == []
 
     smtp.start()
-    result = deliver_pending()
+    # Still within the back-off: nothing is due yet.
+    assert (deliver_pending().sent, len(smtp.inbox.messages)) == (0, 0)
+    result = deliver_pending(now=_after_backoff(app, 1))
 
     assert (result.sent, result.failed) == (3, 0)
     assert sorted(m["X-Envelope-To"] for m in smtp.inbox.messages) == sorted(addresses)
@@ -89,9 +116,29 @@ def test_mail_waits_while_the_server_is_down_and_goes_once_it_is_back(smtp, staf
     assert [(e.status, e.last_error, e.attempts) for e in emails] == [("sent", None, 2)] * 3
 
     # Nothing is sent twice.
-    result = deliver_pending()
+    result = deliver_pending(now=_after_backoff(app, 5))
     assert (result.sent, result.failed) == (0, 0)
     assert len(smtp.inbox.messages) == 3
+
+
+def _after_backoff(app, attempts: int):
+    """A moment when an email that failed `attempts` times is due again."""
+    return utcnow() + backoff(attempts) + timedelta(seconds=1)
+
+
+def test_each_failure_waits_twice_as_long_as_the_one_before_up_to_a_cap(app, smtp, staff):
+    app.config.update(OUTBOX_BACKOFF_SECONDS=60, OUTBOX_BACKOFF_MAX_SECONDS=600)
+    _invite(staff["admin"])
+    smtp.stop()
+    waits = []
+    now = utcnow()
+    for _ in range(6):
+        deliver_pending(now=now)
+        [email] = _emails()
+        waits.append((email.next_attempt_at - now).total_seconds())
+        now = email.next_attempt_at
+
+    assert [round(w) for w in waits] == [60, 120, 240, 480, 600, 600]
 
 
 def test_mail_that_keeps_failing_is_given_up_after_the_configured_attempts(app, smtp, staff):
@@ -100,14 +147,151 @@ def test_mail_that_keeps_failing_is_given_up_after_the_configured_attempts(app, 
     smtp.stop()
 
     assert deliver_pending().failed == 1
-    assert deliver_pending().failed == 1
-    assert deliver_pending().failed == 0  # two attempts made: it stays failed, for staff to see
+    later = _after_backoff(app, 1)
+    assert deliver_pending(now=later).given_up == 1
+    [email] = _emails()
+    assert (email.status, email.attempts, email.next_attempt_at) == ("failed", 2, None)
+    assert email.last_error.startswith("ConnectionRefusedError")
+    # Two attempts made: it stays failed, for staff to see.
+    assert deliver_pending(now=later + timedelta(days=1)).failed == 0
 
     smtp.start()
-    assert deliver_pending().sent == 0
+    assert deliver_pending(now=later + timedelta(days=1)).sent == 0
     [email] = _emails()
     assert (email.status, email.attempts) == ("failed", 2)
     assert smtp.inbox.messages == []
+
+
+def test_an_address_the_server_refuses_for_good_is_not_retried(app, smtp, staff):
+    """A 5xx answer (no such user) will be the same next time: failed at once."""
+    add_partner(staff["admin"], PartnerDraft.new("Echo", "EC", "Nobody", "nobody@echo.example.org"))
+    smtp.stop()
+    smtp.inbox = RefusingInbox({"nobody@echo.example.org"})
+    smtp.start()
+
+    result = deliver_pending()
+
+    assert (result.sent, result.failed, result.given_up) == (0, 1, 1)
+    [email] = _emails()
+    assert (email.status, email.attempts) == ("failed", 1)
+    assert "550" in email.last_error and "nobody@echo.example.org" in email.last_error
+
+
+def test_each_email_has_one_message_id_on_every_attempt_and_its_copies(app, smtp, staff):
+    someone = SimpleNamespace(name="Someone")
+    email = queue_email(
+        ["to@example.org"],
+        "new_message",
+        "Copied",
+        cc=["boss@example.org", "TO@example.org"],  # never copied to someone in To
+        about="a document",
+        author=someone,
+        body="Hello",
+        link="http://portal.example.org/",
+        partner=someone,
+        to_partner=True,
+    )
+    db.session.commit()
+    smtp.stop()
+    deliver_pending()
+    smtp.start()
+
+    deliver_pending(now=_after_backoff(app, 1))
+
+    [message] = smtp.inbox.messages
+    created = int(email.created_at.timestamp())
+    assert message["Message-ID"] == f"<outbox-{email.id}.{created}@localhost>"
+    assert message["Cc"] == "boss@example.org"
+    assert sorted(message["X-Envelope-To"].split(", ")) == ["boss@example.org", "to@example.org"]
+
+
+def test_a_dead_workers_claim_is_taken_over_once_its_lease_has_passed(app, smtp, staff):
+    _invite(staff["admin"], 2)
+    # A worker claimed both and died before sending either.
+    for email in _emails():
+        email.status, email.claimed_by = "sending", "dead-worker"
+        email.claimed_until = utcnow() + timedelta(minutes=5)
+    db.session.commit()
+
+    assert deliver_pending().claimed == 0  # still within its lease
+    result = deliver_pending(now=utcnow() + timedelta(minutes=6))
+
+    assert result.sent == 2 and len(smtp.inbox.messages) == 2
+    # The dead worker's try counts: it may have sent them before it died.
+    assert {(e.status, e.claimed_by, e.attempts) for e in _emails()} == {("sent", None, 2)}
+
+
+def test_an_email_every_worker_dies_on_ends_up_failed(app, smtp, staff):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 3
+    _invite(staff["admin"])
+    [email] = _emails()
+    email.status, email.attempts, email.claimed_by = "sending", 2, "dead-worker"
+    email.claimed_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+
+    assert deliver_pending().claimed == 0
+
+    [email] = _emails()
+    assert (email.status, email.attempts, email.claimed_by) == ("failed", 3, None)
+    assert email.last_error.startswith("The worker sending it stopped")
+    assert smtp.inbox.messages == []
+
+
+def test_a_worker_that_lost_its_claim_does_not_overwrite_the_new_owners_result(app, smtp, staff):
+    from portal.services.outbox import _Claimed, _Clock, _record_failure, _record_sent
+
+    _invite(staff["admin"])
+    [email] = _emails()
+    email.status, email.claimed_by = "sent", None  # the new owner sent it
+    db.session.commit()
+    result = type(deliver_pending())()
+
+    _record_failure(
+        "old-worker", _Claimed(email.id, 0, None), OSError("late"), _Clock(None), result, False
+    )
+    _record_sent("old-worker", _Claimed(email.id, 0, None), _Clock(None), result)
+
+    assert (result.lost, result.failed, result.sent) == (2, 0, 0)
+    [email] = _emails()
+    assert (email.status, email.last_error, email.attempts) == ("sent", None, 0)
+
+
+def test_retry_now_gives_a_failed_email_its_attempts_back_and_is_audited(app, smtp, staff):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 1
+    _invite(staff["admin"])
+    smtp.stop()
+    deliver_pending()
+    [email] = _emails()
+    assert email.status == "failed"
+
+    retry_now(staff["admin"], email)
+
+    [email] = _emails()
+    assert (email.status, email.attempts, email.next_attempt_at) == ("pending", 0, None)
+    event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "email_retried"))
+    assert (event.object_type, event.object_id, event.actor_id) == (
+        "OutboxEmail",
+        email.id,
+        staff["admin"].id,
+    )
+    assert event.changes["status"] == ["failed", "pending"]
+    smtp.start()
+    assert deliver_pending().sent == 1
+
+
+def test_only_failed_or_retrying_email_can_be_retried_now(app, staff):
+    _invite(staff["admin"])
+    [email] = _emails()
+
+    with pytest.raises(DomainError):
+        retry_now(staff["admin"], email)
+
+    assert (
+        db.session.scalar(
+            db.select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "email_retried")
+        )
+        == 0
+    )
 
 
 def test_the_deliver_command_sends_pending_mail(runner, smtp, staff):
@@ -129,7 +313,8 @@ def test_the_deliver_command_reports_failures_when_the_server_is_down(runner, sm
 
     assert result.exit_code == 0, result.output
     assert "Sent 0, failed 2." in result.output
-    assert [e.status for e in _emails()] == ["failed", "failed"]
+    assert result.output.count("ConnectionRefusedError") == 2
+    assert [(e.status, e.attempts) for e in _emails()] == [("pending", 1), ("pending", 1)]
 
 
 def test_without_a_mail_server_the_command_says_so_and_mail_waits(app, runner, staff):
@@ -141,3 +326,24 @@ def test_without_a_mail_server_the_command_says_so_and_mail_waits(app, runner, s
     assert result.exit_code == 0, result.output
     assert "No MAIL_SERVER configured; 2 email(s) wait in the Email log." in result.output
     assert [(e.status, e.attempts) for e in _emails()] == [("pending", 0), ("pending", 0)]
+
+
+def test_a_paragraph_longer_than_smtp_allows_on_one_line_arrives_intact(smtp, staff):
+    """SMTP refuses lines over 998 bytes; a report intro typed as one long line must
+    still go out, word for word."""
+    paragraph = "Thank you for a very productive quarter, señora. " * 60  # ~3,000 characters
+    email = OutboxEmail(
+        recipients="to@example.org",
+        subject="Long",
+        body_text=f"Hello,\n\n{paragraph}\n",
+        body_html=f"<p>{paragraph}</p>",
+        template="report",
+    )
+    db.session.add(email)
+    db.session.commit()
+
+    assert deliver_pending().sent == 1
+
+    [message] = smtp.inbox.messages
+    assert paragraph in message.get_body(("plain",)).get_content()
+    assert paragraph in message.get_body(("html",)).get_content()

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, ChecklistItem, Notification, OutboxEmail, Submission
 from portal.services import DomainError
 from portal.services.board import assign_many, board
-from portal.services.deadline_reminders import notify_due_deadlines, send_reminders
+from portal.services.deadline_reminders import send_reminders
 from portal.services.deadlines import mark_not_applicable
 from portal.services.decisions import record_decision
 from portal.services.my_actions import my_actions
@@ -246,57 +246,3 @@ def test_a_reminder_is_one_email_per_partner_with_its_deadlines(three, staff, ma
 def test_a_reminder_needs_a_document(staff):
     with pytest.raises(DomainError, match="at least one document"):
         send_reminders(staff["admin"], [], TODAY)
-
-
-# --- deadline notices (flask deadlines notify) -----------------------------------
-
-
-def test_notices_go_out_7_days_and_1_day_before_and_the_day_after(make_partner, make_user):
-    partner, focal, accreditation = make_partner()
-    colleague = make_user("colleague@ah.example.org", partner=partner, partner_role="editor")
-    a, b, c, d = items_of(accreditation)
-    for item, due in ((a, 7), (b, 1), (c, -1), (d, 3)):
-        item.due_on = TODAY + timedelta(days=due)
-    db.session.commit()
-    assert notify_due_deadlines(TODAY) == 6  # three items, two people
-    titles = sorted(
-        db.session.scalars(
-            db.select(Notification.title).where(Notification.user_id == focal.id)
-        ).all()
-    )
-    assert [t.split(" (")[0] for t in titles] == [
-        "Compliance review document 1 was due yesterday",
-        "Document submission document 1 is due in 7 days",
-        "Document submission document 2 is due tomorrow",
-    ]
-    assert colleague.id in set(db.session.scalars(db.select(Notification.user_id)))
-    # Run again the same day: nobody is notified twice.
-    assert notify_due_deadlines(TODAY) == 0
-    # A moved deadline is announced again when it comes near.
-    a.due_on = TODAY + timedelta(days=1)
-    db.session.commit()
-    assert notify_due_deadlines(TODAY) == 2
-
-
-def test_notices_skip_what_is_in_hand_waived_or_waiting(make_partner, staff, upload, approve):
-    partner, focal, accreditation = make_partner()
-    a, b, c, d = items_of(accreditation)
-    for item in (a, b, c):
-        item.due_on = TODAY + timedelta(days=7)
-    db.session.commit()
-    approve(staff["admin"], focal, accreditation, [a.requirement])
-    upload(focal, accreditation, b.requirement)
-    mark_not_applicable(staff["admin"], c, "Not needed here")
-    assert notify_due_deadlines(TODAY) == 0
-
-
-def test_flask_deadlines_notify_twice_notifies_once(make_partner, runner):
-    partner, focal, accreditation = make_partner()
-    item = items_of(accreditation)[0]
-    item.due_on = TODAY + timedelta(days=7)
-    db.session.commit()
-    first = runner.invoke(args=["deadlines", "notify"])
-    assert first.exit_code == 0 and "1 deadline notification(s) made." in first.output
-    again = runner.invoke(args=["deadlines", "notify"])
-    assert again.exit_code == 0 and "0 deadline notification(s) made." in again.output
-    assert db.session.scalar(db.select(db.func.count(Notification.id))) == 1

@@ -7,8 +7,10 @@ import re
 from datetime import timedelta
 
 from portal.extensions import db
+from portal.filters import localtime
 from portal.models import OutboxEmail, utcnow
 from portal.services.partners import invite
+from tests.web.conftest import token_for
 
 PAGE_SIZE = 50  # portal/emails/views.py
 
@@ -184,7 +186,7 @@ def test_delivered_mail_shows_as_sent(app, smtp, staff, make_user, login):
     assert " · sent " in client.get(f"/emails/{email.id}").get_data(as_text=True)
 
 
-def test_mail_the_server_did_not_take_shows_as_failed_with_the_error(
+def test_mail_the_server_did_not_take_is_retried_later_and_shows_when(
     app, smtp, staff, make_user, login
 ):
     focal = make_user("focal@echo.example.org", password=None)
@@ -196,9 +198,115 @@ def test_mail_the_server_did_not_take_shows_as_failed_with_the_error(
 
     assert "Sent 0, failed 1." in output
     client = login(staff["manager"].email)
-    [row] = rows(client.get("/emails").get_data(as_text=True))
-    assert (row["status"], row["attempts"]) == ("Failed", "1")
+    page = client.get("/emails").get_data(as_text=True)
+    [row] = rows(page)
+    assert (row["status"], row["attempts"]) == ("Retrying", "1")
     assert row["error"] and row["error"].startswith("ConnectionRefusedError")
     email = db.session.scalar(db.select(OutboxEmail))
+    assert f"next attempt {localtime(email.next_attempt_at)}" in page
     page = client.get(f"/emails/{email.id}").get_data(as_text=True)
     assert "Last error: ConnectionRefusedError" in page
+
+
+# --- failed mail and "Retry now" ------------------------------------------------
+
+
+def retry_buttons(page: str) -> list[str]:
+    return re.findall(r'action="/emails/(\d+)/retry"', page)
+
+
+def test_the_log_filters_by_delivery_state_and_counts_each(staff, login):
+    add_email("Went out", status="sent", attempts=1)
+    add_email("Waiting", status="pending")
+    add_email("Backing off", status="pending", attempts=2, next_attempt_at=utcnow())
+    add_email("Gave up", status="failed", attempts=8, last_error="SMTPDataError: 554")
+    add_email("On its way", status="sending", claimed_until=utcnow())
+    client = login(staff["manager"].email)
+
+    def subjects(state: str) -> list[str]:
+        page = client.get(f"/emails?status={state}").get_data(as_text=True)
+        return [(r["subject"], r["status"]) for r in rows(page)]
+
+    assert subjects("pending") == [("Waiting", "Pending")]
+    assert subjects("retrying") == [("Backing off", "Retrying")]
+    assert subjects("sending") == [("On its way", "Sending")]
+    assert subjects("sent") == [("Went out", "Sent")]
+    assert subjects("failed") == [("Gave up", "Failed")]
+    assert len(subjects("nonsense")) == 5  # an unknown state: everything
+    page = client.get("/emails?status=failed").get_data(as_text=True)
+    for label in ("Pending", "Retrying", "Sending", "Sent", "Failed"):
+        assert re.search(rf'{label} <span class="tab-count">1</span>', page), label
+    assert re.search(r'aria-current="page">Failed', page)
+
+
+def test_the_log_costs_the_same_queries_for_any_state(staff, login, count_queries):
+    client = login(staff["manager"].email)
+    add_email("One", status="failed", attempts=8)
+    with count_queries() as few:
+        client.get("/emails?status=failed")
+    for n in range(10):
+        add_email(f"More {n}", status=("failed", "pending", "sent")[n % 3], attempts=n % 2)
+    with count_queries() as many:
+        client.get("/emails?status=failed")
+    assert many.count == few.count
+
+
+def test_failed_mail_is_retried_at_once_by_an_administrator(app, smtp, staff, make_user, login):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 1
+    focal = make_user("focal@echo.example.org", password=None)
+    invite(focal)
+    db.session.commit()
+    smtp.stop()
+    deliver(app)
+    email = db.session.scalar(db.select(OutboxEmail))
+    admin = login(staff["admin"].email)
+    page = admin.get("/emails?status=failed").get_data(as_text=True)
+    [row] = rows(page)
+    assert (row["status"], row["attempts"]) == ("Failed", "1")
+    assert row["error"].startswith("ConnectionRefusedError")
+    assert retry_buttons(page) == [str(email.id)]
+    assert retry_buttons(admin.get(f"/emails/{email.id}").get_data(as_text=True)) == [str(email.id)]
+    smtp.start()
+
+    response = admin.post(
+        f"/emails/{email.id}/retry",
+        data={"csrf_token": token_for(admin), "next": "/emails?status=failed"},
+    )
+
+    assert response.status_code == 302 and response.location == "/emails?status=failed"
+    page = admin.get("/emails").get_data(as_text=True)
+    assert "goes out on the next delivery run" in page
+    [row] = rows(page)
+    assert (row["status"], row["attempts"]) == ("Pending", "0")
+    assert retry_buttons(page) == []
+    assert "Sent 1, failed 0." in deliver(app)
+    assert [m["X-Envelope-To"] for m in smtp.inbox.messages] == [focal.email]
+    [row] = rows(admin.get("/emails").get_data(as_text=True))
+    assert (row["status"], row["error"]) == ("Sent", None)
+
+
+def test_managers_see_failed_mail_but_may_not_retry_it(staff, login):
+    email = add_email("Gave up", status="failed", attempts=8, last_error="SMTPDataError: 554")
+    client = login(staff["manager"].email)
+
+    page = client.get("/emails").get_data(as_text=True)
+    assert rows(page)[0]["status"] == "Failed" and retry_buttons(page) == []
+
+    response = client.post(f"/emails/{email.id}/retry", data={"csrf_token": token_for(client)})
+
+    assert response.status_code == 403
+    db.session.refresh(email)
+    assert (email.status, email.attempts) == ("failed", 8)
+
+
+def test_mail_that_is_not_waiting_for_a_retry_is_not_retried(staff, login):
+    email = add_email("Went out", status="sent", attempts=1)
+    client = login(staff["admin"].email)
+
+    response = client.post(
+        f"/emails/{email.id}/retry", data={"csrf_token": token_for(client)}, follow_redirects=True
+    )
+
+    assert "Only failed email" in response.get_data(as_text=True)
+    db.session.refresh(email)
+    assert (email.status, email.attempts) == ("sent", 1)

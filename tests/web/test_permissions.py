@@ -70,6 +70,7 @@ MANAGER_MAY_POST = {
     "checkins.new",
     "checkins.record",
     "checkins.cancel",
+    "settings.notifications",  # their own notice preferences
 }
 
 

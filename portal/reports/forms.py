@@ -1,0 +1,68 @@
+"""The compose form of a progress report."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+
+from portal.models.partners import PARTNERSHIP_TYPES
+from portal.services.reports import AUDIENCES, MAX_INTRO, MAX_POSITION, Audience, ReportRequest
+
+AUDIENCE_STATUS_LABELS = {
+    "active": "Active",
+    "on_hold": "On hold",
+    "current": "Active and on hold",
+}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class ReportForm(FlaskForm):
+    # The service says why a period is refused (e.g. a future quarter), not WTForms.
+    period = SelectField("Period", validate_choice=False)
+    recipients = RadioField("Recipients", choices=choices(AUDIENCES.items()), default="all")
+    type = SelectField(
+        "Partnership type",
+        choices=choices([("", "Any type"), *PARTNERSHIP_TYPES.items()]),
+        default="",
+        validate_choice=False,
+    )
+    status = SelectField(
+        "Status", choices=choices(AUDIENCE_STATUS_LABELS.items()), default="active"
+    )
+    partner = SelectField("Partner", choices=[], validate_choice=False, validators=[Optional()])
+    intro = TextAreaField(
+        "Introduction (optional)",
+        description="Plain text at the top of the email; never read as HTML or template code.",
+        validators=[Optional(), Length(max=MAX_INTRO)],
+    )
+    position = StringField(
+        "Your position",
+        description="Shown under your name at the end of the report.",
+        validators=[Optional(), Length(max=MAX_POSITION)],
+    )
+    confirm = BooleanField("Send again to the partners that already got this period's report")
+
+    def report_request(self) -> ReportRequest:
+        partner = self.partner.data
+        return ReportRequest(
+            period=self.period.data or "",
+            audience=Audience(
+                mode=self.recipients.data or "all",
+                type=self.type.data or "",
+                status=self.status.data or "active",
+                partner_id=int(partner) if partner and str(partner).isdigit() else None,
+            ),
+            intro=self.intro.data or "",
+            position=self.position.data or "",
+        )

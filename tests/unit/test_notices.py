@@ -1,0 +1,134 @@
+"""Each person's notice preferences: immediate or daily digest, muted kinds, and
+the essential notices no preference holds back."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from portal.extensions import db
+from portal.models import AuditEvent, Notification, OutboxEmail
+from portal.services import DomainError
+from portal.services.conversations import post_message
+from portal.services.decisions import record_decision
+from portal.services.notices import email_notice, kinds_for, update_preferences
+from portal.services.submissions import review_submission
+
+from .helpers import requirements_of
+
+
+def emails(template: str) -> list[OutboxEmail]:
+    return list(
+        db.session.scalars(
+            db.select(OutboxEmail).where(OutboxEmail.template == template).order_by(OutboxEmail.id)
+        )
+    )
+
+
+@pytest.fixture
+def people(make_partner, make_user):
+    """Alpha's focal point (immediate), an editor on the digest, a viewer who
+    muted changes requested."""
+    partner, focal, accreditation = make_partner()
+    digest = make_user("digest@ah.example.org", partner=partner, partner_role="editor")
+    quiet = make_user("quiet@ah.example.org", partner=partner, partner_role="viewer")
+    update_preferences(digest, "digest", kinds_for(digest))
+    update_preferences(quiet, "immediate", set(kinds_for(quiet)) - {"changes_requested"})
+    return partner, focal, digest, quiet, accreditation
+
+
+def test_email_notice_honours_each_persons_choice(people):
+    partner, focal, digest, quiet, _ = people
+    context = {"user": focal, "notices": [], "settings_link": ""}  # any template will do
+    email = email_notice([focal, digest, quiet], "changes_requested", "S", "digest", **context)
+    assert email.recipient_list == [focal.email]
+    # Another kind reaches the viewer; the digest reader still waits for the digest.
+    email = email_notice([focal, digest, quiet], "milestone_reached", "S", "digest", **context)
+    assert email.recipient_list == sorted([focal.email, quiet.email])
+    # Essential: everyone active, at once.
+    email = email_notice(
+        [focal, digest, quiet], "changes_requested", "S", "digest", essential=True, **context
+    )
+    assert email.recipient_list == sorted([focal.email, digest.email, quiet.email])
+
+
+def test_nobody_left_means_no_email(people):
+    partner, focal, digest, quiet, _ = people
+    assert email_notice([digest, quiet], "changes_requested", "S", "changes_requested") is None
+    assert emails("changes_requested") == []
+
+
+def test_essential_notices_reach_everyone_whatever_they_chose(people):
+    partner, focal, digest, quiet, accreditation = people
+    quiet.muted_notices = "accreditation_decided,changes_requested"  # e.g. set before
+    db.session.commit()
+    record_decision(focal, accreditation, "not_accredited", "Too late.", None, date.today())
+    [email] = emails("accreditation_decided")
+    assert email.recipient_list == sorted([focal.email, digest.email, quiet.email])
+
+
+def test_changes_requested_follows_the_preferences_but_the_bell_rings(people, staff, upload):
+    partner, focal, digest, quiet, accreditation = people
+    submission = upload(focal, accreditation, requirements_of(accreditation)[0])
+    review_submission(staff["manager"], submission, "request_changes", "Sign it.")
+    [email] = emails("changes_requested")
+    assert email.recipient_list == [focal.email]
+    rung = set(
+        db.session.scalars(
+            db.select(Notification.user_id).where(Notification.kind == "changes_requested")
+        )
+    )
+    assert rung == {focal.id, digest.id, quiet.id}
+
+
+def test_messages_keep_the_two_sides_apart_and_honour_staff_choices(people, staff):
+    partner, focal, digest, quiet, accreditation = people
+    update_preferences(
+        staff["admin"], "immediate", set(kinds_for(staff["admin"])) - {"new_message"}
+    )
+    post_message(focal, accreditation, "Is the budget template the 2026 one?")
+    [email] = emails("new_message")
+    assert email.recipient_list == [staff["manager"].email]
+    post_message(staff["manager"], accreditation, "Yes, it is.")
+    latest = emails("new_message")[-1]
+    # The partner side: not the digest reader; the viewer muted only changes requested.
+    assert latest.recipient_list == sorted([focal.email, quiet.email])
+    assert staff["admin"].email not in latest.recipients
+
+
+def test_preferences_are_validated_and_audited(people):
+    partner, focal, digest, quiet, _ = people
+    with pytest.raises(DomainError) as error:
+        update_preferences(focal, "weekly", [])
+    assert error.value.field == "delivery"
+    with pytest.raises(DomainError) as error:
+        update_preferences(focal, "immediate", ["accreditation_decided"])  # essential
+    assert error.value.field == "emailed"
+    with pytest.raises(DomainError):
+        update_preferences(focal, "immediate", ["new_submission"])  # a staff notice
+    db.session.refresh(focal)
+    assert (focal.notice_delivery, focal.muted_notices) == ("immediate", "")
+    update_preferences(focal, "digest", ["new_message"])
+    assert focal.notice_delivery == "digest" and focal.last_digest_at is not None
+    assert set(focal.muted_notices.split(",")) == {
+        "changes_requested",
+        "document_reviewed",
+        "milestone_reached",
+    }
+    event = db.session.scalar(
+        db.select(AuditEvent)
+        .where(AuditEvent.action == "notice_preferences_changed")
+        .order_by(AuditEvent.id.desc())
+    )
+    assert event.actor_id == focal.id and "notice_delivery" in event.changes
+
+
+def test_each_side_is_offered_its_own_kinds(people, staff):
+    partner, focal, *_ = people
+    assert "new_submission" not in kinds_for(focal)
+    assert "changes_requested" in kinds_for(focal)
+    assert "new_submission" in kinds_for(staff["admin"])
+    assert "changes_requested" not in kinds_for(staff["admin"])
+    for essential in ("accreditation_decided", "deadline_approaching", "checkin_scheduled"):
+        assert essential not in kinds_for(focal) and essential not in kinds_for(staff["admin"])
