@@ -31,9 +31,9 @@ $(HTMX_LOCAL):
 
 htmx: $(HTMX_LOCAL)
 
+# Both databases at once (one core each); each run's output is printed whole when it ends.
 test: install $(HTMX_LOCAL)
-	$(MAKE) --no-print-directory test-sqlite
-	$(MAKE) --no-print-directory test-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgres
 
 test-sqlite:
 	@echo "== tests on SQLite"

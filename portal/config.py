@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 # htmx is pinned: one version, one integrity hash. Tests and air-gapped
@@ -25,9 +27,18 @@ def _secret_key(instance_path: Path) -> str:
         return key
     path = instance_path / "secret_key"
     if not path.exists():
+        # Written beside it and linked into place: of two processes starting at
+        # once, the first key wins and nobody reads a half-written file.
         instance_path.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        fd, tmp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key-")
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(secrets.token_hex(32))
+            os.chmod(tmp, 0o600)
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
