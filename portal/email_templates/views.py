@@ -76,7 +76,7 @@ def _old_version(key: str, language: str, versions):
 def _editor(key: str, language: str, form: EmailTemplateForm, status: int = 200, problems=()):
     """The editor page (or, for an HTMX request, its preview block)."""
     versions = history(key, language)
-    partners = preview_partners()
+    partners = preview_partners(language)
     partner_id = _partner_id()
     if partner_id is None and "partner_id" not in request.values and partners:
         partner_id = partners[0][0]
@@ -175,7 +175,7 @@ def preview():
     if old is not None:
         subject, body = old["subject"], old["body"]
     subject, body = request.args.get("subject", subject), request.args.get("body", body)
-    partners = preview_partners()
+    partners = preview_partners(language)
     partner_id = _partner_id()
     if partner_id is None and "partner_id" not in request.args and partners:
         partner_id = partners[0][0]

@@ -660,15 +660,17 @@ def overview() -> dict[tuple[str, str], EmailTemplate | None]:
 # --- previews on real data ----------------------------------------------------
 
 
-def preview_partners() -> list[tuple[int, str, str]]:
-    """(id, name, language) of every active partner, for the preview's choice."""
+def preview_partners(language: str | None = None) -> list[tuple[int, str, str]]:
+    """(id, name, language) of every active partner, for the preview's choice; those
+    who read `language` first, so the default preview shows a real reader's email."""
     from portal.models import Partner
 
+    order = [Partner.name] if language is None else [Partner.language != language, Partner.name]
     return list(
         db.session.execute(
             db.select(Partner.id, Partner.name, Partner.language)
             .where(Partner.status == "active")
-            .order_by(Partner.name)
+            .order_by(*order)
         ).all()
     )
 

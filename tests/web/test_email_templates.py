@@ -55,6 +55,15 @@ def test_the_editor_shows_the_template_its_fields_and_a_preview_on_a_partner(wor
     assert "Bonjour" in text and world.admin.name in text
 
 
+def test_the_preview_starts_on_a_partner_who_reads_that_language(world, login):
+    """Alpha sorts first by name, but the French editor previews Bravo, who reads French."""
+    world.b.partner.language = "fr"
+    db.session.commit()
+    page = login(world.admin.email).get(EDIT).get_data(as_text=True)
+    subject = html.unescape(re.search(r'data-testid="preview-subject">(.*?)<', page).group(1))
+    assert subject.endswith(world.b.partner.name)
+
+
 def test_a_valid_template_is_saved_as_a_new_version_and_used(world, login):
     client = login(world.admin.email)
     response = _save(client, REPORT_BODY, note="Shorter")
