@@ -50,11 +50,7 @@ def add_document(
             reference=reference.strip(),
             valid_from=valid_from,
             valid_until=valid_until,
-            filename=accepted.filename,
-            storage_key=accepted.stored.key,
-            content_type=accepted.content_type,
-            size=accepted.stored.size,
-            sha256=accepted.stored.sha256,
+            **accepted.columns,
             uploaded_by_id=actor.id,
         )
         db.session.add(document)

@@ -61,11 +61,7 @@ def submit_document(
             accreditation_id=accreditation.id,
             requirement=requirement,
             version=(previous.version + 1) if previous else 1,
-            filename=accepted.filename,
-            storage_key=accepted.stored.key,
-            content_type=accepted.content_type,
-            size=accepted.stored.size,
-            sha256=accepted.stored.sha256,
+            **accepted.columns,
             uploaded_by_id=actor.id,
         )
         db.session.add(submission)

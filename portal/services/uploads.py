@@ -27,6 +27,17 @@ class AcceptedFile:
     filename: str  # sanitised, with the extension the content has
     content_type: str
 
+    @property
+    def columns(self) -> dict:
+        """The stored-file columns every uploaded-document row has, by name."""
+        return {
+            "filename": self.filename,
+            "storage_key": self.stored.key,
+            "content_type": self.content_type,
+            "size": self.stored.size,
+            "sha256": self.stored.sha256,
+        }
+
 
 def clean_name(original: str, ext: str) -> str:
     """A safe download name: the sanitised stem with the extension the content has."""

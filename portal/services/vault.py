@@ -211,11 +211,7 @@ def add_document(
             document_type=document_type,
             valid_until=valid_until,
             status="accepted",
-            filename=accepted.filename,
-            storage_key=accepted.stored.key,
-            content_type=accepted.content_type,
-            size=accepted.stored.size,
-            sha256=accepted.stored.sha256,
+            **accepted.columns,
             uploaded_by_id=actor.id,
         )
         db.session.add(document)
