@@ -105,11 +105,12 @@ def local_today() -> date:
 def check_plan(plan: CheckInPlan, now: datetime | None = None) -> None:
     """Refuse a plan that cannot be a meeting; the field says where to look."""
     now = now or utcnow()
+    today = now.astimezone(programme_zone()).date()
     if plan.repeat not in REPEATS:
         raise DomainError("Choose how often the check-in repeats.", field="repeat")
     if REPEATS[plan.repeat] is not None and not 1 <= plan.meetings <= MAX_MEETINGS:
         raise DomainError(f"A series has between 1 and {MAX_MEETINGS} meetings.", field="meetings")
-    if plan.starts_on < local_today():
+    if plan.starts_on < today:
         raise DomainError("The date is in the past.", field="starts_on")
     if to_utc(plan.starts_on, plan.start_time) <= now:
         raise DomainError("This time has already passed today.", field="start_time")
