@@ -61,9 +61,9 @@ def populate(config: dict) -> None:
     """1,000 partners, a third of them French, each with a focal point and an
     accreditation two months in (some documents approved)."""
     from portal import create_app
-    from portal.extensions import db
+    from portal.accreditation.lifecycle import open_accreditation
+    from portal.core.extensions import db
     from portal.models import AccreditationTemplate, Contact, Partner, Requirement, Stage, User
-    from portal.services.accreditations import open_accreditation
 
     app = create_app(config)
     with app.app_context():
@@ -112,10 +112,10 @@ def populate(config: dict) -> None:
 
 def queue_reports(config: dict) -> tuple[float, int]:
     from portal import create_app
-    from portal.extensions import db
+    from portal.core.extensions import db
     from portal.models import OutboxEmail, User
-    from portal.services import periods
-    from portal.services.reports import ReportRequest, send
+    from portal.reports import periods
+    from portal.reports.sending import ReportRequest, send
 
     app = create_app(config)
     with app.app_context(), app.test_request_context(base_url=config["PORTAL_URL"]):
@@ -132,8 +132,8 @@ def queue_reports(config: dict) -> tuple[float, int]:
 
 def _worker(config: dict, go) -> None:
     from portal import create_app
-    from portal.extensions import db
-    from portal.services.outbox import deliver_pending
+    from portal.core.extensions import db
+    from portal.mail.delivery import deliver_pending
 
     app = create_app(config)
     with app.app_context():
@@ -147,7 +147,7 @@ def deliver(config: dict, workers: int, inbox: list) -> tuple[float, int, int, i
     """Reset every email to unsent, run `workers` processes; (seconds, emails,
     duplicates, lost) as counted at the server."""
     from portal import create_app
-    from portal.extensions import db
+    from portal.core.extensions import db
     from portal.models import OutboxEmail
 
     app = create_app(config)

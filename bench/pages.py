@@ -21,14 +21,14 @@ from sqlalchemy import event
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from portal import create_app, demo  # noqa: E402
-from portal.extensions import db  # noqa: E402
+from portal.accreditation.lifecycle import open_accreditation  # noqa: E402
+from portal.core.extensions import db  # noqa: E402
 from portal.models import (  # noqa: E402
     AccreditationTemplate,
     Partner,
     Submission,
     User,
 )
-from portal.services.accreditations import open_accreditation  # noqa: E402
 
 PARTNERS = int(os.environ.get("BENCH_PARTNERS", "500"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))

@@ -33,9 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _load import drive, gunicorn, login, throwaway_database  # noqa: E402
 
-from portal import config as portal_config  # noqa: E402
 from portal import create_app  # noqa: E402
-from portal.extensions import db  # noqa: E402
+from portal.accounts.passwords import hash_password  # noqa: E402
+from portal.core import config as portal_config  # noqa: E402
+from portal.core.extensions import db  # noqa: E402
+from portal.core.text import fold  # noqa: E402
 from portal.models import (  # noqa: E402
     Accreditation,
     AccreditationTemplate,
@@ -51,9 +53,7 @@ from portal.models import (  # noqa: E402
     Submission,
     User,
 )
-from portal.services import partner_search  # noqa: E402
-from portal.services.passwords import hash_password  # noqa: E402
-from portal.text import fold  # noqa: E402
+from portal.partners import search as partner_search  # noqa: E402
 
 ADMIN_EMAIL = "admin@bench.example.org"
 ADMIN_PASSWORD = "bench-password"  # noqa: S105 - a throwaway database's only login

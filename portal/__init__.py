@@ -6,8 +6,65 @@ from pathlib import Path
 
 from flask import Flask
 
-from portal import config as settings
-from portal.extensions import csrf, db, login_manager, mail, migrate
+# Each views module attaches its routes to its area's blueprint when imported.
+from portal import (
+    accounts,
+    accreditation,
+    checkins,
+    conversations,
+    notifications,
+    partners,
+    reports,
+    review,
+    tracking,
+    vault,
+)
+from portal import mail as mail_area
+from portal.accounts import views as _accounts_views  # noqa: F401
+from portal.accounts.cli import create_admin
+from portal.accounts.sessions import init_login
+from portal.accreditation import calendar_views, manage, template_views  # noqa: F401
+from portal.accreditation import views as _accreditation_views  # noqa: F401
+from portal.checkins import views as _checkins_views  # noqa: F401
+from portal.conversations import views as _conversations_views  # noqa: F401
+from portal.core import config as settings
+from portal.core import errors, filters, i18n
+from portal.core.extensions import csrf, db, login_manager, mail, migrate
+from portal.demo import seed_demo
+from portal.mail import log_views  # noqa: F401
+from portal.mail import template_views as _mail_template_views  # noqa: F401
+from portal.mail.cli import outbox
+from portal.notifications import preferences_views  # noqa: F401
+from portal.notifications import views as _notifications_views  # noqa: F401
+from portal.orgunits.cli import orgunits
+from portal.partners import merge_views, organisation_views  # noqa: F401
+from portal.partners import views as _partners_views  # noqa: F401
+from portal.reminders.cli import reminders
+from portal.reports import views as _reports_views  # noqa: F401
+from portal.reports.cli import reports as reports_commands
+from portal.review import views as _review_views  # noqa: F401
+from portal.tracking import views as _tracking_views  # noqa: F401
+from portal.vault import views as _vault_views  # noqa: F401
+
+BLUEPRINTS = (
+    accounts.bp,
+    accreditation.bp,
+    review.bp,
+    tracking.bp,
+    partners.bp,
+    mail_area.log_bp,
+    mail_area.templates_bp,
+    partners.organisation_bp,
+    accreditation.calendar_bp,
+    vault.bp,
+    conversations.bp,
+    notifications.bp,
+    checkins.bp,
+    accreditation.templates_bp,
+    reports.bp,
+    notifications.settings_bp,
+)
+COMMANDS = (create_admin, seed_demo, outbox, reminders, reports_commands, orgunits)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,53 +98,16 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     mail.init_app(app)
     login_manager.init_app(app)
-    from portal import i18n  # Flask-Babel: each partner's emails in its language
+    i18n.init_app(app)  # Flask-Babel: each person's pages and emails in their language
+    init_login(login_manager)
 
-    i18n.init_app(app)
-
-    from portal import auth, cli, cli_orgunits, errors, filters
-    from portal.accreditation import bp as accreditation_bp
-    from portal.auth import bp as auth_bp
-    from portal.calendar import bp as calendar_bp
-    from portal.checkins import bp as checkins_bp
-    from portal.conversations import bp as conversations_bp
-    from portal.email_templates import bp as email_templates_bp
-    from portal.emails import bp as emails_bp
-    from portal.notifications import bp as notifications_bp
-    from portal.organisation import bp as organisation_bp
-    from portal.partners import bp as partners_bp
-    from portal.preferences import bp as settings_bp
-    from portal.programme import bp as programme_bp
-    from portal.reports import bp as reports_bp
-    from portal.review import bp as review_bp
-    from portal.tracking import bp as tracking_bp
-    from portal.vault import bp as vault_bp
-
-    for blueprint in (
-        auth_bp,
-        accreditation_bp,
-        review_bp,
-        tracking_bp,
-        partners_bp,
-        emails_bp,
-        email_templates_bp,
-        organisation_bp,
-        calendar_bp,
-        vault_bp,
-        conversations_bp,
-        notifications_bp,
-        checkins_bp,
-        programme_bp,
-        reports_bp,
-        settings_bp,
-    ):
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
+    for command in COMMANDS:
+        app.cli.add_command(command)
     app.after_request(_security_headers)
-    auth.init_login(login_manager)
     errors.register(app)
     filters.register(app)
-    cli.register(app)
-    cli_orgunits.register(app)
     return app
 
 

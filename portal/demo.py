@@ -6,9 +6,17 @@ from datetime import date, time, timedelta
 from io import BytesIO
 from pathlib import Path
 
+import click
+from flask.cli import with_appcontext
 from werkzeug.datastructures import FileStorage
 
-from portal.extensions import db
+from portal.accounts.passwords import hash_password
+from portal.accreditation.lifecycle import open_accreditation
+from portal.accreditation.submissions import review_submission, submit_document
+from portal.checkins.meetings import CheckInPlan, schedule
+from portal.conversations.threads import post_comment, post_message
+from portal.core import audit
+from portal.core.extensions import db
 from portal.models import (
     AccreditationTemplate,
     Contact,
@@ -21,16 +29,12 @@ from portal.models import (
     Submission,
     User,
 )
-from portal.services import audit, partner_search, periods
-from portal.services.accreditations import open_accreditation
-from portal.services.checkins import CheckInPlan, schedule
-from portal.services.conversations import post_comment, post_message
-from portal.services.orgunits import import_file
-from portal.services.partners import district_id_of
-from portal.services.passwords import hash_password
-from portal.services.reports import ReportRequest, fiscal_start, send
-from portal.services.submissions import review_submission, submit_document
-from portal.services.vault import add_document as add_vault_document
+from portal.orgunits.importer import import_file
+from portal.partners import search as partner_search
+from portal.partners.records import district_id_of
+from portal.reports import periods
+from portal.reports.sending import ReportRequest, fiscal_start, send
+from portal.vault.documents import add_document as add_vault_document
 
 SAMPLE_ORGUNITS = Path(__file__).parent / "sample_data" / "dhis2_metadata.json"
 # Who covers what in the demo country: (partner index, unit name, scope note).
@@ -315,3 +319,13 @@ def _cover(partners: list[Partner], since: date) -> None:
 
 def logins() -> list[tuple[str, str, str]]:
     return [(email, DEMO_PASSWORD, f"{role}: {name}") for email, name, role, _ in PEOPLE]
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load the demo partners, template and accreditations (safe to run twice)."""
+    click.echo("Demo data loaded." if load() else "Demo data already present.")
+    click.echo("Demo logins (email / password):")
+    for email, password, who in logins():
+        click.echo(f"  {email:<26} {password}   ({who})")

@@ -18,11 +18,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from portal import create_app
+from portal.accounts.passwords import hash_password
+from portal.accreditation.lifecycle import open_accreditation
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
-from portal.services.accreditations import open_accreditation
-from portal.services.passwords import hash_password
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"
@@ -70,7 +70,7 @@ def _schema(database_url):
 
 def _htmx_url() -> str:
     """The local copy of the pinned htmx (`make htmx` fetches it; never committed)."""
-    from portal.config import HTMX_VERSION
+    from portal.core.config import HTMX_VERSION
 
     local = os.environ.get("HTMX_LOCAL") or f"static/vendor/htmx-{HTMX_VERSION}.min.js"
     return "/" + local
@@ -100,7 +100,7 @@ def quick_passwords(monkeypatch):
     from argon2 import PasswordHasher
 
     monkeypatch.setattr(
-        "portal.services.passwords._hasher",
+        "portal.accounts.passwords._hasher",
         PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
     )
 
@@ -232,7 +232,7 @@ def make_partner(app, make_user, make_template):
         from datetime import date
 
         from portal.models import Contact
-        from portal.services import partner_search
+        from portal.partners import search as partner_search
 
         # As the app makes them: searchable, with a primary contact who can log in.
         partner = Partner(name=name, acronym=acronym, search_key=partner_search.key(name, acronym))

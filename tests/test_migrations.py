@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, make_url, text
 
 from portal import create_app
-from portal.extensions import db, for_dialect
+from portal.core.extensions import db, for_dialect
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 

@@ -1,5 +1,10 @@
+"""Accreditation: the programme's accreditation templates, the cycles opened on
+them, each partner's checklist, uploads, deadlines, decisions, timeline and the
+deadlines calendar."""
+
 from flask import Blueprint
 
 bp = Blueprint("accreditation", __name__)
-
-from portal.accreditation import manage, views  # noqa: E402,F401
+# The accreditation-template editor (under /templates).
+templates_bp = Blueprint("programme", __name__)
+calendar_bp = Blueprint("calendar", __name__, url_prefix="/calendar")

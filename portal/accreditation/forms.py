@@ -3,7 +3,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.services.decisions import DECISIONS
+from portal.accreditation.decisions import DECISIONS
 
 
 class UploadForm(FlaskForm):

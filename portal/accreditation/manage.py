@@ -9,6 +9,13 @@ from flask_login import current_user
 from wtforms import SelectChoice
 
 from portal.accreditation import bp
+from portal.accreditation.deadlines import (
+    mark_applicable,
+    mark_not_applicable,
+    move_deadlines,
+    move_milestone,
+)
+from portal.accreditation.decisions import default_valid_until, open_renewal, record_decision
 from portal.accreditation.forms import (
     ActionForm,
     DeadlineForm,
@@ -16,20 +23,13 @@ from portal.accreditation.forms import (
     NotApplicableForm,
     OpenCycleForm,
 )
-from portal.extensions import db
+from portal.accreditation.progress import load_accreditation, progress
+from portal.accreditation.templates import current_templates, open_cycle, running_accreditation
+from portal.core.access import accreditation_or_404, admin_required, partner_or_404
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import attach_error, is_htmx, render
 from portal.models import Accreditation, AccreditationTemplate, ChecklistItem, Milestone, utcnow
-from portal.permissions import accreditation_or_404, admin_required, partner_or_404
-from portal.services import DomainError
-from portal.services.deadlines import (
-    mark_applicable,
-    mark_not_applicable,
-    move_deadlines,
-    move_milestone,
-)
-from portal.services.decisions import default_valid_until, open_renewal, record_decision
-from portal.services.progress import load_accreditation, progress
-from portal.services.templates import current_templates, open_cycle, running_accreditation
-from portal.web import attach_error, is_htmx, render
 
 
 def _back_to(accreditation: Accreditation, notice: str):

@@ -2,17 +2,17 @@ from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 
 from portal.accreditation import bp
+from portal.accreditation.decisions import renewal_of, renewal_opens_on
 from portal.accreditation.forms import ActionForm, UploadForm
-from portal.extensions import db
+from portal.accreditation.progress import load_accreditation, progress
+from portal.accreditation.submissions import UploadTooLarge, submit_document, withdraw_submission
+from portal.accreditation.timeline import timeline as stage_timeline
+from portal.core.access import accreditation_or_404, accreditations_of, submission_or_404
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import is_htmx, render
+from portal.core.storage import storage
 from portal.models import Accreditation, Requirement, utcnow
-from portal.permissions import accreditation_or_404, accreditations_of, submission_or_404
-from portal.services import DomainError
-from portal.services.decisions import renewal_of, renewal_opens_on
-from portal.services.progress import load_accreditation, progress
-from portal.services.storage import storage
-from portal.services.submissions import UploadTooLarge, submit_document, withdraw_submission
-from portal.services.timeline import timeline as stage_timeline
-from portal.web import is_htmx, render
 
 
 def _dashboard(accreditation: Accreditation, status: int = 200, **extra):

@@ -20,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from portal.services.checkins import (
+from portal.checkins.meetings import (
     DEFAULT_MEETINGS,
     FOLLOW_UP_OWNERS,
     MAX_MEETINGS,

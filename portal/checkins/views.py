@@ -9,13 +9,13 @@ from flask import Response, abort, current_app, flash, make_response, redirect, 
 from flask_login import current_user, login_required
 
 from portal.checkins import bp
+from portal.checkins import meetings as service
 from portal.checkins.forms import CancelForm, CheckInForm, RecordForm
-from portal.extensions import db
+from portal.core.access import partner_or_404, staff_required
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import attach_error, is_htmx, render
 from portal.models import CheckIn, Partner, utcnow
-from portal.permissions import partner_or_404, staff_required
-from portal.services import DomainError
-from portal.services import checkins as service
-from portal.web import attach_error, is_htmx, render
 
 
 def _checkin(checkin_id: int) -> CheckIn:

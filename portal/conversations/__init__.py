@@ -1,5 +1,6 @@
+"""Conversations: the message thread per accreditation and the comments under
+each submission."""
+
 from flask import Blueprint
 
 bp = Blueprint("conversations", __name__)
-
-from portal.conversations import views  # noqa: E402,F401

@@ -4,11 +4,12 @@ from flask import abort, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.conversations import bp
+from portal.conversations import threads as conversations
 from portal.conversations.forms import MessageForm
+from portal.core.access import accreditation_or_404, submission_or_404
+from portal.core.errors import DomainError
+from portal.core.htmx import attach_error, is_htmx, render
 from portal.models import Accreditation
-from portal.permissions import accreditation_or_404, submission_or_404
-from portal.services import DomainError, conversations
-from portal.web import attach_error, is_htmx, render
 
 
 @bp.app_template_global()

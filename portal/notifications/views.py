@@ -1,10 +1,11 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.models.notifications import NOTIFICATION_KINDS
+from portal.core.errors import DomainError
+from portal.core.htmx import safe_next
+from portal.notifications import bell as notifications
 from portal.notifications import bp
-from portal.services import DomainError, notifications
-from portal.web import safe_next
+from portal.notifications.models import NOTIFICATION_KINDS
 
 
 @bp.app_template_global()

@@ -1,5 +1,7 @@
+"""Partners: records with contacts and coverage, agreements, merging duplicates,
+their people, and the partner's own organisation pages."""
+
 from flask import Blueprint
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
-
-from portal.partners import merge_views, views  # noqa: E402,F401
+organisation_bp = Blueprint("organisation", __name__, url_prefix="/organisation")

@@ -27,7 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from portal.models.partners import (
+from portal.partners.models import (
     DOCUMENT_KINDS,
     INVOICE_FORMATS,
     LANGUAGES,
@@ -35,7 +35,7 @@ from portal.models.partners import (
     PARTNERSHIP_TYPES,
     REPORTING_FREQUENCIES,
 )
-from portal.services.partners import ContactDraft, CoverageDraft, PartnerDraft
+from portal.partners.records import ContactDraft, CoverageDraft, PartnerDraft
 
 
 def options(labels: dict[str, str]) -> list[SelectChoice]:

@@ -18,15 +18,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import HiddenInput
 
-from portal.extensions import db
+from portal.core.access import admin_required
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import attach_error, is_htmx, render
 from portal.models import Partner
-from portal.models.partners import INVOICE_FORMATS, LANGUAGES, REPORTING_FREQUENCIES
 from portal.partners import bp
-from portal.permissions import admin_required
-from portal.services import DomainError
-from portal.services.merge import check_mergeable, merge_partners, related_counts
-from portal.services.partners import PROFILE_FIELDS
-from portal.web import attach_error, is_htmx, render
+from portal.partners.merge import check_mergeable, merge_partners, related_counts
+from portal.partners.models import INVOICE_FORMATS, LANGUAGES, REPORTING_FREQUENCIES
+from portal.partners.records import PROFILE_FIELDS
 
 LABELS = {
     "name": "Official name",

@@ -13,7 +13,13 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
-from portal.extensions import db
+from portal.accreditation.progress import completion
+from portal.core.access import admin_required, may_see_partner, staff_required
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import attach_error, hidden_inputs, is_htmx, render
+from portal.core.storage import storage
+from portal.core.uploads import UploadTooLarge
 from portal.models import (
     AuditEvent,
     Coverage,
@@ -24,8 +30,8 @@ from portal.models import (
     PartnerReview,
     User,
 )
-from portal.models.partners import DOCUMENT_KINDS, PARTNER_STATUSES, PARTNERSHIP_TYPES
 from portal.partners import bp
+from portal.partners.agreements import add_document, expired, expiring_soon
 from portal.partners.forms import (
     DocumentForm,
     LeadershipForm,
@@ -33,18 +39,16 @@ from portal.partners.forms import (
     ReviewForm,
     StatusForm,
 )
-from portal.permissions import admin_required, may_see_partner, staff_required
-from portal.services import DomainError
-from portal.services.partner_documents import add_document, expired, expiring_soon
-from portal.services.partner_list import (
+from portal.partners.listing import (
     Filters,
     districts,
     partner_page,
     partners_changed_for,
     reviews_due_count,
 )
-from portal.services.partner_users import change_leadership, set_user_access
-from portal.services.partners import (
+from portal.partners.models import DOCUMENT_KINDS, PARTNER_STATUSES, PARTNERSHIP_TYPES
+from portal.partners.people import change_leadership, set_user_access
+from portal.partners.records import (
     PartnerDraft,
     add_partner,
     change_status,
@@ -54,10 +58,6 @@ from portal.services.partners import (
     record_look,
     update_partner,
 )
-from portal.services.progress import completion
-from portal.services.storage import storage
-from portal.services.uploads import UploadTooLarge
-from portal.web import attach_error, hidden_inputs, is_htmx, render
 
 
 def _list_context(filters: Filters, results_only: bool = False) -> dict:
@@ -122,7 +122,7 @@ def search_areas(query: str) -> list[dict]:
         .limit(5)
     ).all()
     results += [{"key": f"group:{g.id}", "name": g.name, "where": "group"} for g in groups]
-    from portal.services import orgunits  # noqa: PLC0415  (being written alongside)
+    from portal.orgunits import importer as orgunits  # noqa: PLC0415  (being written alongside)
 
     units = orgunits.search(query, limit=20)
     ancestors = orgunits.ancestors_by_id(units)

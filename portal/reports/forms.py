@@ -13,8 +13,8 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from portal.models.partners import PARTNERSHIP_TYPES
-from portal.services.reports import AUDIENCES, MAX_INTRO, MAX_POSITION, Audience, ReportRequest
+from portal.partners.models import PARTNERSHIP_TYPES
+from portal.reports.sending import AUDIENCES, MAX_INTRO, MAX_POSITION, Audience, ReportRequest
 
 AUDIENCE_STATUS_LABELS = {
     "active": "Active",

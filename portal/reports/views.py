@@ -5,22 +5,21 @@ from __future__ import annotations
 
 from datetime import date
 
-import click
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.extensions import db
-from portal.i18n import format_day, format_percent
+from portal.checkins.meetings import local_today
+from portal.core.access import admin_required, staff_required
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import attach_error, render
+from portal.core.i18n import format_day, format_percent
 from portal.models import Partner
-from portal.permissions import admin_required, staff_required
 from portal.reports import bp
+from portal.reports import sending as service
+from portal.reports.content import labels, stage_text
 from portal.reports.forms import ReportForm, choices
-from portal.services import DomainError
-from portal.services import reports as service
-from portal.services.checkins import local_today
-from portal.services.report_content import labels, stage_text
-from portal.services.report_pdf import report_pdf
-from portal.web import attach_error, render
+from portal.reports.pdf import report_pdf
 
 SKIPPED_SHOWN = 20
 
@@ -184,11 +183,3 @@ def pdf():
     filename = f"progress-report-{report.period}-{report.id}.pdf"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-@bp.cli.command("send-due")
-@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None)
-def send_due(today) -> None:
-    """Queue the progress reports that are due (run daily from cron; safe to repeat)."""
-    count = service.send_due_reports(today.date() if today else local_today())
-    click.echo(f"Queued {count} progress report{'s' if count != 1 else ''}.")

@@ -1,5 +1,5 @@
+"""Review: the queue of submissions waiting, assigning reviewers, decisions."""
+
 from flask import Blueprint
 
 bp = Blueprint("review", __name__, url_prefix="/review")
-
-from portal.review import views  # noqa: E402,F401

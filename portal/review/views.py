@@ -5,15 +5,15 @@ from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
-from portal.extensions import db
+from portal.accreditation.submissions import review_submission
+from portal.core.access import staff_required, submission_or_404
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import safe_next
 from portal.models import Accreditation, Submission, User
-from portal.permissions import staff_required, submission_or_404
 from portal.review import bp
+from portal.review.assignment import assign_reviewer, review_due_on, reviewers
 from portal.review.forms import AssignForm, ReviewForm
-from portal.services import DomainError
-from portal.services.review_assignment import assign_reviewer, review_due_on, reviewers
-from portal.services.submissions import review_submission
-from portal.web import safe_next
 
 QUEUE_PER_PAGE = 50
 

@@ -4,5 +4,3 @@ outstanding actions, and the actions board with its bulk actions."""
 from flask import Blueprint
 
 bp = Blueprint("tracking", __name__)
-
-from portal.tracking import views  # noqa: E402,F401

@@ -7,23 +7,25 @@ from datetime import date
 from flask import abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
-from portal.extensions import db
+from portal.accreditation.deadlines import move_deadlines
+from portal.core.access import staff_required
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import is_htmx, render
 from portal.models import User, utcnow
-from portal.permissions import staff_required
-from portal.services import DomainError
-from portal.services.board import (
+from portal.reminders.on_demand import send_reminders
+from portal.review.assignment import reviewers
+from portal.tracking import bp
+from portal.tracking.board import (
     assign_many,
     parse_days,
     parse_ids,
     selected_items,
     selected_submissions,
 )
-from portal.services.board import board as build_board
-from portal.services.deadline_reminders import send_reminders
-from portal.services.deadlines import move_deadlines
-from portal.services.my_actions import my_actions as outstanding_for
-from portal.services.review_assignment import reviewers
-from portal.services.tracking import (
+from portal.tracking.board import board as build_board
+from portal.tracking.my_actions import my_actions as outstanding_for
+from portal.tracking.overview import (
     STATES,
     Filters,
     overview_page,
@@ -31,8 +33,6 @@ from portal.services.tracking import (
     record_export,
     stage_names,
 )
-from portal.tracking import bp
-from portal.web import is_htmx, render
 
 BULK_ACTIONS = {
     "assign": "Assign reviewer",

@@ -7,8 +7,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 
-from portal.models.vault import DOCUMENT_TYPES
 from portal.partners.forms import options
+from portal.vault.models import DOCUMENT_TYPES
 
 
 class VaultDocumentForm(FlaskForm):

@@ -6,17 +6,17 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from portal.extensions import db
+from portal.core.access import admin_required, partner_or_404, staff_required
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import attach_error, is_htmx, render
+from portal.core.storage import storage
+from portal.core.uploads import UploadTooLarge
 from portal.models import OrganisationDocument, Partner, utcnow
-from portal.models.vault import DOCUMENT_TYPES
-from portal.permissions import admin_required, partner_or_404, staff_required
-from portal.services import DomainError
-from portal.services.storage import storage
-from portal.services.uploads import UploadTooLarge
-from portal.services.vault import add_document, current_documents, reject, vault_rows
 from portal.vault import bp
+from portal.vault.documents import add_document, current_documents, reject, vault_rows
 from portal.vault.forms import RejectForm, VaultDocumentForm
-from portal.web import attach_error, is_htmx, render
+from portal.vault.models import DOCUMENT_TYPES
 
 
 @bp.app_template_global()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Contact, Partner, User
-from portal.services.partners import PartnerDraft, add_partner
+from portal.partners.records import PartnerDraft, add_partner
 
 from .helpers import SCREENSHOTS
 

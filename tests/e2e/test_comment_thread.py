@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from portal.accreditation.submissions import submit_document
 from portal.demo import sample_pdf
-from portal.services.submissions import submit_document
 from tests.unit.helpers import file_upload
 
 from .helpers import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from portal.services.email_templates import render_email, sample_fields
+from portal.mail.email_templates import render_email, sample_fields
 
 from .helpers import PYTEST_PLAYWRIGHT_DEPRECATION, SCREENSHOTS, log_in
 

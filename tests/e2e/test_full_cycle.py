@@ -10,10 +10,10 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from portal.extensions import db
+from portal.accounts.passwords import hash_password
+from portal.accreditation.decisions import add_months
+from portal.core.extensions import db
 from portal.models import User
-from portal.services.decisions import add_months
-from portal.services.passwords import hash_password
 
 from .helpers import (
     PASSWORD,

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.demo import SAMPLE_ORGUNITS
-from portal.services.orgunits import import_file
+from portal.orgunits.importer import import_file
 
 from .helpers import (
     PASSWORD,

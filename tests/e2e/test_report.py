@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from playwright.sync_api import expect
 
-from portal.i18n import format_day
-from portal.services import periods
+from portal.core.i18n import format_day
+from portal.reports import periods
 
 from .helpers import PYTEST_PLAYWRIGHT_DEPRECATION, deliver_mail, log_in, only_email, text_body
 

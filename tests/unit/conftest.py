@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from portal.accreditation.submissions import review_submission, submit_document
 from portal.models import Accreditation, Requirement, Submission, User
-from portal.services.submissions import review_submission, submit_document
 
 from .helpers import file_upload
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import current_app
 from werkzeug.datastructures import FileStorage
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Accreditation, Requirement, Submission
 
 # Minimal files of each accepted kind: only what a content sniffer looks at.

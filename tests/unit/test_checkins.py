@@ -10,11 +10,11 @@ from flask import render_template
 from flask_login import login_user
 from icalendar import Calendar
 
-from portal.extensions import db
+from portal.checkins import meetings as service
+from portal.checkins.meetings import CheckInPlan, FollowUpDraft, add_months, series_days
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import AuditEvent, CheckIn, FollowUp, Notification, OutboxEmail, utcnow
-from portal.services import DomainError
-from portal.services import checkins as service
-from portal.services.checkins import CheckInPlan, FollowUpDraft, add_months, series_days
 
 FAR = date(2031, 1, 31)  # a Friday, safely in the future, on a month's last day
 

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.extensions import db
+from portal.accreditation.deadlines import mark_not_applicable, move_deadlines, move_milestone
+from portal.accreditation.lifecycle import open_accreditation
+from portal.accreditation.progress import completion, load_accreditation, progress
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import AuditEvent, Notification, OrganisationDocument
-from portal.services import DomainError
-from portal.services.accreditations import open_accreditation
-from portal.services.deadlines import mark_not_applicable, move_deadlines, move_milestone
-from portal.services.progress import completion, load_accreditation, progress
 
 from .helpers import requirements_of
 

@@ -6,8 +6,10 @@ from datetime import date
 
 import pytest
 
+from portal.accounts.passwords import authenticate
+from portal.accreditation.progress import progress
+from portal.core.extensions import db
 from portal.demo import DEMO_PASSWORD
-from portal.extensions import db
 from portal.models import (
     Accreditation,
     AccreditationTemplate,
@@ -16,8 +18,6 @@ from portal.models import (
     Submission,
     User,
 )
-from portal.services.passwords import authenticate
-from portal.services.progress import progress
 
 from .helpers import stored_files
 

@@ -6,10 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.extensions import db
-from portal.models import AuditEvent, Message, Notification, OutboxEmail
-from portal.services import DomainError
-from portal.services.conversations import (
+from portal.conversations.threads import (
     comments_by_submission,
     mark_thread_read,
     post_comment,
@@ -18,6 +15,9 @@ from portal.services.conversations import (
     unanswered,
     unread_count,
 )
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import AuditEvent, Message, Notification, OutboxEmail
 
 
 def _notified(user) -> list[Notification]:
@@ -165,8 +165,8 @@ def test_unanswered_takes_one_query(make_partner, staff, count_queries):
 
 
 def _a_submission(user, accreditation):
+    from portal.accreditation.submissions import submit_document
     from portal.demo import sample_pdf
-    from portal.services.submissions import submit_document
 
     from .helpers import file_upload
 

@@ -7,16 +7,16 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.extensions import db
-from portal.models import AuditEvent
-from portal.services import DomainError
-from portal.services.deadlines import (
+from portal.accreditation.deadlines import (
     mark_applicable,
     mark_not_applicable,
     move_deadlines,
     move_milestone,
 )
-from portal.services.progress import completion, load_accreditation, progress
+from portal.accreditation.progress import completion, load_accreditation, progress
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import AuditEvent
 
 from .helpers import requirements_of
 

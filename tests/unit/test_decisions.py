@@ -6,17 +6,17 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.extensions import db
-from portal.models import Accreditation, AuditEvent, OutboxEmail
-from portal.services import DomainError
-from portal.services.decisions import (
+from portal.accreditation.decisions import (
     add_months,
     open_renewal,
     record_decision,
     renewal_opens_on,
 )
-from portal.services.templates import RequirementDraft, save_template
-from portal.services.templates import TemplateDraft as Draft
+from portal.accreditation.templates import RequirementDraft, save_template
+from portal.accreditation.templates import TemplateDraft as Draft
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import Accreditation, AuditEvent, OutboxEmail
 
 from .helpers import requirements_of
 

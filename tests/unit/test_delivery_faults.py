@@ -16,9 +16,9 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.mail.delivery import backoff, deliver_pending, message_id
 from portal.models import OutboxEmail, utcnow
-from portal.services.outbox import backoff, deliver_pending, message_id
 from tests.conftest import ROOT, Auth, Inbox, csrf_token
 
 

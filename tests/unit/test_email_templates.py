@@ -10,10 +10,9 @@ from datetime import date
 import pytest
 from markupsafe import Markup
 
-from portal.extensions import db
-from portal.models import AuditEvent, EmailTemplate, OutboxEmail
-from portal.services import DomainError
-from portal.services.email_templates import (
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.mail.email_templates import (
     DEFAULTS,
     MERGE_FIELDS,
     TEMPLATE_KEYS,
@@ -25,6 +24,7 @@ from portal.services.email_templates import (
     sample_fields,
     save_template,
 )
+from portal.models import AuditEvent, EmailTemplate, OutboxEmail
 
 REPORT_FIELDS = {
     "partner_name": "Health Access Initiative",
@@ -217,7 +217,7 @@ def test_queue_rendered_adds_one_email_per_idempotency_key(app):
 
 
 def test_a_french_partners_focal_point_is_invited_in_french(app, make_partner):
-    from portal.services.partners import invite
+    from portal.partners.records import invite
 
     partner, focal, _ = make_partner(name="Santé Pour Tous", acronym="SPT")
     partner.language = "fr"

@@ -8,7 +8,8 @@ from datetime import UTC, date, datetime
 import pytest
 from flask_babel import gettext
 
-from portal.i18n import (
+from portal.core.errors import DomainError
+from portal.core.i18n import (
     action_title,
     format_day,
     format_month,
@@ -17,7 +18,6 @@ from portal.i18n import (
     format_quarter,
     in_language,
 )
-from portal.services import DomainError
 
 
 def test_a_day_is_written_out_in_the_partners_language(app):

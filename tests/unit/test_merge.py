@@ -9,7 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal.extensions import db
+from portal.core.errors import Conflict, DomainError
+from portal.core.extensions import db
 from portal.models import (
     Accreditation,
     AuditEvent,
@@ -24,9 +25,8 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.services import Conflict, DomainError
-from portal.services.merge import merge_partners
-from portal.services.partners import (
+from portal.partners.merge import merge_partners
+from portal.partners.records import (
     PROFILE_FIELDS,
     ContactDraft,
     CoverageDraft,
@@ -487,5 +487,5 @@ def test_a_merge_racing_another_change_is_refused(pair):
 
 
 def test_every_table_that_points_at_partners_is_handled():
-    """A new table with a partner_id must be taught to the merge (services/merge.py)."""
+    """A new table with a partner_id must be taught to the merge (partners/merge.py)."""
     assert {c.table.name for c in partner_columns()} <= {*RELATED, "partners"}

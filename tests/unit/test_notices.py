@@ -7,13 +7,13 @@ from datetime import date
 
 import pytest
 
-from portal.extensions import db
+from portal.accreditation.decisions import record_decision
+from portal.accreditation.submissions import review_submission
+from portal.conversations.threads import post_message
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import AuditEvent, Notification, OutboxEmail
-from portal.services import DomainError
-from portal.services.conversations import post_message
-from portal.services.decisions import record_decision
-from portal.services.notices import email_notice, kinds_for, update_preferences
-from portal.services.submissions import review_submission
+from portal.notifications.preferences import email_notice, kinds_for, update_preferences
 
 from .helpers import requirements_of
 

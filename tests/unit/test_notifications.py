@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from portal.extensions import db
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import Notification
-from portal.services import DomainError
-from portal.services.notifications import mark_read, notify, read, read_all, unread_count
+from portal.notifications.bell import mark_read, notify, read, read_all, unread_count
 
 
 def _count() -> int:

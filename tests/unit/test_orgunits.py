@@ -14,10 +14,9 @@ import pytest
 from werkzeug.datastructures import FileStorage
 
 import portal
-from portal.cli_orgunits import register
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import OrgUnit, OrgUnitGroup, group_members
-from portal.services.orgunits import (
+from portal.orgunits.importer import (
     MAX_ERRORS,
     OrgUnitImportError,
     ancestors_by_id,
@@ -420,8 +419,6 @@ def test_errors_are_capped(app):
 
 @pytest.fixture
 def cli(app):
-    register(app)
-    register(app)  # twice is harmless: the app factory may register it too
     return app.test_cli_runner()
 
 

@@ -9,13 +9,13 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from portal.extensions import db
+from portal.accounts.passwords import authenticate, set_password_with_token
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.mail.delivery import backoff, deliver_pending, retry_now
+from portal.mail.queue import queue_email
 from portal.models import AuditEvent, OutboxEmail, utcnow
-from portal.services import DomainError
-from portal.services.mail import queue_email
-from portal.services.outbox import backoff, deliver_pending, retry_now
-from portal.services.partners import PartnerDraft, add_partner
-from portal.services.passwords import authenticate, set_password_with_token
+from portal.partners.records import PartnerDraft, add_partner
 from tests.conftest import Inbox
 
 
@@ -238,7 +238,7 @@ def test_an_email_every_worker_dies_on_ends_up_failed(app, smtp, staff):
 
 
 def test_a_worker_that_lost_its_claim_does_not_overwrite_the_new_owners_result(app, smtp, staff):
-    from portal.services.outbox import _Claimed, _Clock, _record_failure, _record_sent
+    from portal.mail.delivery import _Claimed, _Clock, _record_failure, _record_sent
 
     _invite(staff["admin"])
     [email] = _emails()

@@ -8,11 +8,11 @@ from datetime import date, timedelta
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import OrgUnit, Partner
-from portal.services.partner_list import Filters, partner_page
-from portal.services.partner_users import change_leadership
-from portal.services.partners import (
+from portal.partners.listing import Filters, partner_page
+from portal.partners.people import change_leadership
+from portal.partners.records import (
     ContactDraft,
     CoverageDraft,
     PartnerDraft,

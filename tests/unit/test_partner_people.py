@@ -8,11 +8,12 @@ from functools import cache
 
 import pytest
 
-from portal.extensions import db
+from portal.accounts.passwords import authenticate, hash_password
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import AuditEvent, Contact, OutboxEmail, Partner, PartnerLook, User
-from portal.services import DomainError
-from portal.services.partner_users import change_leadership, invite_colleague, set_user_access
-from portal.services.partners import (
+from portal.partners.people import change_leadership, invite_colleague, set_user_access
+from portal.partners.records import (
     ContactDraft,
     PartnerDraft,
     add_partner,
@@ -20,7 +21,6 @@ from portal.services.partners import (
     record_look,
     update_details,
 )
-from portal.services.passwords import authenticate, hash_password
 from tests.conftest import PASSWORD
 
 TEAM = ["team@example.org"]

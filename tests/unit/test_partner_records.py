@@ -8,7 +8,9 @@ from functools import cache
 
 import pytest
 
-from portal.extensions import db
+from portal.accounts.passwords import authenticate, hash_password
+from portal.core.errors import Conflict, DomainError
+from portal.core.extensions import db
 from portal.models import (
     AuditEvent,
     Contact,
@@ -21,10 +23,9 @@ from portal.models import (
     PartnerReview,
     User,
 )
-from portal.services import Conflict, DomainError
-from portal.services.partner_documents import add_document, expired, expiring_soon
-from portal.services.partner_list import Filters, partner_page
-from portal.services.partners import (
+from portal.partners.agreements import add_document, expired, expiring_soon
+from portal.partners.listing import Filters, partner_page
+from portal.partners.records import (
     ContactDraft,
     CoverageDraft,
     PartnerDraft,
@@ -35,7 +36,6 @@ from portal.services.partners import (
     one_year_after,
     update_partner,
 )
-from portal.services.passwords import authenticate, hash_password
 from tests.conftest import PASSWORD
 
 from .helpers import file_upload, stored_files
@@ -681,7 +681,7 @@ def test_a_review_records_who_and_moves_the_next_one_a_year_on(staff, partner):
 
 
 def test_a_review_on_29_february_is_due_on_28_february(staff, partner, monkeypatch):
-    import portal.services.partners as partners
+    import portal.partners.records as partners
 
     class LeapDay(date):
         @classmethod

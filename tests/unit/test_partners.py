@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from portal.extensions import db
+from portal.accounts.passwords import authenticate
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import (
     Accreditation,
     AuditEvent,
@@ -15,9 +17,7 @@ from portal.models import (
     PasswordToken,
     User,
 )
-from portal.services import DomainError
-from portal.services.partners import PartnerDraft, add_partner
-from portal.services.passwords import authenticate
+from portal.partners.records import PartnerDraft, add_partner
 
 
 def _add(actor, **overrides) -> Partner:

@@ -6,15 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from portal.extensions import db
-from portal.models import AuditEvent, PasswordToken, User, utcnow
-from portal.services import DomainError
-from portal.services.passwords import (
+from portal.accounts.passwords import (
     authenticate,
     hash_password,
     issue_token,
     set_password_with_token,
 )
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import AuditEvent, PasswordToken, User, utcnow
 
 PASSWORD = "correct-horse-battery"  # what the `make_user` builder sets
 

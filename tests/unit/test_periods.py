@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from portal.services import DomainError, periods
+from portal.core.errors import DomainError
+from portal.reports import periods
 
 
 def test_calendar_quarters_with_a_january_fiscal_year():

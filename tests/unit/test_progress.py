@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from portal.extensions import db
+from portal.accreditation.decisions import record_decision
+from portal.accreditation.progress import completion, load_accreditation, progress
+from portal.accreditation.submissions import review_submission
+from portal.core.extensions import db
 from portal.models import Requirement
-from portal.services.decisions import record_decision
-from portal.services.progress import completion, load_accreditation, progress
-from portal.services.submissions import review_submission
 
 from .helpers import requirements_of
 

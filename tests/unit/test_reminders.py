@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from flask import g
 
-from portal.extensions import db
+from portal.accreditation.submissions import review_submission
+from portal.core.extensions import db
 from portal.models import ChecklistItem, Notification, OutboxEmail, User, utcnow
-from portal.models.reports import ReminderSent
-from portal.services.reminders import Summary, remind_partners, remind_staff, run, send_digests
-from portal.services.review_assignment import assign_reviewer
-from portal.services.submissions import review_submission
+from portal.reminders.models import ReminderSent
+from portal.reminders.schedule import Summary, remind_partners, remind_staff, run, send_digests
+from portal.review.assignment import assign_reviewer
 
 DUE = date(2026, 12, 14)  # a Monday, far from the accreditation's own deadlines
 FAR = date(2027, 12, 31)
@@ -230,7 +230,7 @@ def test_a_run_costs_the_same_queries_for_one_partner_or_ten(
 ):
     """Reminders, a staff reminder about each partner's old upload, a digest for
     each focal point: the SELECTs do not grow with the partners."""
-    from portal.services.notifications import notify
+    from portal.notifications.bell import notify
 
     def cost(n: int, start: int) -> int:
         for i in range(start, start + n):
@@ -280,7 +280,7 @@ def test_a_run_costs_the_same_queries_for_one_partner_or_ten(
 def test_staff_hear_of_reviews_waiting_too_long_and_sign_offs(
     make_partner, staff, upload, approve, runner
 ):
-    from portal.services.deadlines import mark_not_applicable
+    from portal.accreditation.deadlines import mark_not_applicable
 
     today = utcnow().date()
     alpha, focal, accreditation = make_partner()
@@ -335,7 +335,7 @@ def test_staff_hear_of_reviews_waiting_too_long_and_sign_offs(
 
 
 def test_a_digest_gathers_the_days_notices_once_a_day(alpha, staff, upload):
-    from portal.services.notifications import notify
+    from portal.notifications.bell import notify
 
     partner, focal, editor, accreditation = alpha
     focal.notice_delivery = "digest"
@@ -376,7 +376,7 @@ def test_a_digest_gathers_the_days_notices_once_a_day(alpha, staff, upload):
 
 
 def test_an_escalated_reminder_arrives_with_its_copies(app, alpha, staff, smtp):
-    from portal.services.outbox import deliver_pending
+    from portal.mail.delivery import deliver_pending
 
     app.config.update(REMINDER_ESCALATE_AFTER=0)  # the first overdue reminder escalates
     partner, focal, editor, accreditation = alpha

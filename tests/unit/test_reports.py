@@ -7,13 +7,14 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.extensions import db
-from portal.i18n import format_day, format_percent
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.i18n import format_day, format_percent
 from portal.models import AuditEvent, OutboxEmail, PartnershipType, ProgressReport
-from portal.services import DomainError, periods
-from portal.services import reports as service
-from portal.services.report_pdf import report_pdf
-from portal.services.reports import Audience, ReportRequest, ResendNeedsConfirmation
+from portal.reports import periods
+from portal.reports import sending as service
+from portal.reports.pdf import report_pdf
+from portal.reports.sending import Audience, ReportRequest, ResendNeedsConfirmation
 
 TODAY = date.today()
 QUARTER = periods.quarter_of(TODAY).key
@@ -272,7 +273,7 @@ def test_the_scheduler_command_queues_due_reports_once(staff, make_partner, runn
 def test_the_pdf_writes_a_french_report_with_or_without_the_dejavu_font(
     staff, make_partner, monkeypatch, dejavu
 ):
-    from portal.services import report_pdf as pdf_module
+    from portal.reports import pdf as pdf_module
 
     if not dejavu:  # a server without the font: Helvetica, Latin-1 look-alikes
         monkeypatch.setattr(pdf_module, "FONT_DIRS", ())

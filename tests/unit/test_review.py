@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from portal.extensions import db
+from portal.accreditation.submissions import review_submission
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import Accreditation, AuditEvent, OutboxEmail, Submission, User
-from portal.services import DomainError
-from portal.services.submissions import review_submission
 
 from .helpers import requirements_of
 

@@ -6,11 +6,11 @@ from datetime import date
 
 import pytest
 
-from portal.extensions import db
+from portal.accreditation.submissions import review_submission, submit_document
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import AuditEvent
-from portal.services import DomainError
-from portal.services.review_assignment import add_working_days, assign_reviewer
-from portal.services.submissions import review_submission, submit_document
+from portal.review.assignment import add_working_days, assign_reviewer
 from tests.unit.helpers import file_upload
 
 

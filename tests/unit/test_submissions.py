@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from flask import current_app
 
-from portal.extensions import db
+from portal.accreditation.submissions import UploadTooLarge, review_submission, submit_document
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import Submission
-from portal.services import DomainError
-from portal.services.submissions import UploadTooLarge, review_submission, submit_document
 
 from .helpers import (
     JPEG,

@@ -6,10 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.extensions import db
-from portal.models import Accreditation, AccreditationTemplate, AuditEvent
-from portal.services import DomainError
-from portal.services.templates import (
+from portal.accreditation.templates import (
     RequirementDraft,
     StageDraft,
     TemplateDraft,
@@ -19,6 +16,9 @@ from portal.services.templates import (
     open_cycle,
     save_template,
 )
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import Accreditation, AccreditationTemplate, AuditEvent
 
 
 def draft(**changes) -> TemplateDraft:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from portal.extensions import db
-from portal.services.deadlines import move_milestone
-from portal.services.progress import load_accreditation
-from portal.services.templates import TemplateDraft, save_template
-from portal.services.timeline import timeline, usual_durations
+from portal.accreditation.deadlines import move_milestone
+from portal.accreditation.progress import load_accreditation
+from portal.accreditation.templates import TemplateDraft, save_template
+from portal.accreditation.timeline import timeline, usual_durations
+from portal.core.extensions import db
 
 from .helpers import requirements_of
 

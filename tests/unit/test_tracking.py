@@ -7,18 +7,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.extensions import db
+from portal.accreditation.deadlines import mark_not_applicable
+from portal.accreditation.decisions import record_decision
+from portal.accreditation.progress import completion, load_accreditation, progress
+from portal.accreditation.submissions import review_submission
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import AuditEvent, ChecklistItem, Notification, OutboxEmail, Submission
-from portal.services import DomainError
-from portal.services.board import assign_many, board
-from portal.services.deadline_reminders import send_reminders
-from portal.services.deadlines import mark_not_applicable
-from portal.services.decisions import record_decision
-from portal.services.my_actions import my_actions
-from portal.services.progress import completion, load_accreditation, progress
-from portal.services.review_assignment import assign_reviewer
-from portal.services.submissions import review_submission
-from portal.services.tracking import Filters, overview_page, overview_rows, ready_for_sign_off
+from portal.reminders.on_demand import send_reminders
+from portal.review.assignment import assign_reviewer
+from portal.tracking.board import assign_many, board
+from portal.tracking.my_actions import my_actions
+from portal.tracking.overview import Filters, overview_page, overview_rows, ready_for_sign_off
 
 from .helpers import requirements_of
 

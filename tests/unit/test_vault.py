@@ -8,7 +8,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from portal.extensions import db
+from portal.accreditation.lifecycle import open_accreditation
+from portal.accreditation.progress import completion, load_accreditation, progress
+from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.models import (
     AuditEvent,
     Notification,
@@ -18,16 +21,7 @@ from portal.models import (
     Stage,
     utcnow,
 )
-from portal.services import DomainError
-from portal.services.accreditations import open_accreditation
-from portal.services.progress import completion, load_accreditation, progress
-from portal.services.vault import (
-    add_document,
-    expiring,
-    reject,
-    relying_requirements,
-    vault_rows,
-)
+from portal.vault.documents import add_document, expiring, reject, relying_requirements, vault_rows
 
 from .helpers import PNG, file_upload, stored_files
 

@@ -9,7 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from portal.extensions import db
+from portal.accounts.passwords import issue_token
+from portal.accreditation.calendar import reset_token
+from portal.accreditation.submissions import submit_document
+from portal.core.extensions import db
 from portal.models import (
     CheckIn,
     Notification,
@@ -19,11 +22,8 @@ from portal.models import (
     Submission,
     User,
 )
-from portal.services.calendar import reset_token
-from portal.services.partner_documents import add_document
-from portal.services.partners import invite
-from portal.services.passwords import issue_token
-from portal.services.submissions import submit_document
+from portal.partners.agreements import add_document
+from portal.partners.records import invite
 from tests.conftest import Auth, csrf_token
 from tests.unit.helpers import file_upload
 
@@ -105,7 +105,7 @@ def world(app, staff, make_partner, pdf_bytes) -> World:
 def _extras(partner, focal, admin, accreditation, requirement, pdf_bytes):
     """The rows issue 4's routes take: made directly, so the walk does not depend
     on the services it tests."""
-    from portal.services.storage import storage
+    from portal.core.storage import storage
 
     stored = storage().save(io.BytesIO(pdf_bytes), max_bytes=len(pdf_bytes))
     item = next(i for i in accreditation.items if i.requirement_id == requirement.id)

@@ -12,12 +12,12 @@ from datetime import timedelta
 
 import pytest
 
-from portal import config as settings
 from portal import create_app
+from portal.accounts.passwords import issue_token
+from portal.core import config as settings
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from portal.models import PasswordToken, Submission, utcnow
-from portal.services.passwords import issue_token
 from tests.conftest import PASSWORD, Auth, csrf_token
 from tests.web.conftest import token_for
 

@@ -7,7 +7,7 @@ import re
 
 from icalendar import Calendar
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Partner
 from tests.conftest import csrf_token
 

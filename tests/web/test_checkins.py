@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from icalendar import Calendar
 
-from portal.extensions import db
+from portal.checkins.meetings import local_today
+from portal.core.extensions import db
+from portal.mail.delivery import deliver_pending
 from portal.models import CheckIn, FollowUp, OutboxEmail, utcnow
-from portal.services.checkins import local_today
-from portal.services.outbox import deliver_pending
 from tests.web.conftest import token_for
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from portal.extensions import db
+from portal.conversations.threads import post_comment, post_message
+from portal.core.extensions import db
 from portal.models import Message, Notification, OutboxEmail
-from portal.services.conversations import post_comment, post_message
 from tests.web.conftest import token_for
 
 

@@ -9,8 +9,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.accreditation.submissions import review_submission, submit_document
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from portal.models import (
     Accreditation,
     AccreditationTemplate,
@@ -18,7 +19,6 @@ from portal.models import (
     ChecklistItem,
     Submission,
 )
-from portal.services.submissions import review_submission, submit_document
 from tests.unit.helpers import file_upload, office_document
 from tests.web.conftest import token_for
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import html
 import re
 
-from portal.extensions import db
+from portal.core.extensions import db
+from portal.mail.email_templates import DEFAULTS, render_email, sample_fields
 from portal.models import EmailTemplate, Partner
-from portal.services.email_templates import DEFAULTS, render_email, sample_fields
 from tests.web.conftest import token_for
 
 EDIT = "/email-templates/edit?key=report&language=fr"

@@ -6,13 +6,13 @@ import html
 import re
 from datetime import timedelta
 
-from portal.extensions import db
-from portal.filters import localtime
+from portal.core.extensions import db
+from portal.core.filters import localtime
 from portal.models import OutboxEmail, utcnow
-from portal.services.partners import invite
+from portal.partners.records import invite
 from tests.web.conftest import token_for
 
-PAGE_SIZE = 50  # portal/emails/views.py
+PAGE_SIZE = 50  # portal/mail/log_views.py
 
 
 def add_email(subject: str, to: str = "someone@example.org", **values) -> OutboxEmail:

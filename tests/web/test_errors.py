@@ -12,8 +12,8 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from portal.models import Partner, Submission, User
 from tests.web.conftest import token_for
 
@@ -172,7 +172,7 @@ def test_a_crash_page_does_not_show_the_exception(failing_route, world, login):
 
 @pytest.fixture
 def one_mb_limit(app):
-    """A 1 MB limit, set the way portal/config.py derives it, to keep the test fast."""
+    """A 1 MB limit, set the way portal/core/config.py derives it, to keep the test fast."""
     app.config["MAX_UPLOAD_MB"] = 1
     app.config["MAX_CONTENT_LENGTH"] = 1 * 1024 * 1024 + 64 * 1024
     return app

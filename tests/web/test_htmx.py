@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from portal import create_app
-from portal.config import HTMX_SRI, HTMX_VERSION
+from portal.core.config import HTMX_SRI, HTMX_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Partner
-from portal.services.partners import PROFILE_FIELDS
+from portal.partners.records import PROFILE_FIELDS
 from tests.web.conftest import token_for
 from tests.web.test_permissions import snapshot
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Notification
-from portal.services.notifications import notify
+from portal.notifications.bell import notify
 from tests.web.conftest import token_for
 
 

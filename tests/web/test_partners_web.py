@@ -9,9 +9,9 @@ import re
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from portal.extensions import db
+from portal.accreditation.submissions import review_submission
+from portal.core.extensions import db
 from portal.models import Accreditation, AuditEvent, OutboxEmail, Partner, User
-from portal.services.submissions import review_submission
 from tests.conftest import csrf_token
 
 HTMX = {"HX-Request": "true"}

@@ -14,8 +14,8 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from tests.web.conftest import Side, token_for
 
 # Where each URL argument comes from: always partner A's object.

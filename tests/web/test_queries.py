@@ -7,11 +7,11 @@ import re
 
 import pytest
 
+from portal.accreditation.submissions import review_submission, submit_document
+from portal.core import audit
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from portal.models import OutboxEmail
-from portal.services import audit
-from portal.services.submissions import review_submission, submit_document
 from tests.unit.helpers import file_upload
 
 

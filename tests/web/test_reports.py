@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 from html import unescape
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import OutboxEmail, ProgressReport
-from portal.services import periods
+from portal.reports import periods
 from tests.web.conftest import token_for
 
 QUARTER = periods.quarter_of(date.today()).key  # TIMEZONE is UTC in the tests

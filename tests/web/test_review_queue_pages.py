@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import Submission, utcnow
 
 

@@ -7,10 +7,10 @@ import io
 import re
 from datetime import timedelta
 
+from portal.accreditation.submissions import submit_document
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from portal.models import AuditEvent, OutboxEmail, Submission, utcnow
-from portal.services.submissions import submit_document
 from tests.conftest import csrf_token
 from tests.unit.helpers import file_upload
 
@@ -273,7 +273,7 @@ def test_staff_assign_a_reviewer_and_filter_the_queue_to_mine(world, login):
 
 
 def test_the_queue_shows_by_when_each_review_is_due_and_which_are_late(world, login):
-    from portal.services.review_assignment import add_working_days
+    from portal.review.assignment import add_working_days
 
     late = world.a.submission
     late.uploaded_at = utcnow() - timedelta(days=14)

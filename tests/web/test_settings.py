@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from portal.extensions import db
+from portal.core.extensions import db
 from portal.models import AuditEvent, User
 from tests.web.conftest import token_for
 

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.accreditation.submissions import review_submission, submit_document
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from portal.models import AuditEvent, ChecklistItem, Notification, OutboxEmail, Submission
-from portal.services.review_assignment import assign_reviewer
-from portal.services.submissions import review_submission, submit_document
+from portal.review.assignment import assign_reviewer
 from tests.unit.helpers import file_upload
 from tests.web.conftest import token_for
 

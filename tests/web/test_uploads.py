@@ -9,10 +9,10 @@ import zipfile
 
 import pytest
 
+from portal.accreditation.submissions import review_submission
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from portal.models import Submission
-from portal.services.submissions import review_submission
 from tests.unit.helpers import JPEG, PNG, office_document, stored_files, submission_count
 from tests.web.conftest import token_for
 

@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.extensions import db
 from portal.models import OrganisationDocument, OutboxEmail
-from portal.models.vault import DOCUMENT_TYPES
-from portal.services.vault import add_document
+from portal.vault.documents import add_document
+from portal.vault.models import DOCUMENT_TYPES
 from tests.unit.helpers import file_upload, stored_files
 from tests.web.conftest import token_for
 

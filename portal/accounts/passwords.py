@@ -1,0 +1,94 @@
+"""Password hashing, log-in checks and one-time password links."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import PasswordToken, User, utcnow
+
+_hasher = PasswordHasher()
+# Verified against when the email is unknown, so both answers take as long.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+MIN_PASSWORD_LENGTH = 10
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """Return the active user with these credentials, recording the login."""
+    user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User) -> str:
+    """Add a one-time password link for `user`; return the raw token (callers commit)."""
+    raw = secrets.token_urlsafe(32)
+    hours = current_app.config["INVITATION_HOURS"]
+    db.session.add(
+        PasswordToken(
+            user=user, token_hash=_digest(raw), expires_at=utcnow() + timedelta(hours=hours)
+        )
+    )
+    return raw
+
+
+def usable_token(raw: str) -> PasswordToken | None:
+    token = db.session.scalar(db.select(PasswordToken).filter_by(token_hash=_digest(raw)))
+    if token is None or token.used_at is not None or token.expires_at <= utcnow():
+        return None
+    return token
+
+
+def set_password_with_token(raw: str, password: str) -> User:
+    """Use a one-time link to set the password; the link then stops working."""
+    token = usable_token(raw)
+    if token is None:
+        raise DomainError("This link has expired or has already been used.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+    # Claim the token with a conditional update so that two tabs cannot both use it.
+    claimed = db.session.execute(
+        db.update(PasswordToken)
+        .where(PasswordToken.id == token.id, PasswordToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    ).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise DomainError("This link has expired or has already been used.")
+    user = token.user
+    had_password = user.password_hash is not None
+    user.password_hash = hash_password(password)
+    audit.record(
+        user,
+        "password_reset" if had_password else "password_set",
+        user,
+        partner_id=user.partner_id,
+    )
+    db.session.commit()
+    return user

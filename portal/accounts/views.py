@@ -1,0 +1,68 @@
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.accounts import bp
+from portal.accounts.forms import EmptyForm, LoginForm, SetPasswordForm
+from portal.accounts.passwords import authenticate, set_password_with_token, usable_token
+from portal.core.errors import DomainError
+from portal.core.htmx import safe_next
+
+
+def home_for(user) -> str:
+    if user.is_staff:
+        return url_for("tracking.my_actions")
+    return url_for("accreditation.mine")
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Send each person to where their work is."""
+    return redirect(home_for(current_user))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Log in with email and password."""
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
+            login_user(user)
+            return redirect(safe_next(request.args.get("next"), home_for(user)))
+        # One answer for unknown email and wrong password alike.
+        form.password.errors.append("Email or password is incorrect.")
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out (a POST, so that no link can log someone out)."""
+    if EmptyForm().validate_on_submit():
+        logout_user()
+        flash("You are logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    """Set a password from a one-time link (invitation or reset)."""
+    if usable_token(token) is None:
+        return render_template("auth/link_expired.html"), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = set_password_with_token(token, form.password.data)
+        except DomainError as error:
+            form.password.errors.append(error.message)
+        else:
+            logout_user()
+            login_user(user)
+            flash("Your password is set. Welcome to the portal.", "success")
+            return redirect(home_for(user))
+    status = 422 if form.errors else 200
+    return render_template("auth/set_password.html", form=form), status

@@ -1,0 +1,176 @@
+"""Final approval: the decision that ends a cycle ("Accredited until <date>"),
+and the renewal cycle that may open before it expires."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+
+from portal.accreditation.lifecycle import open_accreditation
+from portal.accreditation.progress import load_accreditation, progress
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.mail.queue import external_url
+from portal.models import Accreditation, AccreditationTemplate, User, utcnow
+from portal.notifications.bell import notify, partner_users, path_for
+from portal.notifications.preferences import email_notice
+
+DECISIONS = {"accredited": "Accredited", "not_accredited": "Not accredited"}
+RENEWAL_WINDOW = timedelta(days=60)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it has no such day)."""
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def default_valid_until(accreditation: Accreditation, today: date) -> date:
+    return add_months(today, accreditation.template.validity_months)
+
+
+def record_decision(
+    actor: User,
+    accreditation: Accreditation,
+    decision: str,
+    note: str,
+    valid_until: date | None,
+    today: date,
+) -> Accreditation:
+    """Sign off the final stage: accredited until a date, or not accredited."""
+    note = (note or "").strip()
+    if decision not in DECISIONS:
+        raise DomainError("Choose accredited or not accredited.", field="decision")
+    if accreditation.decision is not None:
+        raise DomainError(
+            f"This accreditation was already decided on {accreditation.decided_at:%d %b %Y}."
+        )
+    if decision == "accredited":
+        state = progress(load_accreditation(accreditation.id), today)
+        if not state.ready_for_sign_off:
+            missing = [s.requirement.name for s in state.required if not s.satisfied]
+            raise DomainError(
+                "Not ready for final approval: "
+                + (
+                    ", ".join(missing) + " still outstanding."
+                    if missing
+                    else "earlier stages are open."
+                ),
+                field="decision",
+            )
+        valid_until = valid_until or default_valid_until(accreditation, today)
+        if valid_until <= today:
+            raise DomainError("The accreditation must be valid after today.", field="valid_until")
+    else:
+        if not note:
+            raise DomainError("Say why the partner is not accredited.", field="note")
+        valid_until = None
+    now = utcnow()
+    accreditation.decision = decision
+    accreditation.decision_note = note or None
+    accreditation.decided_by_id = actor.id
+    accreditation.decided_at = now
+    accreditation.valid_until = valid_until
+    accreditation.completed_at = now
+    final = accreditation.milestones[-1]
+    if final.completed_at is None:
+        final.completed_at = now
+    audit.record(
+        actor,
+        "accreditation_decided",
+        accreditation,
+        partner_id=accreditation.partner_id,
+        changes={
+            "decision": (None, DECISIONS[decision]),
+            "valid_until": (None, valid_until),
+            "decision_note": (None, note or None),
+        },
+    )
+    _tell_partner(accreditation)
+    db.session.commit()
+    return accreditation
+
+
+def _tell_partner(accreditation: Accreditation) -> None:
+    partner = accreditation.partner
+    if accreditation.decision == "accredited":
+        subject = f"Accredited until {accreditation.valid_until:%d %B %Y} – {partner.name}"
+    else:
+        subject = f"Accreditation decision – {partner.name}"
+    people = partner_users(partner.id)
+    email_notice(
+        people,
+        "accreditation_decided",
+        subject,
+        "accreditation_decided",
+        essential=True,  # a final decision reaches everyone at once, whatever they chose
+        partner=partner,
+        accreditation=accreditation,
+        link=external_url("accreditation.show", accreditation_id=accreditation.id),
+    )
+    notify(
+        people,
+        "accreditation_decided",
+        subject,
+        path_for("accreditation.show", accreditation_id=accreditation.id),
+    )
+
+
+def renewal_opens_on(accreditation: Accreditation) -> date | None:
+    if accreditation.decision != "accredited" or accreditation.valid_until is None:
+        return None
+    return accreditation.valid_until - RENEWAL_WINDOW
+
+
+def renewal_of(accreditation: Accreditation) -> Accreditation | None:
+    return db.session.scalar(
+        db.select(Accreditation).where(Accreditation.renewal_of_id == accreditation.id)
+    )
+
+
+def current_version(template: AccreditationTemplate) -> AccreditationTemplate:
+    """The newest version of `template`'s family."""
+    return db.session.scalar(
+        db.select(AccreditationTemplate)
+        .where(AccreditationTemplate.family_id == template.family_id)
+        .order_by(AccreditationTemplate.version.desc())
+        .limit(1)
+    )
+
+
+def open_renewal(
+    actor: User, accreditation: Accreditation, started_on: date, today: date
+) -> Accreditation:
+    """Start the next cycle on the newest version of the same template."""
+    opens_on = renewal_opens_on(accreditation)
+    if opens_on is None:
+        raise DomainError("Only an accreditation that was granted can be renewed.")
+    if today < opens_on:
+        raise DomainError(f"Renewal opens on {opens_on:%d %b %Y}, 60 days before expiry.")
+    if renewal_of(accreditation) is not None:
+        raise DomainError("A renewal is already open for this accreditation.")
+    renewal = open_accreditation(
+        actor, accreditation.partner, current_version(accreditation.template), started_on
+    )
+    renewal.renewal_of_id = accreditation.id
+    db.session.commit()
+    return renewal
+
+
+def accredited_until(partner_ids: list[int], today: date) -> dict[int, date]:
+    """Each partner's current accreditation expiry, in one query."""
+    if not partner_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            db.select(Accreditation.partner_id, db.func.max(Accreditation.valid_until))
+            .where(
+                Accreditation.partner_id.in_(partner_ids),
+                Accreditation.decision == "accredited",
+                Accreditation.valid_until >= today,
+            )
+            .group_by(Accreditation.partner_id)
+        ).all()
+    )

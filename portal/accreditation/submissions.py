@@ -1,0 +1,176 @@
+"""Uploading documents and reviewing them."""
+
+from __future__ import annotations
+
+from werkzeug.datastructures import FileStorage
+
+from portal.accreditation.lifecycle import advance
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.uploads import UploadTooLarge, accepted_file
+from portal.mail.queue import external_url
+from portal.models import Accreditation, Requirement, Submission, User, utcnow
+from portal.notifications.bell import notify, partner_users, path_for, staff_users
+from portal.notifications.preferences import email_notice
+
+__all__ = [
+    "UploadTooLarge",
+    "latest_submission",
+    "review_submission",
+    "submit_document",
+    "withdraw_submission",
+]
+
+
+def formats_label(formats: list[str]) -> str:
+    """ "pdf", "docx" -> "PDF or DOCX" (as partners read file types)."""
+    names = ["JPEG" if f == "jpg" else f.upper() for f in formats]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def latest_submission(accreditation: Accreditation, requirement: Requirement) -> Submission | None:
+    return db.session.scalar(
+        db.select(Submission)
+        .filter_by(accreditation_id=accreditation.id, requirement_id=requirement.id)
+        .order_by(Submission.version.desc())
+        .limit(1)
+    )
+
+
+def submit_document(
+    actor: User, accreditation: Accreditation, requirement: Requirement, upload: FileStorage
+) -> Submission:
+    """Store a new version of a requirement's document and put it up for review."""
+    if requirement.stage.template_id != accreditation.template_id:
+        raise DomainError("That document is not part of this accreditation.")
+    previous = latest_submission(accreditation, requirement)
+    if previous is not None and previous.status == "approved":
+        raise DomainError("This document is already approved.", field="file")
+    with accepted_file(upload) as accepted:
+        # The type read from the content (the name's extension is set from it).
+        detected = accepted.filename.rsplit(".", 1)[-1]
+        if requirement.formats and detected not in requirement.formats:
+            raise DomainError(
+                f"{requirement.name} must be a {formats_label(requirement.formats)} file; "
+                f"this one is {formats_label([detected])}.",
+                field="file",
+            )
+        if previous is not None and previous.status == "submitted":
+            previous.status = "superseded"
+        submission = Submission(
+            accreditation_id=accreditation.id,
+            requirement=requirement,
+            version=(previous.version + 1) if previous else 1,
+            **accepted.columns,
+            uploaded_by_id=actor.id,
+        )
+        db.session.add(submission)
+        audit.record(
+            actor,
+            "document_submitted",
+            submission,
+            partner_id=accreditation.partner_id,
+            changes=audit.created(submission, ["version", "filename", "size", "sha256"]),
+        )
+        notify(
+            staff_users(),
+            "new_submission",
+            f"{accreditation.partner.name} uploaded {requirement.name} v{submission.version}",
+            path_for("review.decide", submission_id=submission.id),
+        )
+        db.session.commit()
+    return submission
+
+
+def review_submission(
+    actor: User, submission: Submission, decision: str, feedback: str
+) -> Submission:
+    """Approve a submission, or send it back with feedback; advance the milestones."""
+    feedback = (feedback or "").strip()
+    if decision not in ("approve", "request_changes"):
+        raise DomainError("Choose approve or request changes.", field="decision")
+    if decision == "request_changes" and not feedback:
+        raise DomainError("Tell the partner what to change.", field="feedback")
+    status = "approved" if decision == "approve" else "changes_requested"
+    # Conditional update: of two reviewers acting at once, exactly one wins.
+    won = db.session.execute(
+        db.update(Submission)
+        .where(Submission.id == submission.id, Submission.status == "submitted")
+        .values(
+            status=status, reviewer_id=actor.id, reviewed_at=utcnow(), feedback=feedback or None
+        )
+    ).rowcount
+    if won != 1:
+        db.session.rollback()
+        raise DomainError(_why_not_waiting(submission))
+    db.session.refresh(submission)
+    accreditation = submission.accreditation
+    audit.record(
+        actor,
+        "document_reviewed",
+        submission,
+        partner_id=accreditation.partner_id,
+        changes={"status": ("submitted", status), "feedback": (None, feedback or None)},
+    )
+    partner = accreditation.partner
+    link = path_for("accreditation.show", accreditation_id=accreditation.id)
+    name = submission.requirement.name
+    if status == "changes_requested":
+        people = partner_users(partner.id)
+        notify(people, "changes_requested", f"Changes requested: {name}", link)
+        email_notice(
+            people,
+            "changes_requested",
+            f"Changes requested: {submission.requirement.name}",
+            "changes_requested",
+            partner=partner,
+            submission=submission,
+            link=external_url("accreditation.show", accreditation_id=accreditation.id),
+        )
+    else:
+        notify(partner_users(partner.id), "document_reviewed", f"Approved: {name}", link)
+        advance(actor, accreditation)
+    db.session.commit()
+    return submission
+
+
+def _why_not_waiting(submission: Submission) -> str:
+    """Why a review lost: who got there first, or what the partner did."""
+    db.session.refresh(submission)
+    if submission.status == "withdrawn":
+        return "This submission was withdrawn by the partner; nothing was changed."
+    if submission.status == "superseded":
+        return "A newer version replaced this submission; review that one. Nothing was changed."
+    who = submission.reviewer.name if submission.reviewer else "someone else"
+    when = f" on {submission.reviewed_at:%d %b %Y}" if submission.reviewed_at else ""
+    return f"Already reviewed by {who}{when}; nothing was changed."
+
+
+def withdraw_submission(actor: User, submission: Submission) -> Submission:
+    """The partner takes back a document still waiting for review."""
+    # Conditional, like a review: a withdrawal and a review at once cannot both win.
+    won = db.session.execute(
+        db.update(Submission)
+        .where(Submission.id == submission.id, Submission.status == "submitted")
+        .values(status="withdrawn")
+    ).rowcount
+    if won != 1:
+        db.session.rollback()
+        db.session.refresh(submission)
+        if submission.status == "withdrawn":
+            raise DomainError("This document was already withdrawn.")
+        raise DomainError(
+            "Only a document still waiting for review can be withdrawn; this one was "
+            + ("replaced by a newer version." if submission.status == "superseded" else "reviewed.")
+        )
+    db.session.refresh(submission)
+    audit.record(
+        actor,
+        "document_withdrawn",
+        submission,
+        partner_id=submission.accreditation.partner_id,
+        changes={"status": ("submitted", "withdrawn")},
+    )
+    db.session.commit()
+    return submission

@@ -1,0 +1,163 @@
+"""The template form: ordered stages, each with its requirements."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.accreditation.templates import RequirementDraft, StageDraft, TemplateDraft
+from portal.core import filetypes
+from portal.vault.models import DOCUMENT_TYPES
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _format_label(ext: str) -> str:
+    return "JPEG" if ext == "jpg" else ext.upper()
+
+
+class RequirementForm(Form):
+    name = StringField("Document", validators=[Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=5000)])
+    guidance = TextAreaField(
+        "Guidance for the partner",
+        validators=[Length(max=5000)],
+        description="How to get it right: what the document must show, who signs it.",
+    )
+    document_type = SelectField(
+        "Organisation document type",
+        choices=[
+            SelectChoice("", "None (this cycle only)"),
+            *(SelectChoice(key, label) for key, label in DOCUMENT_TYPES.items()),
+        ],
+        description="A valid document of this type in the partner's vault satisfies it.",
+        default="",
+        validate_choice=False,  # the service refuses unknown types with its own message
+    )
+    # validate_choice off: the service refuses unknown formats with its own message.
+    formats = MultiCheckboxField(
+        "Accepted formats",
+        choices=[SelectChoice(ext, _format_label(ext)) for ext in filetypes.ALLOWED],
+        validate_choice=False,
+        description="None ticked: every accepted file type.",
+    )
+    required = BooleanField("Required", default=True)
+    due_offset_days = IntegerField(
+        "Due (days after the stage starts)",
+        validators=[Optional()],
+        description="Empty: due when the stage ends.",
+    )
+
+    def is_blank(self) -> bool:
+        return not any(
+            (field.data or "").strip() for field in (self.name, self.description, self.guidance)
+        )
+
+    def draft(self, key: str) -> RequirementDraft:
+        return RequirementDraft(
+            name=self.name.data or "",
+            description=self.description.data or "",
+            guidance=self.guidance.data or "",
+            document_type=self.document_type.data or None,
+            formats=list(self.formats.data or []),
+            required=bool(self.required.data),
+            due_offset_days=self.due_offset_days.data,
+            key=key,
+        )
+
+
+class StageForm(Form):
+    position = IntegerField("Position", validators=[Optional()])
+    name = StringField("Stage", validators=[Length(max=200)])
+    duration_days = IntegerField("Expected duration (days)", validators=[Optional()])
+    requirements = FieldList(FormField(RequirementForm))
+
+    def is_blank(self) -> bool:
+        return not (self.name.data or "").strip() and all(
+            entry.form.is_blank() for entry in self.requirements
+        )
+
+
+class TemplateForm(FlaskForm):
+    name = StringField("Template name", validators=[Length(max=200)])
+    description = TextAreaField("Description", validators=[Length(max=5000)])
+    validity_months = IntegerField(
+        "Accreditation valid for (months)",
+        validators=[Optional()],
+        default=24,
+        description="How long a final approval lasts unless the decision says otherwise.",
+    )
+    stages = FieldList(FormField(StageForm))
+
+    def draft(self) -> TemplateDraft:
+        """What was typed; rows left blank are no stage or requirement at all."""
+        stages = []
+        for entry in self.stages:
+            stage = entry.form
+            if stage.is_blank():
+                continue
+            stages.append(
+                StageDraft(
+                    name=stage.name.data or "",
+                    duration_days=stage.duration_days.data,
+                    position=stage.position.data,
+                    requirements=[
+                        r.form.draft(r.name + "-")
+                        for r in stage.requirements
+                        if not r.form.is_blank()
+                    ],
+                    key=entry.name + "-",
+                )
+            )
+        return TemplateDraft(
+            name=self.name.data or "",
+            description=self.description.data or "",
+            validity_months=self.validity_months.data,
+            stages=stages,
+        )
+
+    @classmethod
+    def of(cls, draft: TemplateDraft) -> TemplateForm:
+        return cls(
+            data={
+                "name": draft.name,
+                "description": draft.description,
+                "validity_months": draft.validity_months,
+                "stages": [
+                    {
+                        "position": s.position,
+                        "name": s.name,
+                        "duration_days": s.duration_days,
+                        "requirements": [
+                            {
+                                "name": r.name,
+                                "description": r.description,
+                                "guidance": r.guidance,
+                                "document_type": r.document_type or "",
+                                "formats": r.formats,
+                                "required": r.required,
+                                "due_offset_days": r.due_offset_days,
+                            }
+                            for r in s.requirements
+                        ],
+                    }
+                    for s in draft.stages
+                ],
+            }
+        )

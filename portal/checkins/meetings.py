@@ -1,0 +1,442 @@
+"""Check-in meetings with a partner: scheduling a series, the .ics invitations
+both sides receive, cancelling one meeting, and recording what came out of it.
+
+Times are typed in the programme's time zone and stored in UTC. Each meeting of
+a series is converted on its own day, so "10:00 every month" stays 10:00 across
+a daylight-saving change."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from email.utils import parseaddr
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from icalendar import Calendar, Event, vCalAddress, vText
+from sqlalchemy import or_
+from sqlalchemy.orm import joinedload, selectinload
+
+from portal.accreditation.lifecycle import partner_emails
+from portal.checkins.models import REPEATS
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.mail.queue import external_url, queue_email
+from portal.models import CheckIn, FollowUp, Partner, User, utcnow
+from portal.notifications.bell import notify, partner_users, path_for
+
+MAX_MEETINGS = 12
+DEFAULT_MEETINGS = 6
+MAX_DURATION_MINUTES = 8 * 60
+FOLLOW_UP_OWNERS = {"partner": "The partner", "programme": "The programme team"}
+
+
+@dataclass
+class CheckInPlan:
+    """What staff typed: the first meeting, in the programme's local time, and how it repeats."""
+
+    starts_on: date
+    start_time: time
+    duration_minutes: int
+    location: str
+    agenda: str = ""
+    repeat: str = "once"
+    meetings: int = 1
+
+
+@dataclass
+class FollowUpDraft:
+    description: str
+    owner: str = "partner"
+    due_on: date | None = None
+
+
+@dataclass
+class Invitation:
+    """What one side is sent: the .ics bytes of a series, ready to attach."""
+
+    data: bytes
+    filename: str = "invitation.ics"
+    content_type: str = "text/calendar"
+
+    @property
+    def attachment(self) -> tuple[str, str, bytes]:
+        return (self.filename, self.content_type, self.data)
+
+
+# --- dates --------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, or the month's last day when it is shorter
+    (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def series_days(first: date, repeat: str, meetings: int) -> list[date]:
+    """The meeting days of a series. Each is counted from the first day, not from
+    the one before, so a series from 31 Jan keeps the 31st when the month has one."""
+    months = REPEATS[repeat]
+    if months is None:
+        return [first]
+    return [add_months(first, months * n) for n in range(meetings)]
+
+
+def programme_zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def to_utc(day: date, at: time) -> datetime:
+    """A local day and time of the programme as a UTC instant."""
+    return datetime.combine(day, at, tzinfo=programme_zone()).astimezone(UTC)
+
+
+def local_today() -> date:
+    return utcnow().astimezone(programme_zone()).date()
+
+
+# --- scheduling ---------------------------------------------------------------
+
+
+def check_plan(plan: CheckInPlan, now: datetime | None = None) -> None:
+    """Refuse a plan that cannot be a meeting; the field says where to look."""
+    now = now or utcnow()
+    today = now.astimezone(programme_zone()).date()
+    if plan.repeat not in REPEATS:
+        raise DomainError("Choose how often the check-in repeats.", field="repeat")
+    if REPEATS[plan.repeat] is not None and not 1 <= plan.meetings <= MAX_MEETINGS:
+        raise DomainError(f"A series has between 1 and {MAX_MEETINGS} meetings.", field="meetings")
+    if plan.starts_on < today:
+        raise DomainError("The date is in the past.", field="starts_on")
+    if to_utc(plan.starts_on, plan.start_time) <= now:
+        raise DomainError("This time has already passed today.", field="start_time")
+    if plan.duration_minutes <= 0:
+        raise DomainError("The meeting ends before it starts.", field="end_time")
+    if plan.duration_minutes > MAX_DURATION_MINUTES:
+        raise DomainError("A check-in lasts at most 8 hours.", field="end_time")
+    if not plan.location.strip():
+        raise DomainError("Say where the meeting is, or paste the call link.", field="location")
+    if len(plan.location.strip()) > 300:
+        raise DomainError("Keep the place or link under 300 characters.", field="location")
+
+
+def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
+    """Create the meetings of a series, invite both sides and tell the partner."""
+    check_plan(plan)
+    if partner.status == "closed":
+        raise DomainError(f"{partner.name} is closed; it takes no new check-ins.")
+    meetings = [
+        CheckIn(
+            partner_id=partner.id,
+            repeat=plan.repeat,
+            starts_at=to_utc(day, plan.start_time),
+            duration_minutes=plan.duration_minutes,
+            location=plan.location.strip(),
+            agenda=plan.agenda.strip(),
+            created_by_id=actor.id,
+        )
+        for day in series_days(plan.starts_on, plan.repeat, plan.meetings)
+    ]
+    db.session.add_all(meetings)
+    db.session.flush()
+    for meeting in meetings:
+        meeting.series_id = meetings[0].id
+    first = meetings[0]
+    audit.record(
+        actor,
+        "checkin_scheduled",
+        first,
+        partner_id=partner.id,
+        changes={
+            "starts_at": (None, first.starts_at.isoformat()),
+            "duration_minutes": (None, first.duration_minutes),
+            "repeat": (None, plan.repeat),
+            "meetings": (None, len(meetings)),
+            "location": (None, first.location),
+            "agenda": (None, first.agenda or None),
+        },
+    )
+    _send(actor, partner, meetings, "REQUEST", "checkin_invitation", _subject(partner, meetings))
+    when = first.starts_at.astimezone(programme_zone())
+    notify(
+        partner_users(partner.id),
+        "checkin_scheduled",
+        f"Check-in with the programme team on {when:%d %b %Y at %H:%M}"
+        + (f" ({len(meetings)} meetings)" if len(meetings) > 1 else ""),
+        path_for("checkins.show", checkin_id=first.id),
+    )
+    db.session.commit()
+    return meetings
+
+
+def _subject(partner: Partner, meetings: list[CheckIn]) -> str:
+    when = meetings[0].starts_at.astimezone(programme_zone())
+    series = f", then {REPEAT_LABELS[meetings[0].repeat].lower()}" if len(meetings) > 1 else ""
+    return f"Check-in: {partner.name} – {when:%d %b %Y %H:%M}{series}"
+
+
+REPEAT_LABELS = {"once": "Once", "monthly": "Monthly", "bimonthly": "Every two months"}
+
+
+def _send(
+    actor: User,
+    partner: Partner,
+    meetings: list[CheckIn],
+    method: str,
+    template: str,
+    subject: str,
+) -> None:
+    """One email to the partner's people and one to the programme side, each with
+    its own invitation: partners never see staff addresses, not even as attendees."""
+    programme_side = sorted({actor.email, *(m.created_by.email for m in meetings if m.created_by)})
+    context = {
+        "partner": partner,
+        "meetings": meetings,
+        "link": external_url("checkins.show", checkin_id=meetings[0].id),
+        "zone": current_app.config["TIMEZONE"],
+    }
+    for recipients, for_staff in ((partner_emails(partner.id), False), (programme_side, True)):
+        if not recipients:
+            continue
+        ics = invitation(meetings, method, attendees=recipients)
+        queue_email(
+            recipients,
+            template,
+            subject,
+            attachments=[ics.attachment],
+            for_staff=for_staff,
+            **context,
+        )
+
+
+# --- the iCalendar invitation -------------------------------------------------
+
+
+def uid(checkin: CheckIn) -> str:
+    """Stable per meeting, so a later update or cancel replaces the same event."""
+    return f"checkin-{checkin.id}@partner-portal"
+
+
+def summary(checkin: CheckIn) -> str:
+    return f"Check-in: {checkin.partner.name} and {current_app.config['PROGRAMME_NAME']}"
+
+
+def invitation(
+    meetings: Iterable[CheckIn], method: str = "REQUEST", attendees: Iterable[str] = ()
+) -> Invitation:
+    """An iCalendar file with one VEVENT per meeting (METHOD REQUEST, CANCEL or PUBLISH)."""
+    programme = current_app.config["PROGRAMME_NAME"]
+    cal = Calendar()
+    cal.add("prodid", f"-//{programme}//Partner Portal//EN")
+    cal.add("version", "2.0")
+    cal.add("method", method)
+    stamp = utcnow().replace(microsecond=0)
+    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "portal@localhost"
+    for meeting in meetings:
+        event = Event()
+        event.add("uid", uid(meeting))
+        event.add("sequence", meeting.sequence)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", meeting.starts_at.astimezone(UTC))
+        event.add("dtend", ends_at(meeting).astimezone(UTC))
+        event.add("summary", summary(meeting))
+        event.add("location", meeting.location)
+        if meeting.agenda:
+            event.add("description", meeting.agenda)
+        event.add("url", external_url("checkins.show", checkin_id=meeting.id))
+        cancelled = method == "CANCEL" or meeting.cancelled_at is not None
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        organizer = vCalAddress(f"mailto:{sender}")
+        organizer.params["cn"] = vText(programme)
+        event.add("organizer", organizer)
+        for address in attendees:
+            attendee = vCalAddress(f"mailto:{address}")
+            attendee.params["role"] = vText("REQ-PARTICIPANT")
+            event.add("attendee", attendee, encode=0)
+        cal.add_component(event)
+    return Invitation(cal.to_ical())
+
+
+def ends_at(checkin: CheckIn) -> datetime:
+    return checkin.starts_at + timedelta(minutes=checkin.duration_minutes)
+
+
+# --- cancelling and recording -------------------------------------------------
+
+
+def cancel(actor: User, checkin: CheckIn, reason: str = "") -> CheckIn:
+    """Cancel one meeting; both sides get a CANCEL for their calendars."""
+    if checkin.cancelled_at is not None:
+        raise DomainError("This check-in is already cancelled.")
+    if checkin.starts_at <= utcnow():
+        raise DomainError("This check-in has already started; record its notes instead.")
+    checkin.cancelled_at = utcnow()
+    checkin.sequence += 1
+    audit.record(
+        actor,
+        "checkin_cancelled",
+        checkin,
+        partner_id=checkin.partner_id,
+        changes={"cancelled_at": (None, checkin.cancelled_at.isoformat())},
+        reason=reason or None,
+    )
+    partner = checkin.partner
+    when = checkin.starts_at.astimezone(programme_zone())
+    subject = f"Cancelled: check-in with {partner.name} on {when:%d %b %Y %H:%M}"
+    _send(actor, partner, [checkin], "CANCEL", "checkin_cancelled", subject)
+    notify(
+        partner_users(partner.id),
+        "checkin_cancelled",
+        f"Check-in on {when:%d %b %Y at %H:%M} cancelled",
+        path_for("checkins.show", checkin_id=checkin.id),
+    )
+    db.session.commit()
+    return checkin
+
+
+def record(
+    actor: User,
+    checkin: CheckIn,
+    notes: str,
+    follow_ups: Iterable[FollowUpDraft] = (),
+    done: Iterable[int] = (),
+) -> CheckIn:
+    """Notes and agreed actions after the meeting; `done` closes open follow-ups."""
+    if checkin.cancelled_at is not None:
+        raise DomainError("This check-in was cancelled; there is nothing to record.")
+    if checkin.starts_at > utcnow():
+        raise DomainError("Notes can be recorded once the meeting has started.", field="notes")
+    drafts = [f for f in follow_ups if f.description.strip()]
+    done = set(done)
+    for draft in drafts:
+        if draft.owner not in FOLLOW_UP_OWNERS:
+            raise DomainError("Choose who owns the follow-up.", field="follow_ups")
+    notes = notes.strip()
+    if not notes and not drafts and not done:
+        raise DomainError("Write the notes of the meeting.", field="notes")
+    before = checkin.notes
+    if notes:
+        checkin.notes = notes
+    closed = []
+    now = utcnow()
+    for follow_up in checkin.follow_ups:
+        if follow_up.id in done and follow_up.done_at is None:
+            follow_up.done_at = now
+            closed.append(follow_up.description)
+    added = [
+        FollowUp(description=d.description.strip(), owner=d.owner, due_on=d.due_on) for d in drafts
+    ]
+    checkin.follow_ups.extend(added)
+    changes = {"notes": (before, checkin.notes)}
+    if added:
+        changes["follow_ups_added"] = (None, "; ".join(f.description for f in added))
+    if closed:
+        changes["follow_ups_done"] = (None, "; ".join(closed))
+    audit.record(actor, "checkin_recorded", checkin, partner_id=checkin.partner_id, changes=changes)
+    if before is None and checkin.notes:
+        notify(
+            partner_users(checkin.partner_id),
+            "checkin_notes",
+            "Notes and follow-ups of your check-in are ready",
+            path_for("checkins.show", checkin_id=checkin.id),
+        )
+    db.session.commit()
+    return checkin
+
+
+# --- reading ------------------------------------------------------------------
+
+
+def checkins_visible_to(user: User):
+    """A select of the check-ins `user` may see (partners: their own organisation's)."""
+    query = db.select(CheckIn)
+    if not user.is_staff:
+        query = query.where(CheckIn.partner_id == user.partner_id)
+    return query
+
+
+def series_of(checkin: CheckIn) -> list[CheckIn]:
+    """Every meeting of `checkin`'s series, in order (one query)."""
+    root = checkin.series_id or checkin.id
+    return list(
+        db.session.scalars(
+            db.select(CheckIn)
+            .where(or_(CheckIn.series_id == root, CheckIn.id == root))
+            .order_by(CheckIn.starts_at)
+        )
+    )
+
+
+def upcoming(partner_id: int, limit: int = 2) -> list[CheckIn]:
+    return list(
+        db.session.scalars(
+            db.select(CheckIn)
+            .where(
+                CheckIn.partner_id == partner_id,
+                CheckIn.cancelled_at.is_(None),
+                CheckIn.starts_at > utcnow() - timedelta(hours=1),
+            )
+            .order_by(CheckIn.starts_at)
+            .limit(limit)
+        )
+    )
+
+
+def past(partner_id: int, limit: int = 5) -> list[CheckIn]:
+    return list(
+        db.session.scalars(
+            db.select(CheckIn)
+            .where(
+                CheckIn.partner_id == partner_id,
+                CheckIn.cancelled_at.is_(None),
+                CheckIn.starts_at <= utcnow() - timedelta(hours=1),
+            )
+            .order_by(CheckIn.starts_at.desc())
+            .limit(limit)
+        )
+    )
+
+
+def open_follow_ups(partner_id: int, owner: str | None = "partner") -> list[FollowUp]:
+    """Agreed actions not yet done, soonest due first (one query)."""
+    query = (
+        db.select(FollowUp)
+        .join(CheckIn, FollowUp.checkin_id == CheckIn.id)
+        .where(CheckIn.partner_id == partner_id, FollowUp.done_at.is_(None))
+        .options(joinedload(FollowUp.checkin))
+        .order_by(FollowUp.due_on.is_(None), FollowUp.due_on, FollowUp.id)
+    )
+    if owner:
+        query = query.where(FollowUp.owner == owner)
+    return list(db.session.scalars(query))
+
+
+def next_days(days: int = 14) -> list[CheckIn]:
+    """Every partner's check-ins in the coming `days`, with their partners (one query)."""
+    now = utcnow()
+    return list(
+        db.session.scalars(
+            db.select(CheckIn)
+            .where(
+                CheckIn.cancelled_at.is_(None),
+                CheckIn.starts_at > now - timedelta(hours=1),
+                CheckIn.starts_at <= now + timedelta(days=days),
+            )
+            .options(joinedload(CheckIn.partner))
+            .order_by(CheckIn.starts_at)
+        )
+    )
+
+
+def meeting_options() -> tuple:
+    """What a meeting's page shows besides the meeting: partner, author, follow-ups."""
+    return (
+        selectinload(CheckIn.follow_ups),
+        joinedload(CheckIn.partner),
+        joinedload(CheckIn.created_by),
+    )

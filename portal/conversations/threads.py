@@ -1,0 +1,282 @@
+"""Talking inside the portal: the message thread of an accreditation (the support
+channel between the partner and the programme team) and the comment thread of a
+submission. Writing one notifies and emails the other side, never the author."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.orm import aliased, contains_eager, joinedload
+
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.mail.queue import external_url
+from portal.models import Accreditation, Message, MessageRead, Partner, Submission, User
+from portal.notifications import bell as notifications
+from portal.notifications.bell import notify, partner_users, path_for, staff_users
+from portal.notifications.preferences import email_notice
+
+MAX_BODY = 5000
+
+
+@dataclass
+class Unanswered:
+    """An accreditation thread whose latest message came from the partner."""
+
+    accreditation_id: int
+    partner_id: int
+    partner_name: str
+    last_message: Message
+    # The first partner message since staff last wrote (or since the thread began).
+    waiting_since: datetime
+
+
+def unanswered(limit: int | None = None) -> list[Unanswered]:
+    """Accreditation threads waiting for the programme team, longest waiting first.
+
+    One query: the latest message of each thread, kept when its author is a
+    partner user, with the time of the first partner message after staff last
+    wrote as a correlated subquery."""
+    latest = (
+        db.select(func.max(Message.id).label("id"))
+        .where(Message.submission_id.is_(None))
+        .group_by(Message.accreditation_id)
+        .subquery()
+    )
+    staff_message = aliased(Message)
+    staff_author = aliased(User)
+    last_staff_id = (
+        db.select(func.coalesce(func.max(staff_message.id), 0))
+        .join(staff_author, staff_author.id == staff_message.author_id)
+        .where(
+            staff_message.accreditation_id == Message.accreditation_id,
+            staff_message.submission_id.is_(None),
+            staff_author.role != "partner",
+        )
+        .correlate(Message)  # the thread of the outer query's message, two levels up
+        .scalar_subquery()
+    )
+    waiting = aliased(Message)
+    waiting_since = (
+        db.select(func.min(waiting.created_at))
+        .where(
+            waiting.accreditation_id == Message.accreditation_id,
+            waiting.submission_id.is_(None),
+            waiting.id > last_staff_id,
+        )
+        .correlate(Message)
+        .scalar_subquery()
+        .label("waiting_since")
+    )
+    query = (
+        db.select(Message, Accreditation.partner_id, Partner.name, waiting_since)
+        .join(latest, latest.c.id == Message.id)
+        .join(Message.author)
+        .join(Accreditation, Accreditation.id == Message.accreditation_id)
+        .join(Partner, Partner.id == Accreditation.partner_id)
+        .where(User.role == "partner")
+        .options(contains_eager(Message.author))
+        .order_by(waiting_since, Message.id)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        Unanswered(
+            accreditation_id=message.accreditation_id,
+            partner_id=partner_id,
+            partner_name=partner_name,
+            last_message=message,
+            waiting_since=since or message.created_at,
+        )
+        for message, partner_id, partner_name, since in db.session.execute(query)
+    ]
+
+
+# --- reading ---------------------------------------------------------------
+
+
+def may_write(user: User, accreditation: Accreditation) -> bool:
+    """Staff (managers too: talking is not editing a partner record) and the
+    partner's focal point and editors; viewers read."""
+    if user.is_staff:
+        return True
+    return user.can_edit and user.partner_id == accreditation.partner_id
+
+
+def thread(accreditation_id: int) -> list[Message]:
+    """The accreditation's message thread, oldest first, authors loaded (one query)."""
+    return list(
+        db.session.scalars(
+            db.select(Message)
+            .where(Message.accreditation_id == accreditation_id, Message.submission_id.is_(None))
+            .options(joinedload(Message.author))
+            .order_by(Message.id)
+        )
+    )
+
+
+def comments_by_submission(accreditation_id: int) -> dict[int, list[Message]]:
+    """Every submission comment of an accreditation, by submission, oldest first:
+    one query for the whole dashboard rather than one per requirement."""
+    comments: dict[int, list[Message]] = defaultdict(list)
+    for message in db.session.scalars(
+        db.select(Message)
+        .where(Message.accreditation_id == accreditation_id, Message.submission_id.is_not(None))
+        .options(joinedload(Message.author))
+        .order_by(Message.id)
+    ):
+        comments[message.submission_id].append(message)
+    return dict(comments)
+
+
+def comments_on(submission: Submission) -> list[Message]:
+    return comments_by_submission(submission.accreditation_id).get(submission.id, [])
+
+
+def unread_count(user: User, accreditation_id: int) -> int:
+    """Messages in the thread written by others since `user` last read it (one query)."""
+    last_read = (
+        db.select(MessageRead.last_read_message_id)
+        .where(MessageRead.user_id == user.id, MessageRead.accreditation_id == accreditation_id)
+        .scalar_subquery()
+    )
+    return db.session.scalar(
+        db.select(func.count(Message.id)).where(
+            Message.accreditation_id == accreditation_id,
+            Message.submission_id.is_(None),
+            Message.author_id != user.id,
+            Message.id > func.coalesce(last_read, 0),
+        )
+    )
+
+
+def mark_thread_read(user: User, accreditation_id: int, up_to: int | None = None) -> int:
+    """Remember that `user` has read the thread (up to message `up_to`, else all
+    of it); returns where they had read to before, so a page can mark what is new.
+    Writes and commits only when something changed: reading should rarely write."""
+    if up_to is None:
+        up_to = db.session.scalar(
+            db.select(func.coalesce(func.max(Message.id), 0)).where(
+                Message.accreditation_id == accreditation_id, Message.submission_id.is_(None)
+            )
+        )
+    before = _advance_read(user, accreditation_id, up_to)
+    if before < up_to:
+        # The bell's "new message" entries about this thread are read now too.
+        notifications.mark_read_about(
+            user, path_for("conversations.thread", accreditation_id=accreditation_id)
+        )
+        db.session.commit()
+    return before
+
+
+def _advance_read(user: User, accreditation_id: int, up_to: int) -> int:
+    read = db.session.get(MessageRead, (user.id, accreditation_id))
+    if read is None:
+        db.session.add(
+            MessageRead(
+                user_id=user.id, accreditation_id=accreditation_id, last_read_message_id=up_to
+            )
+        )
+        return 0
+    before = read.last_read_message_id
+    read.last_read_message_id = max(before, up_to)
+    return before
+
+
+# --- writing ---------------------------------------------------------------
+
+
+def _checked_body(body: str | None) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise DomainError("Write a message first.", field="body")
+    if len(body) > MAX_BODY:
+        raise DomainError(
+            f"Keep it under {MAX_BODY:,} characters (this one has {len(body):,}).", field="body"
+        )
+    return body
+
+
+def post_message(actor: User, accreditation: Accreditation, body: str) -> Message:
+    """Add a message to the accreditation's thread and tell the other side."""
+    message = _post(actor, accreditation, None, body)
+    link = path_for("conversations.thread", accreditation_id=accreditation.id)
+    url = external_url("conversations.thread", accreditation_id=accreditation.id)
+    _tell_other_side(actor, accreditation, message, "the message thread", link, url)
+    # The author has read their own message (and everything before it).
+    _advance_read(actor, accreditation.id, message.id)
+    db.session.commit()
+    return message
+
+
+def post_comment(actor: User, submission: Submission, body: str) -> Message:
+    """Add a comment on a submission and tell the other side."""
+    accreditation = submission.accreditation
+    message = _post(actor, accreditation, submission, body)
+    anchor = f"requirement-{submission.requirement_id}"
+    link = path_for("accreditation.show", accreditation_id=accreditation.id, _anchor=anchor)
+    url = external_url("accreditation.show", accreditation_id=accreditation.id, _anchor=anchor)
+    about = f"{submission.requirement.name} (version {submission.version})"
+    _tell_other_side(actor, accreditation, message, about, link, url)
+    db.session.commit()
+    return message
+
+
+def _post(
+    actor: User, accreditation: Accreditation, submission: Submission | None, body: str
+) -> Message:
+    if not may_write(actor, accreditation):
+        # Views answer 403/404 before this; the service does not rely on them.
+        raise PermissionError("may not write in this thread")
+    message = Message(
+        accreditation_id=accreditation.id,
+        submission_id=submission.id if submission else None,
+        author_id=actor.id,
+        body=_checked_body(body),
+    )
+    db.session.add(message)
+    audit.record(
+        actor,
+        "comment_posted" if submission else "message_posted",
+        message,
+        partner_id=accreditation.partner_id,
+        changes={"length": (None, len(message.body))},
+    )
+    return message
+
+
+def _tell_other_side(
+    actor: User,
+    accreditation: Accreditation,
+    message: Message,
+    about: str,
+    link: str,
+    url: str,
+) -> None:
+    """Partner wrote: the programme team hears; staff wrote: the partner's people."""
+    partner = accreditation.partner
+    if actor.is_staff:
+        recipients = partner_users(partner.id)
+        title = f"New message from the programme team about {about}"
+    else:
+        recipients = staff_users()
+        title = f"New message from {partner.name} about {about}"
+    recipients = [u for u in recipients if u.id != actor.id]
+    notify(recipients, "new_message", title, link, exclude=actor)
+    email_notice(
+        recipients,
+        "new_message",
+        title,
+        "new_message",
+        partner=partner,
+        author=actor,
+        about=about,
+        body=message.body,
+        link=url,
+        to_partner=actor.is_staff,
+    )

@@ -1,0 +1,77 @@
+"""What goes wrong: the rules a user broke (DomainError, raised by domain
+operations and shown next to the form field), and the friendly error pages
+(for HTMX requests a fragment shown in the alert area)."""
+
+from __future__ import annotations
+
+from flask import Flask, make_response, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.core.extensions import db
+from portal.core.htmx import is_htmx
+
+
+class DomainError(Exception):
+    """A rule the user broke; `field` names the form field it belongs to, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Conflict(DomainError):
+    """Someone else changed the thing first."""
+
+
+MESSAGES = {
+    400: ("Bad request", "The request could not be understood. Reload the page and try again."),
+    403: ("Not allowed", "You do not have permission to do that."),
+    404: ("Not found", "There is nothing here, or you do not have access to it."),
+    405: ("Not allowed", "That action is not available here."),
+    413: ("File too large", "The file is larger than the {mb} MB limit. Upload a smaller file."),
+    500: (
+        "Something went wrong",
+        "The error has been logged. Nothing you entered was saved; please try again.",
+    ),
+}
+
+
+def _answer(code: int, detail: str | None = None):
+    from flask import current_app
+
+    title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
+    message = detail or message.format(mb=current_app.config["MAX_UPLOAD_MB"])
+    if is_htmx():
+        body = render_template("errors/_alert.html", title=title, message=message)
+        # Shown in the page's alert area, whatever the request meant to swap.
+        return body, code, {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return _answer(
+            400,
+            "Your session expired or the form was stale. Reload the page and "
+            "try again; nothing was saved.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if error.code and error.code >= 500:
+            db.session.rollback()
+        response = make_response(_answer(error.code or 500))
+        # Keep what the error says beyond its page, e.g. `Allow` on a 405.
+        for name, value in error.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        db.session.rollback()
+        app.logger.exception("Unhandled error", exc_info=error)
+        return _answer(InternalServerError.code)

@@ -1,0 +1,122 @@
+"""Languages of the email a partner receives (Flask-Babel): the words from the
+translation catalogues in portal/translations, dates and numbers formatted by
+Babel for that language.
+
+The portal's own pages stay in English; a partner's reporting language applies
+to what is sent to them, one email at a time (`in_language`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+
+from babel import dates, numbers
+from flask import Flask
+from flask_babel import Babel, force_locale, gettext
+
+from portal.core.errors import DomainError
+
+# The languages partners may report in (one list: partners choose from it); the
+# catalogue for each but English is portal/translations/<code>/LC_MESSAGES/messages.po
+# with its compiled .mo beside it.
+from portal.partners.models import LANGUAGES
+
+DEFAULT_LANGUAGE = "en"
+
+# "23 November 2026" / "23 novembre 2026": the day first in both, the month in words,
+# so that no reader confuses 11/12 with 12/11.
+DAY_PATTERN = "d MMMM y"
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    """Register Flask-Babel; pages are English unless a block forces a language."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent.parent / "translations")
+    )
+    babel.init_app(app, locale_selector=lambda: DEFAULT_LANGUAGE)
+
+
+def checked_language(language: str | None) -> str:
+    """`language` if the portal can write in it, else a DomainError saying which it can."""
+    code = (language or "").strip().lower()
+    if code not in LANGUAGES:
+        known = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
+        raise DomainError(
+            f"Unknown language {language!r}: emails can be written in {known}.", field="language"
+        )
+    return code
+
+
+@contextmanager
+def in_language(language: str) -> Iterator[str]:
+    """Within the block, gettext and Flask-Babel's formatting use `language`."""
+    code = checked_language(language)
+    with force_locale(code):
+        yield code
+
+
+def format_day(value: date | datetime | None, language: str) -> str:
+    """'23 November 2026' in English, '23 novembre 2026' in French; '' for no date."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return dates.format_date(value, DAY_PATTERN, locale=checked_language(language))
+
+
+def format_month(value: date | datetime, language: str) -> str:
+    """'November 2026' / 'novembre 2026': the period of a monthly report."""
+    return dates.format_date(value, "LLLL y", locale=checked_language(language))
+
+
+def format_percent(value: float | int | None, language: str) -> str:
+    """A percentage given as 0-100: '45%' in English, '45 %' (narrow no-break space) in French."""
+    if value is None:
+        return ""
+    return numbers.format_percent(value / 100, locale=checked_language(language))
+
+
+def format_number(value: float | int | None, language: str) -> str:
+    """'1,234.5' in English, '1 234,5' in French."""
+    if value is None:
+        return ""
+    return numbers.format_decimal(value, locale=checked_language(language))
+
+
+def format_quarter(period: str, language: str) -> str:
+    """A fiscal quarter's key ("2026-Q3") as its readers write it: "Q3 2026",
+    "T3 2026" (trimestre)."""
+    year, _, number = period.partition("-Q")
+    if not (year.isdigit() and number.isdigit()):
+        raise DomainError(f"{period!r} is not a quarter such as 2026-Q3.", field="period")
+    with in_language(language):
+        return gettext("Q%(quarter)s %(year)s", quarter=number, year=year)
+
+
+# The titles accreditation/progress.py gives outstanding actions, by kind: the English
+# wording around the requirement's or stage's own name.
+_ACTION_WORDING = {
+    "upload": ("Upload ", ""),
+    "revise": ("Revise ", ""),
+    "overdue": ("", " is overdue"),
+}
+
+
+def action_title(kind: str, title: str, language: str) -> str:
+    """An outstanding action's title (progress.Action) in `language`: the words
+    are translated, the document's or stage's name is kept as staff wrote it."""
+    prefix, suffix = _ACTION_WORDING.get(kind, ("", ""))
+    if not (prefix or suffix) or not (title.startswith(prefix) and title.endswith(suffix)):
+        return title
+    name = title[len(prefix) : len(title) - len(suffix)]
+    with in_language(language):
+        if kind == "upload":
+            return gettext("Upload %(name)s", name=name)
+        if kind == "revise":
+            return gettext("Revise %(name)s", name=name)
+        return gettext("%(name)s is overdue", name=name)

@@ -1,0 +1,478 @@
+"""Delivering the outbox through Flask-Mail, safely with several workers at once.
+
+A worker claims a batch of due email in a short transaction of its own (status
+"sending", claimed_by, claimed_until = now + lease), sends it over one SMTP
+connection, and records each result at once, and only on rows it still holds.
+A worker that dies keeps its claim until the lease passes; then the rows are due
+again and another worker takes them. The one email in flight when a worker dies
+may therefore go out twice; nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import smtplib
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.charset import QP, Charset
+from email.mime.text import MIMEText
+from email.utils import parseaddr
+
+from flask import current_app
+from flask_mail import Connection, Message
+from sqlalchemy import and_, case, or_, update
+from sqlalchemy.orm import selectinload
+
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import OutboxEmail, User, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryResult:
+    sent: int = 0
+    failed: int = 0  # attempts that failed in this run (retried later, or given up)
+    given_up: int = 0  # of those, the ones that used their last attempt: now "failed"
+    lost: int = 0  # claims another worker took over before this one recorded a result
+    errors: list[tuple[int, str]] = field(default_factory=list)  # (email id, error)
+
+    @property
+    def claimed(self) -> int:
+        return self.sent + self.failed + self.lost
+
+    def add(self, other: DeliveryResult) -> None:
+        self.sent += other.sent
+        self.failed += other.failed
+        self.given_up += other.given_up
+        self.lost += other.lost
+        self.errors += other.errors
+
+
+def worker_id() -> str:
+    """Unique per worker: the host and process say where it runs, the random
+    part tells apart two workers in one process (threads, tests)."""
+    return f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(4)}"[-100:]
+
+
+class _Clock:
+    """Now, shifted by a fixed offset when the caller passes `now` (tests move
+    time forward instead of waiting out a back-off or a lease)."""
+
+    def __init__(self, now: datetime | None):
+        self.offset = (now - utcnow()) if now is not None else timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+
+def deliver_pending(
+    limit: int | None = None,
+    worker: str | None = None,
+    *,
+    now: datetime | None = None,
+    batch: int | None = None,
+    stop: threading.Event | None = None,
+) -> DeliveryResult:
+    """Send what is due, in claimed batches, until nothing due is left (or `limit`
+    emails were taken, or `stop` is set). Safe with any number of workers at once.
+
+    One pass: an email that fails here is due again only after its back-off, so
+    it is not retried in the same pass.
+    """
+    config = current_app.config
+    worker = worker or worker_id()
+    clock = _Clock(now)
+    cutoff = clock()  # due means due when the pass began
+    size = batch or config["OUTBOX_BATCH"]
+    result = DeliveryResult()
+    while limit is None or result.claimed < limit:
+        if stop is not None and stop.is_set():
+            break
+        take = size if limit is None else min(size, limit - result.claimed)
+        emails = _claim(worker, take, cutoff, clock)
+        if not emails:
+            break
+        done, server_down = _send_batch(worker, emails, clock, stop)
+        result.add(done)
+        if server_down:  # the rest waits for a later pass; its attempts are not used up
+            break
+    return result
+
+
+def _due(cutoff: datetime):
+    """Pending and past its back-off."""
+    return and_(
+        OutboxEmail.status == "pending",
+        or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= cutoff),
+    )
+
+
+def _recover_abandoned(now: datetime) -> None:
+    """Email whose worker's lease ran out (it died, or hangs) is pending again.
+
+    The attempt counts: that worker may have sent it, and an email that kills
+    every worker that tries it must still end up "failed", not go round forever.
+    """
+    attempts = OutboxEmail.attempts + 1
+    abandoned = db.select(OutboxEmail.id).where(
+        OutboxEmail.status == "sending", OutboxEmail.claimed_until < now
+    )
+    if db.engine.dialect.name == "postgresql":
+        # Two workers recovering at once: each takes what the other has not locked.
+        abandoned = abandoned.with_for_update(skip_locked=True)
+    db.session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.id.in_(abandoned.scalar_subquery()),
+            OutboxEmail.status == "sending",
+            OutboxEmail.claimed_until < now,
+        )
+        .values(
+            status=case(
+                (attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"], "failed"),
+                else_="pending",
+            ),
+            attempts=attempts,
+            last_attempt_at=OutboxEmail.claimed_until,
+            last_error="The worker sending it stopped before it could say whether it was sent.",
+            next_attempt_at=None,
+            claimed_by=None,
+            claimed_until=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def _claim(worker: str, limit: int, cutoff: datetime, clock: _Clock) -> list[OutboxEmail]:
+    """Mark up to `limit` due emails as this worker's, in a transaction of its own.
+
+    One UPDATE whose WHERE re-checks that each row is still due: on PostgreSQL
+    the inner SELECT locks its rows and skips those another worker is claiming
+    (FOR UPDATE SKIP LOCKED); SQLite runs one writer at a time, so the re-check
+    inside the UPDATE is enough.
+    """
+    now = clock()
+    _recover_abandoned(now)
+    ids = db.select(OutboxEmail.id).where(_due(cutoff)).order_by(OutboxEmail.id).limit(limit)
+    if db.engine.dialect.name == "postgresql":
+        ids = ids.with_for_update(skip_locked=True)
+    lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+    db.session.execute(
+        update(OutboxEmail)
+        .where(OutboxEmail.id.in_(ids.scalar_subquery()), _due(cutoff))
+        .values(status="sending", claimed_by=worker, claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return list(
+        db.session.scalars(
+            db.select(OutboxEmail)
+            .where(OutboxEmail.claimed_by == worker, OutboxEmail.status == "sending")
+            .options(selectinload(OutboxEmail.attachments))
+            .order_by(OutboxEmail.id)
+        )
+    )
+
+
+@dataclass
+class _Claimed:
+    """What the worker needs of a claimed email once the session has let go of it."""
+
+    id: int
+    attempts: int
+    message: Message | Exception  # the exception if the message could not be built
+
+
+class _Connection(Connection):
+    """Flask-Mail's connection with a socket timeout: a server that hangs must
+    not hold a worker past its lease (smtplib waits forever by default)."""
+
+    def configure_host(self):
+        timeout = current_app.config["OUTBOX_SMTP_TIMEOUT"]
+        smtp_class = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp_class(self.mail.server, self.mail.port, timeout=timeout)
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def _connect() -> _Connection:
+    connection = _Connection(current_app.extensions["mail"])
+    return connection.__enter__()
+
+
+def _disconnect(connection: _Connection | None) -> None:
+    if connection is None or connection.host is None:
+        return
+    try:
+        connection.host.quit()
+    except OSError:  # smtplib's errors are OSErrors too
+        connection.host.close()
+
+
+def _connection_lost(exc: Exception) -> bool:
+    """The server went away (as opposed to refusing this one email)."""
+    return isinstance(exc, smtplib.SMTPServerDisconnected) or (
+        isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+    )
+
+
+def _send_batch(
+    worker: str, emails: list[OutboxEmail], clock: _Clock, stop: threading.Event | None
+) -> tuple[DeliveryResult, bool]:
+    """Send a claimed batch over one connection; record each result as it happens.
+
+    Returns the result and whether the server could not be reached."""
+    result = DeliveryResult()
+    # Build every message first: after each commit the session would otherwise
+    # reload each email (and its attachments) one query at a time.
+    batch = [_Claimed(e.id, e.attempts, _built(e)) for e in emails]
+    for email in emails:  # and each commit below need not expire them all again
+        for attachment in email.attachments:
+            db.session.expunge(attachment)
+        db.session.expunge(email)
+    lease = current_app.config["OUTBOX_CLAIM_SECONDS"]
+    renewed = clock()
+    connection = None
+    try:
+        for position, claimed in enumerate(batch):
+            if stop is not None and stop.is_set():
+                _release(worker, [c.id for c in batch[position:]])
+                break
+            if (clock() - renewed).total_seconds() > lease / 3:
+                held = _renew(worker, [c.id for c in batch[position:]], clock)
+                renewed = clock()
+                if claimed.id not in held:
+                    result.lost += 1
+                    continue
+            if isinstance(claimed.message, Exception):  # it could not even be built
+                _record_failure(worker, claimed, claimed.message, clock, result, permanent=True)
+                continue
+            try:
+                if connection is None:
+                    connection = _connect()
+                connection.send(claimed.message)
+            except Exception as exc:  # noqa: BLE001 - every SMTP failure is recorded, not raised
+                if connection is None:
+                    # The server is down: this batch fails as a whole, with
+                    # back-off, and the pass ends; a later pass tries again.
+                    for rest in batch[position:]:
+                        _record_failure(worker, rest, exc, clock, result, permanent=False)
+                    return result, True
+                _record_failure(worker, claimed, exc, clock, result, _permanent(exc))
+                if _connection_lost(exc) or getattr(connection.host, "sock", None) is None:
+                    # Gone (smtplib closes it itself on a 421): the next email
+                    # tries a new connection.
+                    _disconnect(connection)
+                    connection = None
+            else:
+                _record_sent(worker, claimed, clock, result)
+    finally:
+        _disconnect(connection)
+    return result, False
+
+
+class _Message(Message):
+    """SMTP allows lines of at most 998 bytes, and Flask-Mail sends text as it is
+    (8bit): a long paragraph (a report's intro typed as one line) would be refused.
+    Such a text part goes quoted-printable, which wraps lines losslessly."""
+
+    def _mimetext(self, text, subtype="plain"):
+        if text and any(len(line.encode()) > 998 for line in text.splitlines()):
+            quoted = Charset("utf-8")
+            quoted.body_encoding = QP
+            return MIMEText(text, _subtype=subtype, _charset=quoted)
+        return super()._mimetext(text, subtype)
+
+
+def _built(email: OutboxEmail) -> Message | Exception:
+    try:
+        return message(email)
+    except Exception as exc:  # noqa: BLE001 - recorded on the email, the batch goes on
+        return exc
+
+
+def message(email: OutboxEmail) -> Message:
+    """The email as it goes out, with a Message-ID that stays the same on every
+    attempt, so the receiving side can recognise (and count) a duplicate."""
+    msg = _Message(
+        subject=email.subject,
+        recipients=email.recipient_list,
+        cc=email.cc_list,
+        body=email.body_text,
+        html=email.body_html,
+    )
+    msg.msgId = message_id(email)
+    for attachment in email.attachments:
+        msg.attach(attachment.filename, attachment.content_type, attachment.data)
+    return msg
+
+
+def message_id(email: OutboxEmail) -> str:
+    # The creation time keeps ids unique across databases (a reset restarts ids).
+    created = int(email.created_at.timestamp()) if email.created_at else 0
+    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"] or "")[1]
+    domain = sender.rpartition("@")[2] or "partner-portal"
+    return f"<outbox-{email.id}.{created}@{domain}>"
+
+
+def _mine(worker: str, email_id: int):
+    """Only the worker that still holds the claim may record a result: one whose
+    lease ran out and was taken over must not overwrite the other's."""
+    return (
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.id == email_id,
+            OutboxEmail.claimed_by == worker,
+            OutboxEmail.status == "sending",
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _record_sent(worker: str, claimed: _Claimed, clock: _Clock, result: DeliveryResult) -> None:
+    now = clock()
+    done = db.session.execute(
+        _mine(worker, claimed.id).values(
+            status="sent",
+            sent_at=now,
+            last_attempt_at=now,
+            attempts=claimed.attempts + 1,
+            last_error=None,
+            next_attempt_at=None,
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+    # Committed at once: a crash after this never resends what went out.
+    db.session.commit()
+    if done.rowcount:
+        result.sent += 1
+    else:
+        result.lost += 1
+        log.warning("outbox email %s was sent after %s lost its claim", claimed.id, worker)
+
+
+def _record_failure(
+    worker: str,
+    claimed: _Claimed,
+    exc: Exception,
+    clock: _Clock,
+    result: DeliveryResult,
+    permanent: bool,
+) -> None:
+    now = clock()
+    attempts = claimed.attempts + 1
+    give_up = permanent or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
+    error = f"{type(exc).__name__}: {exc}"[:2000]
+    done = db.session.execute(
+        _mine(worker, claimed.id).values(
+            status="failed" if give_up else "pending",
+            attempts=attempts,
+            last_attempt_at=now,
+            last_error=error,
+            next_attempt_at=None if give_up else now + backoff(attempts),
+            claimed_by=None,
+            claimed_until=None,
+        )
+    )
+    db.session.commit()
+    if not done.rowcount:
+        result.lost += 1
+        return
+    result.failed += 1
+    result.given_up += give_up
+    result.errors.append((claimed.id, error))
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failure: base, 2 x base, 4 x base ... capped."""
+    config = current_app.config
+    seconds = config["OUTBOX_BACKOFF_SECONDS"] * 2 ** min(attempts - 1, 30)
+    return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
+
+
+def _permanent(exc: Exception) -> bool:
+    """A 5xx answer about this email (no such user, message refused) will not
+    change on a retry. (A refused sender is the portal's setting: retried.)"""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
+
+
+def _renew(worker: str, ids: list[int], clock: _Clock) -> set[int]:
+    """Extend this worker's lease on what it has not sent yet; return what it still holds."""
+    lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+    db.session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.id.in_(ids),
+            OutboxEmail.claimed_by == worker,
+            OutboxEmail.status == "sending",
+        )
+        .values(claimed_until=clock() + lease)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return set(
+        db.session.scalars(
+            db.select(OutboxEmail.id).where(
+                OutboxEmail.id.in_(ids), OutboxEmail.claimed_by == worker
+            )
+        )
+    )
+
+
+def _release(worker: str, ids: list[int]) -> None:
+    """Give back what a stopping worker had claimed but not sent, so it need not
+    wait for the lease to run out."""
+    db.session.execute(
+        update(OutboxEmail)
+        .where(
+            OutboxEmail.id.in_(ids),
+            OutboxEmail.claimed_by == worker,
+            OutboxEmail.status == "sending",
+        )
+        .values(status="pending", claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+# --- staff -------------------------------------------------------------------------
+
+
+def may_retry(email: OutboxEmail) -> bool:
+    """Given up, or waiting out a back-off."""
+    return email.status == "failed" or (email.status == "pending" and email.attempts > 0)
+
+
+def retry_now(actor: User, email: OutboxEmail) -> None:
+    """Try a failed (or backing-off) email again on the next delivery run, with
+    all its attempts back."""
+    if not may_retry(email):
+        raise DomainError("Only failed email, or email waiting to be retried, can be retried now.")
+    before = (email.status, email.attempts, email.next_attempt_at)
+    email.status, email.attempts, email.next_attempt_at = "pending", 0, None
+    audit.record(
+        actor,
+        "email_retried",
+        email,
+        partner_id=None,
+        changes={
+            "status": (before[0], "pending"),
+            "attempts": (before[1], 0),
+            "next_attempt_at": (before[2], None),
+        },
+    )
+    db.session.commit()

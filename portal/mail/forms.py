@@ -1,0 +1,26 @@
+"""The email template editor's form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import StringField, TextAreaField
+from wtforms.validators import InputRequired, Length
+
+from portal.mail.email_templates import BODY_MAX, SUBJECT_MAX
+
+
+class EmailTemplateForm(FlaskForm):
+    subject = StringField(
+        "Subject", validators=[InputRequired("Write a subject."), Length(max=SUBJECT_MAX)]
+    )
+    body = TextAreaField(
+        "Body",
+        validators=[InputRequired("Write the email."), Length(max=BODY_MAX)],
+        description="Plain text. Blank lines make paragraphs, lines starting with “- ” a "
+        "list, and links become clickable in the HTML version.",
+    )
+    note = StringField(
+        "What changed",
+        validators=[Length(max=500)],
+        description="For the version history (optional).",
+    )

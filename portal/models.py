@@ -1,0 +1,67 @@
+"""Every area's models in one place, so Alembic sees them all and code outside
+an area can say `from portal.models import Partner`."""
+
+from portal.accounts.models import PasswordToken, User
+from portal.accreditation.models import (
+    Accreditation,
+    AccreditationTemplate,
+    ChecklistItem,
+    Milestone,
+    Requirement,
+    Stage,
+    Submission,
+)
+from portal.checkins.models import CheckIn, FollowUp
+from portal.conversations.models import Message, MessageRead
+from portal.core.models import AuditEvent
+from portal.core.types import utcnow
+from portal.mail.models import EmailTemplate, OutboxAttachment, OutboxEmail
+from portal.notifications.models import Notification
+from portal.orgunits.models import OrgUnit, OrgUnitGroup, group_members
+from portal.partners.models import (
+    Contact,
+    Coverage,
+    Partner,
+    PartnerDocument,
+    PartnerLook,
+    PartnerReview,
+    PartnershipType,
+)
+from portal.reminders.models import ReminderSent
+from portal.reports.models import ProgressReport
+from portal.vault.models import OrganisationDocument
+
+__all__ = [
+    "Accreditation",
+    "AccreditationTemplate",
+    "AuditEvent",
+    "CheckIn",
+    "ChecklistItem",
+    "Contact",
+    "Coverage",
+    "EmailTemplate",
+    "FollowUp",
+    "Message",
+    "MessageRead",
+    "Milestone",
+    "Notification",
+    "OrgUnit",
+    "OrgUnitGroup",
+    "OrganisationDocument",
+    "OutboxAttachment",
+    "OutboxEmail",
+    "Partner",
+    "PartnerDocument",
+    "PartnerLook",
+    "PartnerReview",
+    "PartnershipType",
+    "PasswordToken",
+    "ProgressReport",
+    "ReminderSent",
+    "Requirement",
+    "Stage",
+    "Submission",
+    "User",
+    "group_members",
+    "utcnow",
+]

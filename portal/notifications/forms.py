@@ -1,0 +1,19 @@
+"""A person's own settings: how they hear from the portal."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import RadioField
+
+from portal.notifications.preferences import DELIVERIES
+from portal.partners.forms import MultiCheckboxField, options
+
+
+class NoticeForm(FlaskForm):
+    delivery = RadioField(
+        "How notices reach you by email",
+        choices=options(DELIVERIES),
+        validate_choice=False,  # the service says what is wrong, next to the field
+    )
+    # Checked: emailed (at once or in the digest); unchecked: only in the bell.
+    emailed = MultiCheckboxField("Email me about", choices=[], validate_choice=False)

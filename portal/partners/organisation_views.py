@@ -1,0 +1,164 @@
+"""A partner's own organisation: its details (contacts and reporting preferences,
+edited by the focal point), its people, and its change history."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.core.htmx import attach_error, render
+from portal.models import AuditEvent, Partner, User
+from portal.partners import organisation_bp as bp
+from portal.partners.organisation_forms import ColleagueForm, DetailsForm
+from portal.partners.people import invite_colleague, set_user_access
+from portal.partners.records import ContactDraft, update_details
+
+
+def _own_partner() -> Partner:
+    if current_user.is_staff:
+        if request.method == "GET":  # staff use the records under /partners
+            abort(redirect(url_for("partners.index")))
+        abort(403)
+    if current_user.partner is None:
+        abort(403)
+    return current_user.partner
+
+
+def _details_form(partner: Partner) -> DetailsForm:
+    data = {
+        "language": partner.language,
+        "reporting_frequency": partner.reporting_frequency,
+        "invoice_format": partner.invoice_format,
+        "contacts": [
+            {
+                "id": c.id,
+                "name": c.name,
+                "title": c.title,
+                "email": c.email,
+                "phone": c.phone,
+                "address": c.address,
+            }
+            for c in partner.contacts
+        ],
+    }
+    return DetailsForm(data=data)
+
+
+@bp.route("", methods=["GET", "POST"])
+@login_required
+def details():
+    """Everyone at the partner reads; the focal point edits."""
+    partner = _own_partner()
+    form = DetailsForm() if current_user.is_focal else _details_form(partner)
+    status = 200
+    if current_user.is_focal and request.form.get("action") == "add_contact":
+        form.contacts.append_entry()  # one more empty contact; nothing saved yet
+    elif current_user.is_focal and form.is_submitted():
+        if form.validate():
+            try:
+                update_details(
+                    current_user,
+                    partner,
+                    contacts=[
+                        ContactDraft(
+                            name=e.form.name.data or "",
+                            title=e.form.title.data or "",
+                            email=e.form.email.data or "",
+                            phone=e.form.phone.data or "",
+                            address=e.form.address.data or "",
+                            id=int(e.form.id.data) if (e.form.id.data or "").isdigit() else None,
+                        )
+                        for e in form.contacts
+                    ],
+                    language=form.language.data,
+                    reporting_frequency=form.reporting_frequency.data,
+                    invoice_format=form.invoice_format.data,
+                )
+            except DomainError as error:
+                attach_error(form, error)
+            else:
+                flash("Your organisation's details are saved.", "success")
+                return redirect(url_for(".details"))
+        status = 422
+    elif not form.is_submitted() and current_user.is_focal:
+        form = _details_form(partner)
+    return render(
+        "organisation/details.html",
+        block="form",
+        status=status,
+        partner=partner,
+        form=form,
+        editable=current_user.is_focal,
+    )
+
+
+@bp.route("/people", methods=["GET", "POST"])
+@login_required
+def people():
+    """The organisation's logins; the focal point invites and deactivates colleagues."""
+    partner = _own_partner()
+    form = ColleagueForm()
+    status = 200
+    if form.is_submitted():
+        if not current_user.is_focal:
+            abort(403)
+        if form.validate():
+            try:
+                user = invite_colleague(
+                    current_user,
+                    partner,
+                    name=form.name.data,
+                    email=form.email.data,
+                    role=form.role.data,
+                )
+            except DomainError as error:
+                attach_error(form, error)
+            else:
+                flash(f"{user.name} is invited; they will get an email.", "success")
+                return redirect(url_for(".people"))
+        status = 422
+    users = db.session.scalars(
+        db.select(User).filter_by(partner_id=partner.id).order_by(User.active.desc(), User.name)
+    ).all()
+    return render(
+        "organisation/people.html", status=status, partner=partner, users=users, form=form
+    )
+
+
+@bp.post("/people/<int:user_id>/access")
+@login_required
+def access(user_id: int):
+    """Deactivate or reactivate a colleague's login (focal point only)."""
+    partner = _own_partner()
+    user = db.session.scalar(db.select(User).filter_by(id=user_id, partner_id=partner.id))
+    if user is None:
+        abort(404)
+    if not current_user.is_focal:
+        abort(403)
+    try:
+        set_user_access(current_user, user, active=request.form.get("active") == "1")
+    except DomainError as error:
+        flash(error.message, "error")
+    else:
+        state = "can log in again" if user.active else "can no longer log in"
+        flash(f"{user.name} {state}.", "success")
+    return redirect(url_for(".people"))
+
+
+@bp.get("/history")
+@login_required
+def history():
+    """Who changed what in the organisation's record, and when. Staff notes (the
+    reasons staff give) stay with staff."""
+    partner = _own_partner()
+    events = db.session.scalars(
+        db.select(AuditEvent)
+        .where(AuditEvent.partner_id == partner.id)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(500)
+    ).all()
+    return render("organisation/history.html", partner=partner, events=events)
