@@ -35,7 +35,7 @@ def login():
         # One answer for unknown email and wrong password alike.
         form.password.errors.append("Email or password is incorrect.")
     status = 422 if form.errors else 200
-    return render_template("auth/login.html", form=form), status
+    return render_template("accounts/login.html", form=form), status
 
 
 @bp.post("/logout")
@@ -52,7 +52,7 @@ def logout():
 def set_password(token: str):
     """Set a password from a one-time link (invitation or reset)."""
     if usable_token(token) is None:
-        return render_template("auth/link_expired.html"), 410
+        return render_template("accounts/link_expired.html"), 410
     form = SetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -65,4 +65,4 @@ def set_password(token: str):
             flash("Your password is set. Welcome to the portal.", "success")
             return redirect(home_for(user))
     status = 422 if form.errors else 200
-    return render_template("auth/set_password.html", form=form), status
+    return render_template("accounts/set_password.html", form=form), status

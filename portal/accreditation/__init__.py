@@ -6,5 +6,5 @@ from flask import Blueprint
 
 bp = Blueprint("accreditation", __name__)
 # The accreditation-template editor (under /templates).
-templates_bp = Blueprint("programme", __name__)
+templates_bp = Blueprint("accreditation_templates", __name__)
 calendar_bp = Blueprint("calendar", __name__, url_prefix="/calendar")

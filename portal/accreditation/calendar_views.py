@@ -20,7 +20,7 @@ def page():
         if current_user.calendar_token
         else None
     )
-    return render("calendar/page.html", deadlines=deadlines(current_user), feed_link=link)
+    return render("accreditation/calendar.html", deadlines=deadlines(current_user), feed_link=link)
 
 
 @bp.post("/link")

@@ -27,20 +27,20 @@ from portal.models import AccreditationTemplate
 
 @bp.get("/templates")
 @staff_required
-def templates():
+def index():
     """Every template family: its current version, how many versions, who runs on them."""
-    return render_template("programme/index.html", families=families())
+    return render_template("accreditation/template_list.html", families=families())
 
 
 @bp.get("/templates/<int:template_id>")
 @staff_required
-def template(template_id: int):
+def show(template_id: int):
     """One version with its stages and requirements, and the family's other versions."""
     found = load_template(template_id)
     if found is None:
         abort(404)
     return render_template(
-        "programme/template.html",
+        "accreditation/template_show.html",
         template=found,
         versions=versions_of(found),
         running=running_on(found),
@@ -50,7 +50,7 @@ def template(template_id: int):
 def _form_page(form: TemplateForm, template: AccreditationTemplate | None, status: int = 200):
     return (
         render_template(
-            "programme/form.html",
+            "accreditation/template_form.html",
             form=form,
             template=template,
             makes_version=template is not None and in_use(template),
@@ -99,19 +99,19 @@ def _edit(template: AccreditationTemplate | None):
         attach_error(form, error)
         return _form_page(form, template, 422)
     flash(notice, "success")
-    return redirect(url_for(".template", template_id=saved.id))
+    return redirect(url_for(".show", template_id=saved.id))
 
 
 @bp.route("/templates/new", methods=["GET", "POST"])
 @admin_required
-def new_template():
+def new():
     """Define a new accreditation template."""
     return _edit(None)
 
 
 @bp.route("/templates/<int:template_id>/edit", methods=["GET", "POST"])
 @admin_required
-def edit_template(template_id: int):
+def edit(template_id: int):
     """Edit a template: in place when nobody runs on it, else as its next version."""
     found = load_template(template_id)
     if found is None:
@@ -120,5 +120,5 @@ def edit_template(template_id: int):
         newest = current_version(found)
         if request.method == "GET":
             flash(f"Version {found.version} was replaced; this is the current one.", "info")
-            return redirect(url_for(".edit_template", template_id=newest.id))
+            return redirect(url_for(".edit", template_id=newest.id))
     return _edit(found)

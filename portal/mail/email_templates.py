@@ -332,7 +332,7 @@ def render_source(key: str, subject: str, body: str, fields: dict, language: str
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     with i18n.in_language(language):
         html = render_template(
-            "email_templates/_email.html",
+            "mail/_template_email.html",
             content=text_to_html(text),
             subject=subject_text,
             language=language,

@@ -45,7 +45,7 @@ def log():
     label = _state().label("state")
     counts = dict(db.session.execute(db.select(label, func.count()).group_by(label)).all())
     return render_template(
-        "emails/log.html",
+        "mail/log.html",
         page=page,
         states=STATES,
         state=state if state in STATES else "",
@@ -58,7 +58,7 @@ def log():
 def read(email_id: int):
     """One email as it was (or will be) sent."""
     return render_template(
-        "emails/read.html", email=db.get_or_404(OutboxEmail, email_id), states=STATES
+        "mail/read.html", email=db.get_or_404(OutboxEmail, email_id), states=STATES
     )
 
 

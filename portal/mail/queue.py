@@ -33,7 +33,7 @@ def queue_email(
     cc: Iterable[str] = (),
     **context,
 ) -> OutboxEmail | None:
-    """Render emails/<template>.txt and .html and add them to the outbox, with
+    """Render mail/bodies/<template>.txt and .html and add them to the outbox, with
     `attachments` (stored beside it, so the worker sends exactly what was queued)
     and `cc` (copied, e.g. when a reminder escalates; never someone already in To)."""
     to = sorted({r.strip().lower() for r in recipients if r and r.strip()})
@@ -45,8 +45,8 @@ def queue_email(
         recipients=",".join(to),
         cc=",".join(copied),
         subject=subject,
-        body_text=render_template(f"emails/{template}.txt", **context),
-        body_html=render_template(f"emails/{template}.html", **context),
+        body_text=render_template(f"mail/bodies/{template}.txt", **context),
+        body_html=render_template(f"mail/bodies/{template}.html", **context),
         template=template,
         idempotency_key=idempotency_key,
     )

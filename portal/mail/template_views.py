@@ -35,7 +35,7 @@ from portal.mail.forms import EmailTemplateForm
 def index():
     """Every template in every language: the version in use, when, by whom."""
     return render(
-        "email_templates/index.html",
+        "mail/template_list.html",
         current=overview(),
         keys=TEMPLATE_KEYS,
         labels=TEMPLATE_LABELS,
@@ -84,7 +84,7 @@ def _editor(key: str, language: str, form: EmailTemplateForm, status: int = 200,
         current_user, key, language, form.subject.data or "", form.body.data or "", partner_id
     )
     return render(
-        "email_templates/edit.html",
+        "mail/template_edit.html",
         block="preview",
         status=status,
         key=key,
@@ -180,7 +180,7 @@ def preview():
     if partner_id is None and "partner_id" not in request.args and partners:
         partner_id = partners[0][0]
     return render(
-        "email_templates/preview.html",
+        "mail/template_preview.html",
         block="preview",
         key=key,
         language=language,

@@ -61,7 +61,7 @@ def email_notice(
     idempotency_key: str | None = None,
     **context,
 ) -> OutboxEmail | None:
-    """Queue one email (emails/<template>) to those of `users` who want `kind`
+    """Queue one email (mail/bodies/<template>) to those of `users` who want `kind`
     emailed now; None when nobody does. Callers keep partners and staff in
     separate calls: everyone in one call sees the others' addresses."""
     recipients = [u.email for u in users if emails_now(u, kind, essential)]

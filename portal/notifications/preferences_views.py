@@ -41,4 +41,4 @@ def notifications():
                 return redirect(url_for(".notifications"))
         else:
             status = 422
-    return render("settings/notifications.html", block="form", status=status, form=form)
+    return render("notifications/settings.html", block="form", status=status, form=form)

@@ -86,7 +86,7 @@ def details():
     elif not form.is_submitted() and current_user.is_focal:
         form = _details_form(partner)
     return render(
-        "organisation/details.html",
+        "partners/organisation/details.html",
         block="form",
         status=status,
         partner=partner,
@@ -124,7 +124,7 @@ def people():
         db.select(User).filter_by(partner_id=partner.id).order_by(User.active.desc(), User.name)
     ).all()
     return render(
-        "organisation/people.html", status=status, partner=partner, users=users, form=form
+        "partners/organisation/people.html", status=status, partner=partner, users=users, form=form
     )
 
 
@@ -161,4 +161,4 @@ def history():
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(500)
     ).all()
-    return render("organisation/history.html", partner=partner, events=events)
+    return render("partners/organisation/history.html", partner=partner, events=events)
