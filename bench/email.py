@@ -115,7 +115,8 @@ def queue_reports(config: dict) -> tuple[float, int]:
     from portal.core.extensions import db
     from portal.models import OutboxEmail, User
     from portal.reports import periods
-    from portal.reports.sending import ReportRequest, send
+    from portal.reports.audience import ReportRequest
+    from portal.reports.sending import send
 
     app = create_app(config)
     with app.app_context(), app.test_request_context(base_url=config["PORTAL_URL"]):

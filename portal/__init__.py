@@ -37,7 +37,7 @@ from portal.mail.cli import outbox
 from portal.notifications import preferences_views  # noqa: F401
 from portal.notifications import views as _notifications_views  # noqa: F401
 from portal.orgunits.cli import orgunits
-from portal.partners import merge_views, organisation_views  # noqa: F401
+from portal.partners import form_views, merge_views, organisation_views  # noqa: F401
 from portal.partners import views as _partners_views  # noqa: F401
 from portal.reminders.cli import reminders
 from portal.reports import views as _reports_views  # noqa: F401

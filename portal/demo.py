@@ -31,9 +31,11 @@ from portal.models import (
 )
 from portal.orgunits.importer import import_file
 from portal.partners import search as partner_search
-from portal.partners.records import district_id_of
+from portal.partners.drafts import district_id_of
 from portal.reports import periods
-from portal.reports.sending import ReportRequest, fiscal_start, send
+from portal.reports.audience import ReportRequest
+from portal.reports.periods import fiscal_start
+from portal.reports.sending import send
 from portal.vault.documents import add_document as add_vault_document
 
 SAMPLE_ORGUNITS = Path(__file__).parent / "sample_data" / "dhis2_metadata.json"

@@ -1,20 +1,13 @@
 """Fixtures: a real database (SQLite, or PostgreSQL when DATABASE_URL says so),
-a real SMTP server, builders for the domain objects, and a query counter."""
+a real SMTP server, builders for the domain objects, and a query counter. What
+they build on (and what the tests share) is in tests/helpers.py."""
 
 from __future__ import annotations
 
 import logging
 import os
-import socket
-import threading
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
-from io import BytesIO
-from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from portal import create_app
@@ -23,12 +16,21 @@ from portal.accreditation.lifecycle import open_accreditation
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
+from tests.helpers import (
+    PASSWORD,
+    Auth,
+    Inbox,
+    QueryCounter,
+    RequestClient,
+    SMTPServer,
+    free_port,
+    htmx_url,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "correct-horse-battery"
 
-
-def _database_url(tmp_path_factory) -> str:
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    """SQLite in a temporary folder, or the PostgreSQL that DATABASE_URL names."""
     url = os.environ.get("DATABASE_URL")
     if not url:
         return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
@@ -47,11 +49,6 @@ def _database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
-    return _database_url(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
 def _schema(database_url):
     """Create the tables once per run; each test then starts from empty tables."""
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
@@ -66,31 +63,6 @@ def _schema(database_url):
         db.session.remove()
         db.drop_all()
         db.engine.dispose()
-
-
-def _htmx_url() -> str:
-    """The local copy of the pinned htmx (`make htmx` fetches it; never committed)."""
-    from portal.core.config import HTMX_VERSION
-
-    local = os.environ.get("HTMX_LOCAL") or f"static/vendor/htmx-{HTMX_VERSION}.min.js"
-    return "/" + local
-
-
-class RequestClient(FlaskClient):
-    """A test client whose every request runs in its own app context, as in production.
-
-    Flask reuses an app context that is already pushed (the test's own), and
-    with it `g` (where Flask-Login caches the user) and the database session: a
-    second client would then act as the first one's user, and a view that
-    forgot to commit would look as if it had. So each request gets a fresh
-    context, and afterwards the test's session forgets what it had loaded.
-    """
-
-    def open(self, *args, **kwargs):
-        with self.application.app_context():
-            response = super().open(*args, **kwargs)
-        db.session.expire_all()
-        return response
 
 
 @pytest.fixture(autouse=True)
@@ -113,7 +85,7 @@ def app(_schema, database_url, tmp_path):
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_DIR": str(tmp_path / "uploads"),
             "SESSION_COOKIE_SECURE": False,
-            "HTMX_URL": _htmx_url(),
+            "HTMX_URL": htmx_url(),
             "HTMX_SRI": "",
             "MAIL_SERVER": "",
             "SERVER_NAME": None,
@@ -274,39 +246,7 @@ def pdf_bytes() -> bytes:
     return sample_pdf("Test document")
 
 
-def pdf_file(name: str = "report.pdf", data: bytes | None = None):
-    return (BytesIO(data if data is not None else sample_pdf(name)), name)
-
-
 # --- logging in -----------------------------------------------------------
-
-
-class Auth:
-    def __init__(self, client):
-        self.client = client
-
-    def login(self, email: str, password: str = PASSWORD):
-        # Flask-WTF's CSRF stays on: fetch the form's token like a browser would.
-        token = csrf_token(self.client, "/login")
-        return self.client.post(
-            "/login", data={"email": email, "password": password, "csrf_token": token}
-        )
-
-    def logout(self):
-        token = csrf_token(self.client, "/")
-        return self.client.post("/logout", data={"csrf_token": token})
-
-
-def csrf_token(client, path: str) -> str:
-    """The CSRF token of the page at `path` (every page carries it on <body>)."""
-    import re
-
-    html = client.get(path, follow_redirects=True).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html) or re.search(
-        r'"X-CSRFToken": "([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
 
 
 @pytest.fixture
@@ -315,15 +255,6 @@ def auth(client):
 
 
 # --- counting queries -----------------------------------------------------
-
-
-@dataclass
-class QueryCounter:
-    statements: list[str] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return len(self.statements)
 
 
 @pytest.fixture
@@ -348,49 +279,6 @@ def count_queries(app):
 
 
 # --- a real SMTP server ---------------------------------------------------
-
-
-class Inbox:
-    """What a real SMTP server on 127.0.0.1 received."""
-
-    def __init__(self):
-        self.messages: list[EmailMessage] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        message = message_from_bytes(envelope.content, policy=policy.default)
-        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
-        with self.lock:
-            self.messages.append(message)
-        return "250 OK"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if address in m["X-Envelope-To"]]
-
-
-def free_port() -> int:
-    # aiosmtpd's Controller(port=0) fails its own readiness check: pick a port first.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class SMTPServer:
-    port: int
-    inbox: Inbox
-    controller: object = None
-
-    def start(self):
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @pytest.fixture

@@ -3,12 +3,12 @@ anonymous visitor is sent."""
 
 from __future__ import annotations
 
-from flask import redirect, request, url_for
+from flask import request, url_for
 from flask_login import LoginManager
 
 from portal.accounts.models import User
 from portal.core.extensions import db
-from portal.core.htmx import is_htmx
+from portal.core.htmx import go_to
 
 
 def init_login(manager: LoginManager) -> None:
@@ -23,6 +23,4 @@ def init_login(manager: LoginManager) -> None:
     @manager.unauthorized_handler
     def unauthorized():
         target = url_for("auth.login", next=request.full_path.rstrip("?"))
-        if is_htmx():  # a whole-page redirect, not a login form inside a fragment
-            return "", 401, {"HX-Redirect": target}
-        return redirect(target)
+        return go_to(target, status=401)  # the whole page, not a login form in a fragment

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from portal.accreditation import calendar_bp as bp
 from portal.accreditation.calendar import deadlines, feed, reset_token, user_for_token
 from portal.core.htmx import render
-from portal.mail.queue import external_url
+from portal.mail.links import external_url
 
 
 @bp.get("")

@@ -11,10 +11,10 @@ from portal.accreditation.progress import load_accreditation, progress
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.mail.queue import external_url
+from portal.mail.links import external_url
+from portal.mail.queue import queue_email
 from portal.models import Accreditation, AccreditationTemplate, User, utcnow
 from portal.notifications.bell import notify, partner_users, path_for
-from portal.notifications.preferences import email_notice
 
 DECISIONS = {"accredited": "Accredited", "not_accredited": "Not accredited"}
 RENEWAL_WINDOW = timedelta(days=60)
@@ -100,15 +100,17 @@ def _tell_partner(accreditation: Accreditation) -> None:
     else:
         subject = f"Accreditation decision – {partner.name}"
     people = partner_users(partner.id)
-    email_notice(
+    queue_email(
         people,
         "accreditation_decided",
-        subject,
-        "accreditation_decided",
+        {
+            "partner": partner,
+            "accreditation": accreditation,
+            "link": external_url("accreditation.show", accreditation_id=accreditation.id),
+        },
+        subject=subject,
+        notification="accreditation_decided",
         essential=True,  # a final decision reaches everyone at once, whatever they chose
-        partner=partner,
-        accreditation=accreditation,
-        link=external_url("accreditation.show", accreditation_id=accreditation.id),
     )
     notify(
         people,

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from portal.accreditation.progress import satisfied_requirement_ids
 from portal.core import audit
 from portal.core.extensions import db
-from portal.mail.queue import external_url
+from portal.mail.links import external_url
+from portal.mail.queue import queue_email
 from portal.models import (
     Accreditation,
     AccreditationTemplate,
@@ -17,7 +19,6 @@ from portal.models import (
     utcnow,
 )
 from portal.notifications.bell import notify, partner_users, path_for, staff_users
-from portal.notifications.preferences import email_notice
 
 
 def default_template() -> AccreditationTemplate | None:
@@ -68,8 +69,6 @@ def advance(actor: User | None, accreditation: Accreditation) -> list[Milestone]
     """Complete every milestone, in order, whose required documents are all in hand
     (approved, valid in the vault, or not applicable). The last stage is final
     approval: it completes only with the final decision (portal.accreditation.decisions)."""
-    from portal.accreditation.progress import satisfied_requirement_ids
-
     satisfied = satisfied_requirement_ids(accreditation)
     reached = []
     for milestone in accreditation.milestones[:-1]:
@@ -118,6 +117,8 @@ def _notify_milestone(accreditation: Accreditation, milestone: Milestone) -> Non
     subject = f"Milestone reached: {milestone.name} – {partner.name}"
     partner_side, staff_side = partner_users(partner.id), staff_users()
     for people in (partner_side, staff_side):
-        email_notice(people, "milestone_reached", subject, "milestone_reached", **context)
+        queue_email(
+            people, "milestone_reached", context, subject=subject, notification="milestone_reached"
+        )
     link = path_for("accreditation.show", accreditation_id=accreditation.id)
     notify([*partner_side, *staff_side], "milestone_reached", subject, link)

@@ -4,7 +4,7 @@ are plain pages without it."""
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, url_for
+from flask import abort, flash, redirect, url_for
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -28,20 +28,15 @@ from portal.accreditation.templates import current_templates, open_cycle, runnin
 from portal.core.access import accreditation_or_404, admin_required, partner_or_404
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.core.htmx import attach_error, is_htmx, render
+from portal.core.forms import attach_error
+from portal.core.htmx import go_to, render
 from portal.models import Accreditation, AccreditationTemplate, ChecklistItem, Milestone, utcnow
 
 
-def _back_to(accreditation: Accreditation, notice: str):
-    """After a change: the accreditation page again, whole (under HTMX the panel's
-    form would otherwise receive the page)."""
+def _to_accreditation(accreditation: Accreditation, notice: str):
+    """After a change: the accreditation page again, whole, saying what was done."""
     flash(notice, "success")
-    target = url_for(".show", accreditation_id=accreditation.id)
-    if is_htmx():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return go_to(url_for(".show", accreditation_id=accreditation.id))
 
 
 def _status(form) -> int:
@@ -83,7 +78,7 @@ def open_cycle_form(partner_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            return _back_to(accreditation, f"Accreditation opened for {partner.name}.")
+            return _to_accreditation(accreditation, f"Accreditation opened for {partner.name}.")
     return render(
         "accreditation/open_cycle.html",
         block="panel",
@@ -113,7 +108,7 @@ def move_deadline(accreditation_id: int, item_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            return _back_to(
+            return _to_accreditation(
                 accreditation, f"{item.requirement.name} is now due {item.due_on:%d %b %Y}."
             )
     return render(
@@ -149,7 +144,7 @@ def move_milestone_deadline(accreditation_id: int, milestone_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            return _back_to(
+            return _to_accreditation(
                 accreditation, f"{milestone.name} is now due {milestone.due_on:%d %b %Y}."
             )
     return render(
@@ -185,7 +180,7 @@ def not_applicable(accreditation_id: int, item_id: int):
             attach_error(form, error)
         else:
             state = "applies again" if undo else "is marked not applicable"
-            return _back_to(accreditation, f"{item.requirement.name} {state}.")
+            return _to_accreditation(accreditation, f"{item.requirement.name} {state}.")
     return render(
         "accreditation/not_applicable.html",
         block="panel",
@@ -224,7 +219,7 @@ def decide(accreditation_id: int):
                 notice = f"{name} is accredited until {accreditation.valid_until:%d %b %Y}."
             else:
                 notice = f"{name} is not accredited; they have been told why."
-            return _back_to(accreditation, notice)
+            return _to_accreditation(accreditation, notice)
     elif accreditation.decision is not None and form.is_submitted():
         form.form_errors.append(
             f"This accreditation was already decided on {accreditation.decided_at:%d %b %Y}."
@@ -252,4 +247,4 @@ def renew(accreditation_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".show", accreditation_id=accreditation.id), 303)
-    return _back_to(renewal, f"Renewal opened for {accreditation.partner.name}.")
+    return _to_accreditation(renewal, f"Renewal opened for {accreditation.partner.name}.")

@@ -9,10 +9,10 @@ from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.uploads import UploadTooLarge, accepted_file
-from portal.mail.queue import external_url
+from portal.mail.links import external_url
+from portal.mail.queue import queue_email
 from portal.models import Accreditation, Requirement, Submission, User, utcnow
 from portal.notifications.bell import notify, partner_users, path_for, staff_users
-from portal.notifications.preferences import email_notice
 
 __all__ = [
     "UploadTooLarge",
@@ -119,14 +119,16 @@ def review_submission(
     if status == "changes_requested":
         people = partner_users(partner.id)
         notify(people, "changes_requested", f"Changes requested: {name}", link)
-        email_notice(
+        queue_email(
             people,
             "changes_requested",
-            f"Changes requested: {submission.requirement.name}",
-            "changes_requested",
-            partner=partner,
-            submission=submission,
-            link=external_url("accreditation.show", accreditation_id=accreditation.id),
+            {
+                "partner": partner,
+                "submission": submission,
+                "link": external_url("accreditation.show", accreditation_id=accreditation.id),
+            },
+            subject=f"Changes requested: {submission.requirement.name}",
+            notification="changes_requested",
         )
     else:
         notify(partner_users(partner.id), "document_reviewed", f"Approved: {name}", link)

@@ -21,7 +21,7 @@ from portal.accreditation.templates import (
 )
 from portal.core.access import admin_required, staff_required
 from portal.core.errors import DomainError
-from portal.core.htmx import attach_error
+from portal.core.forms import attach_error
 from portal.models import AccreditationTemplate
 
 

@@ -7,7 +7,13 @@ from portal.accreditation.forms import ActionForm, UploadForm
 from portal.accreditation.progress import load_accreditation, progress
 from portal.accreditation.submissions import UploadTooLarge, submit_document, withdraw_submission
 from portal.accreditation.timeline import timeline as stage_timeline
-from portal.core.access import accreditation_or_404, accreditations_of, submission_or_404
+from portal.core.access import (
+    accreditation_or_404,
+    accreditations_of,
+    may_upload,
+    require,
+    submission_or_404,
+)
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, render
@@ -58,8 +64,7 @@ def show(accreditation_id: int):
 def upload(accreditation_id: int, requirement_id: int):
     """Upload a new version of a required document."""
     accreditation = accreditation_or_404(current_user, accreditation_id)
-    if not current_user.can_edit:
-        abort(403)  # documents come from the partner's focal point and editors
+    require(may_upload(current_user))
     requirement = db.get_or_404(Requirement, requirement_id)
     form = UploadForm()
     if not form.validate_on_submit():
@@ -109,8 +114,7 @@ def timeline(accreditation_id: int):
 def withdraw(submission_id: int):
     """The partner takes back a document that is still waiting for review."""
     submission = submission_or_404(current_user, submission_id)
-    if not current_user.can_edit:
-        abort(403)
+    require(may_upload(current_user))
     accreditation = submission.accreditation
     if not ActionForm().validate_on_submit():
         abort(400)

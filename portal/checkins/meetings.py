@@ -1,5 +1,5 @@
-"""Check-in meetings with a partner: scheduling a series, the .ics invitations
-both sides receive, cancelling one meeting, and recording what came out of it.
+"""Check-in meetings with a partner: scheduling a series (each side gets an .ics
+invitation), cancelling one meeting, and recording what came out of it.
 
 Times are typed in the programme's time zone and stored in UTC. Each meeting of
 a series is converted on its own day, so "10:00 every month" stays 10:00 across
@@ -10,21 +10,21 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from email.utils import parseaddr
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from flask import current_app
-from icalendar import Calendar, Event, vCalAddress, vText
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accreditation.lifecycle import partner_emails
+from portal.checkins.invitations import invitation
 from portal.checkins.models import REPEATS
 from portal.core import audit
+from portal.core.clock import programme_zone, to_utc
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.mail.queue import external_url, queue_email
+from portal.mail.links import external_url
+from portal.mail.queue import queue_email
 from portal.models import CheckIn, FollowUp, Partner, User, utcnow
 from portal.notifications.bell import notify, partner_users, path_for
 
@@ -54,19 +54,6 @@ class FollowUpDraft:
     due_on: date | None = None
 
 
-@dataclass
-class Invitation:
-    """What one side is sent: the .ics bytes of a series, ready to attach."""
-
-    data: bytes
-    filename: str = "invitation.ics"
-    content_type: str = "text/calendar"
-
-    @property
-    def attachment(self) -> tuple[str, str, bytes]:
-        return (self.filename, self.content_type, self.data)
-
-
 # --- dates --------------------------------------------------------------------
 
 
@@ -85,19 +72,6 @@ def series_days(first: date, repeat: str, meetings: int) -> list[date]:
     if months is None:
         return [first]
     return [add_months(first, months * n) for n in range(meetings)]
-
-
-def programme_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def to_utc(day: date, at: time) -> datetime:
-    """A local day and time of the programme as a UTC instant."""
-    return datetime.combine(day, at, tzinfo=programme_zone()).astimezone(UTC)
-
-
-def local_today() -> date:
-    return utcnow().astimezone(programme_zone()).date()
 
 
 # --- scheduling ---------------------------------------------------------------
@@ -207,63 +181,10 @@ def _send(
         queue_email(
             recipients,
             template,
-            subject,
+            context | {"for_staff": for_staff},
+            subject=subject,
             attachments=[ics.attachment],
-            for_staff=for_staff,
-            **context,
         )
-
-
-# --- the iCalendar invitation -------------------------------------------------
-
-
-def uid(checkin: CheckIn) -> str:
-    """Stable per meeting, so a later update or cancel replaces the same event."""
-    return f"checkin-{checkin.id}@partner-portal"
-
-
-def summary(checkin: CheckIn) -> str:
-    return f"Check-in: {checkin.partner.name} and {current_app.config['PROGRAMME_NAME']}"
-
-
-def invitation(
-    meetings: Iterable[CheckIn], method: str = "REQUEST", attendees: Iterable[str] = ()
-) -> Invitation:
-    """An iCalendar file with one VEVENT per meeting (METHOD REQUEST, CANCEL or PUBLISH)."""
-    programme = current_app.config["PROGRAMME_NAME"]
-    cal = Calendar()
-    cal.add("prodid", f"-//{programme}//Partner Portal//EN")
-    cal.add("version", "2.0")
-    cal.add("method", method)
-    stamp = utcnow().replace(microsecond=0)
-    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1] or "portal@localhost"
-    for meeting in meetings:
-        event = Event()
-        event.add("uid", uid(meeting))
-        event.add("sequence", meeting.sequence)
-        event.add("dtstamp", stamp)
-        event.add("dtstart", meeting.starts_at.astimezone(UTC))
-        event.add("dtend", ends_at(meeting).astimezone(UTC))
-        event.add("summary", summary(meeting))
-        event.add("location", meeting.location)
-        if meeting.agenda:
-            event.add("description", meeting.agenda)
-        event.add("url", external_url("checkins.show", checkin_id=meeting.id))
-        cancelled = method == "CANCEL" or meeting.cancelled_at is not None
-        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        organizer = vCalAddress(f"mailto:{sender}")
-        organizer.params["cn"] = vText(programme)
-        event.add("organizer", organizer)
-        for address in attendees:
-            attendee = vCalAddress(f"mailto:{address}")
-            attendee.params["role"] = vText("REQ-PARTICIPANT")
-            event.add("attendee", attendee, encode=0)
-        cal.add_component(event)
-    return Invitation(cal.to_ical())
-
-
-def ends_at(checkin: CheckIn) -> datetime:
-    return checkin.starts_at + timedelta(minutes=checkin.duration_minutes)
 
 
 # --- cancelling and recording -------------------------------------------------
@@ -350,14 +271,6 @@ def record(
 
 
 # --- reading ------------------------------------------------------------------
-
-
-def checkins_visible_to(user: User):
-    """A select of the check-ins `user` may see (partners: their own organisation's)."""
-    query = db.select(CheckIn)
-    if not user.is_staff:
-        query = query.where(CheckIn.partner_id == user.partner_id)
-    return query
 
 
 def series_of(checkin: CheckIn) -> list[CheckIn]:

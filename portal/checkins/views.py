@@ -5,45 +5,29 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 
-from flask import Response, abort, current_app, flash, make_response, redirect, request, url_for
+from flask import Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.checkins import bp
+from portal.checkins import bp, invitations
 from portal.checkins import meetings as service
 from portal.checkins.forms import CancelForm, CheckInForm, RecordForm
-from portal.core.access import partner_or_404, staff_required
+from portal.core.access import checkin_or_404, partner_or_404, require, staff_required
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
-from portal.core.extensions import db
-from portal.core.htmx import attach_error, is_htmx, render
+from portal.core.forms import attach_error
+from portal.core.htmx import go_to, render
 from portal.models import CheckIn, Partner, utcnow
 
 
 def _checkin(checkin_id: int) -> CheckIn:
     """The meeting, if `current_user` may see it; another partner's answers 404."""
-    checkin = db.session.scalar(
-        service.checkins_visible_to(current_user)
-        .where(CheckIn.id == checkin_id)
-        .options(*service.meeting_options())
-    )
-    if checkin is None:
-        abort(404)
-    return checkin
+    return checkin_or_404(current_user, checkin_id, *service.meeting_options())
 
 
 def _partner(partner_id: int) -> Partner:
     partner = partner_or_404(current_user, partner_id)
-    if partner.merged_into_id:
-        abort(404)  # merged away: its check-ins belong to the partner it joined
+    require(not partner.merged_into_id, hidden=True)  # merged away: its check-ins moved with it
     return partner
-
-
-def _back_to(target: str):
-    """Under HTMX a redirect would be swapped into the panel: ask for a full page."""
-    if is_htmx():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
 
 
 @bp.route("/partners/<int:partner_id>/checkins/new", methods=["GET", "POST"])
@@ -53,7 +37,7 @@ def new(partner_id: int):
     partner = _partner(partner_id)
     if request.method == "GET":
         form = CheckInForm(
-            starts_on=service.local_today() + timedelta(days=7),
+            starts_on=local_today() + timedelta(days=7),
             start_time=time(10, 0),
             end_time=time(11, 0),
         )
@@ -68,7 +52,7 @@ def new(partner_id: int):
             count = len(meetings)
             what = "A check-in is" if count == 1 else f"{count} check-ins are"
             flash(f"{what} scheduled; both sides got the invitation by email.", "success")
-            return _back_to(url_for("partners.show", partner_id=partner.id))
+            return go_to(url_for("partners.show", partner_id=partner.id))
     status = 422 if form.is_submitted() else 200
     return render(
         "checkins/new.html",
@@ -87,7 +71,7 @@ def _show(checkin: CheckIn, status: int = 200, **forms):
         status=status,
         checkin=checkin,
         series=service.series_of(checkin),
-        ends_at=service.ends_at(checkin),
+        ends_at=invitations.ends_at(checkin),
         started=checkin.starts_at <= utcnow(),
         record_form=forms.get("record_form") or (RecordForm() if may_record else None),
         cancel_form=forms.get("cancel_form") or (CancelForm() if may_record else None),
@@ -143,7 +127,7 @@ def cancel(checkin_id: int):
 def invitation(checkin_id: int):
     """The meeting as an .ics file to add to a calendar by hand."""
     checkin = _checkin(checkin_id)
-    ics = service.invitation([checkin], "PUBLISH")
+    ics = invitations.invitation([checkin], "PUBLISH")
     return Response(
         ics.data,
         mimetype="text/calendar",

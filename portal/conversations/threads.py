@@ -12,13 +12,14 @@ from sqlalchemy import func
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
 from portal.core import audit
+from portal.core.access import may_write_messages, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.mail.queue import external_url
+from portal.mail.links import external_url
+from portal.mail.queue import queue_email
 from portal.models import Accreditation, Message, MessageRead, Partner, Submission, User
 from portal.notifications import bell as notifications
 from portal.notifications.bell import notify, partner_users, path_for, staff_users
-from portal.notifications.preferences import email_notice
 
 MAX_BODY = 5000
 
@@ -97,14 +98,6 @@ def unanswered(limit: int | None = None) -> list[Unanswered]:
 
 
 # --- reading ---------------------------------------------------------------
-
-
-def may_write(user: User, accreditation: Accreditation) -> bool:
-    """Staff (managers too: talking is not editing a partner record) and the
-    partner's focal point and editors; viewers read."""
-    if user.is_staff:
-        return True
-    return user.can_edit and user.partner_id == accreditation.partner_id
 
 
 def thread(accreditation_id: int) -> list[Message]:
@@ -230,9 +223,8 @@ def post_comment(actor: User, submission: Submission, body: str) -> Message:
 def _post(
     actor: User, accreditation: Accreditation, submission: Submission | None, body: str
 ) -> Message:
-    if not may_write(actor, accreditation):
-        # Views answer 403/404 before this; the service does not rely on them.
-        raise PermissionError("may not write in this thread")
+    # Views answer 403/404 before this; the domain does not rely on them.
+    require(may_write_messages(actor, accreditation))
     message = Message(
         accreditation_id=accreditation.id,
         submission_id=submission.id if submission else None,
@@ -268,15 +260,17 @@ def _tell_other_side(
         title = f"New message from {partner.name} about {about}"
     recipients = [u for u in recipients if u.id != actor.id]
     notify(recipients, "new_message", title, link, exclude=actor)
-    email_notice(
+    queue_email(
         recipients,
         "new_message",
-        title,
-        "new_message",
-        partner=partner,
-        author=actor,
-        about=about,
-        body=message.body,
-        link=url,
-        to_partner=actor.is_staff,
+        {
+            "partner": partner,
+            "author": actor,
+            "about": about,
+            "body": message.body,
+            "link": url,
+            "to_partner": actor.is_staff,
+        },
+        subject=title,
+        notification="new_message",
     )

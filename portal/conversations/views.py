@@ -1,14 +1,20 @@
 from types import SimpleNamespace
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import flash, g, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from portal.conversations import bp
 from portal.conversations import threads as conversations
 from portal.conversations.forms import MessageForm
-from portal.core.access import accreditation_or_404, submission_or_404
+from portal.core.access import (
+    accreditation_or_404,
+    may_write_messages,
+    require,
+    submission_or_404,
+)
 from portal.core.errors import DomainError
-from portal.core.htmx import attach_error, is_htmx, render
+from portal.core.forms import attach_error
+from portal.core.htmx import is_htmx, render
 from portal.models import Accreditation
 
 
@@ -32,7 +38,7 @@ def unread_messages(accreditation_id: int) -> int:
 
 @bp.app_template_global()
 def may_talk(accreditation: Accreditation) -> bool:
-    return current_user.is_authenticated and conversations.may_write(current_user, accreditation)
+    return current_user.is_authenticated and may_write_messages(current_user, accreditation)
 
 
 @bp.route("/accreditations/<int:accreditation_id>/messages", methods=["GET", "POST"])
@@ -42,8 +48,7 @@ def thread(accreditation_id: int):
     accreditation = accreditation_or_404(current_user, accreditation_id)
     form, status = MessageForm(), 200
     if request.method == "POST":
-        if not conversations.may_write(current_user, accreditation):
-            abort(403)  # partner viewers read the thread
+        require(may_write_messages(current_user, accreditation))  # partner viewers read
         try:
             conversations.post_message(current_user, accreditation, form.body.data)
         except DomainError as error:
@@ -72,8 +77,7 @@ def comment(submission_id: int):
     """Add a comment on a submission; HTMX gets that submission's thread back."""
     submission = submission_or_404(current_user, submission_id)
     accreditation = submission.accreditation
-    if not conversations.may_write(current_user, accreditation):
-        abort(403)
+    require(may_write_messages(current_user, accreditation))
     form, status = MessageForm(), 200
     try:
         conversations.post_comment(current_user, submission, form.body.data)

@@ -1,19 +1,53 @@
-"""The one place that decides who may see or do what.
+"""The one access policy: who may see or do what, to which object.
 
-Partner users are scoped to their own partner in the query itself; an object
-of another partner is answered with 404, so its existence is not revealed.
+Views ask here before they act, the queries that list objects take their
+conditions from here (a partner user is scoped to their own partner in the
+query itself, never filtered afterwards), and domain operations ask here too
+before they change anything. A refusal is `Refused`: 403, or 404 where even
+the object's existence must not be told (another partner's things).
 """
 
 from __future__ import annotations
 
 from functools import wraps
+from typing import NoReturn
 
-from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import true
+from werkzeug.exceptions import HTTPException
 
 from portal.core.extensions import db
-from portal.models import Accreditation, Partner, Submission, User
+from portal.models import (
+    Accreditation,
+    CheckIn,
+    OrganisationDocument,
+    Partner,
+    PartnerDocument,
+    ProgressReport,
+    Submission,
+    User,
+)
+
+
+class Refused(HTTPException):
+    """This person may not do or see that. Answered 403, or 404 when `hidden`."""
+
+    def __init__(self, hidden: bool = False):
+        super().__init__()
+        self.code = 404 if hidden else 403
+
+
+def refuse(hidden: bool = False) -> NoReturn:
+    raise Refused(hidden)
+
+
+def require(allowed: bool, hidden: bool = False) -> None:
+    """Refuse unless `allowed`: the one-line form of every check below."""
+    if not allowed:
+        raise Refused(hidden)
+
+
+# --- roles -------------------------------------------------------------------
 
 
 def staff_required(view):
@@ -22,8 +56,7 @@ def staff_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(403)
+        require(current_user.is_staff)
         return view(*args, **kwargs)
 
     return wrapper
@@ -35,15 +68,61 @@ def admin_required(view):
     @wraps(view)
     @login_required
     def wrapper(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
+        require(current_user.is_admin)
         return view(*args, **kwargs)
 
     return wrapper
 
 
+# --- what a person may do ------------------------------------------------------
+
+
 def may_see_partner(user: User, partner_id: int) -> bool:
     return user.is_staff or (user.partner_id is not None and user.partner_id == partner_id)
+
+
+def may_manage_partner(user: User, partner: Partner) -> bool:
+    """An administrator, or this partner's own focal point: they change its
+    contacts and preferences and decide who of its people may log in."""
+    return user.is_admin or (user.is_focal and user.partner_id == partner.id)
+
+
+def may_upload(user: User) -> bool:
+    """Documents come from the partner's focal point and editors (viewers read)."""
+    return user.can_edit
+
+
+def may_write_messages(user: User, accreditation: Accreditation) -> bool:
+    """Staff (managers too: talking is not editing a partner record) and the
+    partner's focal point and editors; viewers read."""
+    if user.is_staff:
+        return True
+    return user.can_edit and user.partner_id == accreditation.partner_id
+
+
+def may_edit_vault(user: User) -> bool:
+    """Partner focal points and editors keep their vault; administrators may
+    upload or reject on the partner's behalf."""
+    return user.can_edit or user.is_admin
+
+
+def may_change_records(user: User) -> bool:
+    """Partner records, deadlines, focal points and sending reports are the
+    administrators'; programme managers read them."""
+    return user.is_admin
+
+
+def may_assign_reviews(user: User) -> bool:
+    return user.is_staff
+
+
+def own_partner(user: User) -> Partner:
+    """The organisation a partner user belongs to; staff have none of their own."""
+    require(not user.is_staff and user.partner is not None)
+    return user.partner
+
+
+# --- what a person may see: conditions for the queries that list objects ---------
 
 
 def may_see_accreditation(user: User):
@@ -56,27 +135,64 @@ def accreditations_of(user: User):
     return db.select(Accreditation).where(may_see_accreditation(user))
 
 
+def checkins_of(user: User):
+    """A select of the check-ins `user` may see (partners: their own organisation's)."""
+    query = db.select(CheckIn)
+    if not user.is_staff:
+        query = query.where(CheckIn.partner_id == user.partner_id)
+    return query
+
+
+def _scoped(query, column, user: User):
+    return query if user.is_staff else query.where(column == user.partner_id)
+
+
+# --- one object, or 404 -------------------------------------------------------------
+
+
+def _found(thing):
+    require(thing is not None, hidden=True)
+    return thing
+
+
 def accreditation_or_404(user: User, accreditation_id: int) -> Accreditation:
-    accreditation = db.session.scalar(
-        accreditations_of(user).where(Accreditation.id == accreditation_id)
+    return _found(
+        db.session.scalar(accreditations_of(user).where(Accreditation.id == accreditation_id))
     )
-    if accreditation is None:
-        abort(404)
-    return accreditation
 
 
 def submission_or_404(user: User, submission_id: int) -> Submission:
     query = db.select(Submission).join(Accreditation).where(Submission.id == submission_id)
-    if not user.is_staff:
-        query = query.where(Accreditation.partner_id == user.partner_id)
-    submission = db.session.scalar(query)
-    if submission is None:
-        abort(404)
-    return submission
+    return _found(db.session.scalar(_scoped(query, Accreditation.partner_id, user)))
 
 
 def partner_or_404(user: User, partner_id: int) -> Partner:
     partner = db.session.get(Partner, partner_id)
-    if partner is None or not may_see_partner(user, partner_id):
-        abort(404)
+    require(partner is not None and may_see_partner(user, partner_id), hidden=True)
     return partner
+
+
+def agreement_or_404(user: User, partner: Partner, document_id: int) -> PartnerDocument:
+    require(may_see_partner(user, partner.id), hidden=True)
+    return _found(
+        db.session.scalar(
+            db.select(PartnerDocument).filter_by(id=document_id, partner_id=partner.id)
+        )
+    )
+
+
+def vault_document_or_404(user: User, vault_document_id: int) -> OrganisationDocument:
+    query = db.select(OrganisationDocument).where(OrganisationDocument.id == vault_document_id)
+    return _found(db.session.scalar(_scoped(query, OrganisationDocument.partner_id, user)))
+
+
+def checkin_or_404(user: User, checkin_id: int, *options) -> CheckIn:
+    query = checkins_of(user).where(CheckIn.id == checkin_id).options(*options)
+    return _found(db.session.scalar(query))
+
+
+def report_or_404(user: User, report_id: int | None) -> ProgressReport:
+    """A sent progress report: staff read any, a partner user only their own."""
+    require(report_id is not None, hidden=True)
+    query = db.select(ProgressReport).where(ProgressReport.id == report_id)
+    return _found(db.session.scalar(_scoped(query, ProgressReport.partner_id, user)))

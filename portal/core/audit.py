@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from portal.core.extensions import db
-from portal.models import AuditEvent, User
+from portal.models import (
+    AuditEvent,
+    CheckIn,
+    Coverage,
+    OrganisationDocument,
+    OutboxEmail,
+    PartnerDocument,
+    Submission,
+    User,
+)
+from portal.partners.models import DOCUMENT_KINDS
 
 
 def _plain(value: Any) -> Any:
@@ -16,17 +26,6 @@ def _plain(value: Any) -> Any:
 
 def describe(obj: Any) -> str:
     """A person-readable name for the object an event is about."""
-    from portal.models import (
-        CheckIn,
-        Coverage,
-        OrganisationDocument,
-        OutboxEmail,
-        PartnerDocument,
-        Submission,
-        User,
-    )
-    from portal.partners.models import DOCUMENT_KINDS
-
     if isinstance(obj, Submission):
         return f"{obj.requirement.name}, version {obj.version}"
     if isinstance(obj, PartnerDocument):

@@ -4,12 +4,12 @@ operations and shown next to the form field), and the friendly error pages
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template
+from flask import Flask, current_app, make_response, render_template
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.core.extensions import db
-from portal.core.htmx import is_htmx
+from portal.core.htmx import is_htmx, retarget
 
 
 class DomainError(Exception):
@@ -39,14 +39,12 @@ MESSAGES = {
 
 
 def _answer(code: int, detail: str | None = None):
-    from flask import current_app
-
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
     message = detail or message.format(mb=current_app.config["MAX_UPLOAD_MB"])
     if is_htmx():
         body = render_template("errors/_alert.html", title=title, message=message)
         # Shown in the page's alert area, whatever the request meant to swap.
-        return body, code, {"HX-Retarget": "#alerts", "HX-Reswap": "innerHTML"}
+        return retarget(make_response(body, code), "#alerts")
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
 

@@ -7,7 +7,17 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
+from portal.accounts.models import PARTNER_ROLES
 from portal.models import utcnow
+from portal.partners.models import (
+    DOCUMENT_KINDS,
+    INVOICE_FORMATS,
+    LANGUAGES,
+    PARTNER_STATUSES,
+    PARTNERSHIP_TYPES,
+    REPORTING_FREQUENCIES,
+)
+from portal.vault.models import DOCUMENT_TYPES
 
 
 def localtime(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
@@ -61,17 +71,6 @@ STATUS_LABELS = {
 
 
 def _value_labels() -> dict[str, str]:
-    from portal.accounts.models import PARTNER_ROLES
-    from portal.partners.models import (
-        DOCUMENT_KINDS,
-        INVOICE_FORMATS,
-        LANGUAGES,
-        PARTNER_STATUSES,
-        PARTNERSHIP_TYPES,
-        REPORTING_FREQUENCIES,
-    )
-    from portal.vault.models import DOCUMENT_TYPES
-
     labels = {}
     for mapping in (
         DOCUMENT_KINDS,

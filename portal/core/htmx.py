@@ -1,12 +1,13 @@
-"""Small helpers every view uses: page-or-fragment rendering, safe redirects."""
+"""The one HTMX idiom: a view renders its page, or for an HTMX request one block
+of it (`render`), and answers with the named responses below instead of raw
+`HX-*` headers."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import make_response, render_template, request
+from flask import make_response, redirect, render_template, request
 from jinja2_fragments.flask import render_block
-from markupsafe import Markup
 
 
 def is_htmx() -> bool:
@@ -27,6 +28,36 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return response
 
 
+def go_to(target: str, status: int = 204):
+    """After a change: the page at `target`, whole. A plain redirect would be
+    followed by htmx and swapped into the panel or form that asked."""
+    if is_htmx():
+        response = make_response("", status)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def push_url(response, url: str):
+    """Show `url` (the bookmarkable form of what an HTMX request fetched) in the
+    address bar."""
+    if is_htmx():
+        response.headers["HX-Push-Url"] = url
+    return response
+
+
+def retarget(response, target: str, swap: str = "innerHTML"):
+    """Swap this response into `target` instead of where the request meant to."""
+    response.headers["HX-Retarget"] = target
+    response.headers["HX-Reswap"] = swap
+    return response
+
+
+def current_url():
+    """The page the HTMX request came from (parts of a URL), or empty parts."""
+    return urlsplit(request.headers.get("HX-Current-URL", ""))
+
+
 def safe_next(target: str | None, default: str) -> str:
     """Follow `next` only to a path on this site."""
     if not target:
@@ -37,56 +68,3 @@ def safe_next(target: str | None, default: str) -> str:
     if "\\" in target:
         return default
     return target
-
-
-def attach_error(form, error) -> None:
-    """Show a service's DomainError next to the field it names (nested names like
-    "contacts-0-email" included), or at the top of the form."""
-    target = _find_field(form, error.field) if error.field else None
-    if target is not None:
-        if not isinstance(target.errors, list):
-            target.errors = list(target.errors)
-        target.errors.append(error.message)
-    else:
-        form.form_errors.append(error.message)
-
-
-def _find_field(form, name: str):
-    prefixed = getattr(form, "_prefix", "") + name  # a form made with prefix="..."
-    for field in form:
-        if field.name in (name, prefixed):
-            return field
-        if field.type == "FieldList":
-            for entry in field.entries:
-                if entry.name == name:
-                    return entry
-                found = _find_field(entry.form, name) if hasattr(entry, "form") else None
-                if found is not None:
-                    return found
-    return None
-
-
-def hidden_inputs(form) -> Markup:
-    """Every value of `form` as hidden inputs: a confirmation page carries what
-    was typed back to the server without keeping it anywhere else."""
-    pairs: list[tuple[str, str]] = []
-
-    def walk(fields):
-        for field in fields:
-            if field.type == "FieldList":
-                for entry in field.entries:
-                    walk(entry.form if hasattr(entry, "form") else [entry])
-            elif field.type in ("SubmitField", "CSRFTokenField"):
-                continue
-            elif field.type == "MultiCheckboxField":
-                pairs.extend((field.name, str(v)) for v in field.data or [])
-            elif hasattr(field, "_value"):  # text-like: the value as typed
-                pairs.append((field.name, field._value()))
-            else:  # selects and radios
-                pairs.append((field.name, "" if field.data is None else str(field.data)))
-
-    walk(form)
-    return Markup("\n").join(
-        Markup('<input type="hidden" name="{}" value="{}">').format(name, value)
-        for name, value in pairs
-    )

@@ -35,9 +35,8 @@ babel = Babel()
 def init_app(app: Flask) -> None:
     """Register Flask-Babel; pages are English unless a block forces a language."""
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
-    app.config.setdefault(
-        "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent.parent / "translations")
-    )
+    catalogues = Path(__file__).resolve().parent.parent / "translations"
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(catalogues))
     babel.init_app(app, locale_selector=lambda: DEFAULT_LANGUAGE)
 
 

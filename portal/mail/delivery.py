@@ -13,24 +13,25 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-import smtplib
 import socket
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.charset import QP, Charset
-from email.mime.text import MIMEText
-from email.utils import parseaddr
 
 from flask import current_app
-from flask_mail import Connection, Message
+from flask_mail import Message
 from sqlalchemy import and_, case, or_, update
 from sqlalchemy.orm import selectinload
 
-from portal.core import audit
-from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.models import OutboxEmail, User, utcnow
+from portal.mail.smtp import (
+    connect,
+    connection_lost,
+    disconnect,
+    message,
+    permanent,
+)
+from portal.models import OutboxEmail, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -191,42 +192,6 @@ class _Claimed:
     message: Message | Exception  # the exception if the message could not be built
 
 
-class _Connection(Connection):
-    """Flask-Mail's connection with a socket timeout: a server that hangs must
-    not hold a worker past its lease (smtplib waits forever by default)."""
-
-    def configure_host(self):
-        timeout = current_app.config["OUTBOX_SMTP_TIMEOUT"]
-        smtp_class = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = smtp_class(self.mail.server, self.mail.port, timeout=timeout)
-        if self.mail.use_tls:
-            host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
-        return host
-
-
-def _connect() -> _Connection:
-    connection = _Connection(current_app.extensions["mail"])
-    return connection.__enter__()
-
-
-def _disconnect(connection: _Connection | None) -> None:
-    if connection is None or connection.host is None:
-        return
-    try:
-        connection.host.quit()
-    except OSError:  # smtplib's errors are OSErrors too
-        connection.host.close()
-
-
-def _connection_lost(exc: Exception) -> bool:
-    """The server went away (as opposed to refusing this one email)."""
-    return isinstance(exc, smtplib.SMTPServerDisconnected) or (
-        isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
-    )
-
-
 def _send_batch(
     worker: str, emails: list[OutboxEmail], clock: _Clock, stop: threading.Event | None
 ) -> tuple[DeliveryResult, bool]:
@@ -260,7 +225,7 @@ def _send_batch(
                 continue
             try:
                 if connection is None:
-                    connection = _connect()
+                    connection = connect()
                 connection.send(claimed.message)
             except Exception as exc:  # noqa: BLE001 - every SMTP failure is recorded, not raised
                 if connection is None:
@@ -269,30 +234,17 @@ def _send_batch(
                     for rest in batch[position:]:
                         _record_failure(worker, rest, exc, clock, result, permanent=False)
                     return result, True
-                _record_failure(worker, claimed, exc, clock, result, _permanent(exc))
-                if _connection_lost(exc) or getattr(connection.host, "sock", None) is None:
+                _record_failure(worker, claimed, exc, clock, result, permanent(exc))
+                if connection_lost(exc) or getattr(connection.host, "sock", None) is None:
                     # Gone (smtplib closes it itself on a 421): the next email
                     # tries a new connection.
-                    _disconnect(connection)
+                    disconnect(connection)
                     connection = None
             else:
                 _record_sent(worker, claimed, clock, result)
     finally:
-        _disconnect(connection)
+        disconnect(connection)
     return result, False
-
-
-class _Message(Message):
-    """SMTP allows lines of at most 998 bytes, and Flask-Mail sends text as it is
-    (8bit): a long paragraph (a report's intro typed as one line) would be refused.
-    Such a text part goes quoted-printable, which wraps lines losslessly."""
-
-    def _mimetext(self, text, subtype="plain"):
-        if text and any(len(line.encode()) > 998 for line in text.splitlines()):
-            quoted = Charset("utf-8")
-            quoted.body_encoding = QP
-            return MIMEText(text, _subtype=subtype, _charset=quoted)
-        return super()._mimetext(text, subtype)
 
 
 def _built(email: OutboxEmail) -> Message | Exception:
@@ -300,30 +252,6 @@ def _built(email: OutboxEmail) -> Message | Exception:
         return message(email)
     except Exception as exc:  # noqa: BLE001 - recorded on the email, the batch goes on
         return exc
-
-
-def message(email: OutboxEmail) -> Message:
-    """The email as it goes out, with a Message-ID that stays the same on every
-    attempt, so the receiving side can recognise (and count) a duplicate."""
-    msg = _Message(
-        subject=email.subject,
-        recipients=email.recipient_list,
-        cc=email.cc_list,
-        body=email.body_text,
-        html=email.body_html,
-    )
-    msg.msgId = message_id(email)
-    for attachment in email.attachments:
-        msg.attach(attachment.filename, attachment.content_type, attachment.data)
-    return msg
-
-
-def message_id(email: OutboxEmail) -> str:
-    # The creation time keeps ids unique across databases (a reset restarts ids).
-    created = int(email.created_at.timestamp()) if email.created_at else 0
-    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"] or "")[1]
-    domain = sender.rpartition("@")[2] or "partner-portal"
-    return f"<outbox-{email.id}.{created}@{domain}>"
 
 
 def _mine(worker: str, email_id: int):
@@ -402,14 +330,6 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, config["OUTBOX_BACKOFF_MAX_SECONDS"]))
 
 
-def _permanent(exc: Exception) -> bool:
-    """A 5xx answer about this email (no such user, message refused) will not
-    change on a retry. (A refused sender is the portal's setting: retried.)"""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return all(code >= 500 for code, _ in exc.recipients.values())
-    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
-
-
 def _renew(worker: str, ids: list[int], clock: _Clock) -> set[int]:
     """Extend this worker's lease on what it has not sent yet; return what it still holds."""
     lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
@@ -445,34 +365,5 @@ def _release(worker: str, ids: list[int]) -> None:
         )
         .values(status="pending", claimed_by=None, claimed_until=None)
         .execution_options(synchronize_session=False)
-    )
-    db.session.commit()
-
-
-# --- staff -------------------------------------------------------------------------
-
-
-def may_retry(email: OutboxEmail) -> bool:
-    """Given up, or waiting out a back-off."""
-    return email.status == "failed" or (email.status == "pending" and email.attempts > 0)
-
-
-def retry_now(actor: User, email: OutboxEmail) -> None:
-    """Try a failed (or backing-off) email again on the next delivery run, with
-    all its attempts back."""
-    if not may_retry(email):
-        raise DomainError("Only failed email, or email waiting to be retried, can be retried now.")
-    before = (email.status, email.attempts, email.next_attempt_at)
-    email.status, email.attempts, email.next_attempt_at = "pending", 0, None
-    audit.record(
-        actor,
-        "email_retried",
-        email,
-        partner_id=None,
-        changes={
-            "status": (before[0], "pending"),
-            "attempts": (before[1], 0),
-            "next_attempt_at": (before[2], None),
-        },
     )
     db.session.commit()

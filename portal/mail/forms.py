@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from portal.mail.email_templates import BODY_MAX, SUBJECT_MAX
+from portal.mail.merge_fields import BODY_MAX, SUBJECT_MAX
 
 
 class EmailTemplateForm(FlaskForm):

@@ -7,7 +7,7 @@ from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import safe_next
 from portal.mail import log_bp as bp
-from portal.mail.delivery import retry_now
+from portal.mail.retry import retry_now
 from portal.models import OutboxEmail
 
 # The states staff see: "retrying" is pending mail that has failed before and

@@ -1,52 +1,67 @@
-"""Queueing email: rendered from a template pair into the outbox, in the
-caller's transaction, so mail exists exactly when the change does."""
+"""The one way an email enters the outbox: `queue_email`.
+
+Whatever the kind (an email template administrators edit, or a fixed body
+under templates/mail/bodies/), it is rendered here in the recipients'
+language, filtered by their notification preferences when it is a
+notification, checked against its idempotency key, and added to the outbox in
+the caller's transaction, so mail exists exactly when the change does.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 
+from portal.core import i18n
 from portal.core.extensions import db
-from portal.models import OutboxAttachment, OutboxEmail
+from portal.mail.email_templates import RenderedEmail, render_email
+from portal.mail.merge_fields import TEMPLATE_KEYS
+from portal.models import OutboxAttachment, OutboxEmail, User
+from portal.notifications.preferences import emails_now
 
 # A file sent with an email: (filename, content type, bytes).
 Attachment = tuple[str, str, bytes]
 
 
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email: PORTAL_URL when set, else this request's host."""
-    base = current_app.config["PORTAL_URL"]
-    if base or not has_request_context():
-        with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
-            return url_for(endpoint, _external=True, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def queue_email(
-    recipients: Iterable[str],
+    recipients: Iterable[User | str],
     template: str,
-    subject: str,
+    fields: dict,
     *,
+    language: str = "en",
+    subject: str = "",
+    notification: str | None = None,
+    essential: bool = False,
     idempotency_key: str | None = None,
-    attachments: Iterable[Attachment] = (),
+    key_checked: bool = False,
     cc: Iterable[str] = (),
-    **context,
+    attachments: Iterable[Attachment] = (),
 ) -> OutboxEmail | None:
-    """Render mail/bodies/<template>.txt and .html and add them to the outbox, with
-    `attachments` (stored beside it, so the worker sends exactly what was queued)
-    and `cc` (copied, e.g. when a reminder escalates; never someone already in To)."""
-    to = sorted({r.strip().lower() for r in recipients if r and r.strip()})
+    """Queue one email to `recipients` (users or addresses); callers commit.
+
+    `template` is an editable email template's key ("report", "reminder",
+    "invitation", "welcome": its subject is the template's) or a fixed body in
+    mail/bodies/ (then `subject` is given). With `notification` (a kind of
+    notification), recipients who take that kind in their digest or muted it
+    are left out, unless `essential`. None when nobody is left, or when
+    `idempotency_key` was queued already (a scheduler run twice sends once);
+    `key_checked` says the caller looked the key up already, with its others.
+    """
+    if notification is not None:
+        recipients = [u for u in recipients if emails_now(u, notification, essential)]
+    to = _addresses(recipients)
     if not to:
         return None
-    copied = sorted({c.strip().lower() for c in cc if c and c.strip()} - set(to))
-    context = {"programme": current_app.config["PROGRAMME_NAME"], "subject": subject, **context}
+    if idempotency_key is not None and not key_checked and _queued(idempotency_key):
+        return None
+    rendered = render(template, fields, language, subject)
     email = OutboxEmail(
         recipients=",".join(to),
-        cc=",".join(copied),
-        subject=subject,
-        body_text=render_template(f"mail/bodies/{template}.txt", **context),
-        body_html=render_template(f"mail/bodies/{template}.html", **context),
+        cc=",".join(sorted(set(_addresses(cc)) - set(to))),
+        subject=rendered.subject,
+        body_text=rendered.text,
+        body_html=rendered.html,
         template=template,
         idempotency_key=idempotency_key,
     )
@@ -58,40 +73,27 @@ def queue_email(
     return email
 
 
-def queue_prepared(
-    recipients: Iterable[str],
-    subject: str,
-    body_text: str,
-    body_html: str,
-    *,
-    template: str,
-    idempotency_key: str | None = None,
-    cc: Iterable[str] = (),
-    attachments: Iterable[Attachment] = (),
-) -> OutboxEmail | None:
-    """Add an email rendered elsewhere (an editable template, see
-    mail/email_templates.py) to the outbox. None when there is no recipient,
-    or when `idempotency_key` is queued already: a scheduler run twice sends once."""
-    to = sorted({r.strip().lower() for r in recipients if r and r.strip()})
-    if not to:
-        return None
-    if idempotency_key is not None and db.session.scalar(
-        db.select(OutboxEmail.id).where(OutboxEmail.idempotency_key == idempotency_key)
-    ):
-        return None
-    copied = sorted({c.strip().lower() for c in cc if c and c.strip()} - set(to))
-    email = OutboxEmail(
-        recipients=",".join(to),
-        cc=",".join(copied),
-        subject=subject,
-        body_text=body_text,
-        body_html=body_html,
-        template=template,
-        idempotency_key=idempotency_key,
+def render(template: str, fields: dict, language: str = "en", subject: str = "") -> RenderedEmail:
+    """The email as it will be sent (the editor's preview and the outbox share it)."""
+    if template in TEMPLATE_KEYS:
+        return render_email(template, fields, language)
+    context = {"programme": current_app.config["PROGRAMME_NAME"], "subject": subject, **fields}
+    with i18n.in_language(language):
+        return RenderedEmail(
+            subject=subject,
+            text=render_template(f"mail/bodies/{template}.txt", **context),
+            html=render_template(f"mail/bodies/{template}.html", **context),
+        )
+
+
+def _addresses(recipients: Iterable[User | str]) -> list[str]:
+    emails = (r.email if isinstance(r, User) else r for r in recipients)
+    return sorted({e.strip().lower() for e in emails if e and e.strip()})
+
+
+def _queued(idempotency_key: str) -> bool:
+    return bool(
+        db.session.scalar(
+            db.select(OutboxEmail.id).where(OutboxEmail.idempotency_key == idempotency_key)
+        )
     )
-    email.attachments = [
-        OutboxAttachment(filename=filename, content_type=content_type, data=data)
-        for filename, content_type, data in attachments
-    ]
-    db.session.add(email)
-    return email

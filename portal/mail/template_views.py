@@ -9,25 +9,22 @@ from flask_login import current_user
 
 from portal.core.access import admin_required, staff_required
 from portal.core.errors import DomainError
-from portal.core.htmx import attach_error, render
+from portal.core.forms import attach_error
+from portal.core.htmx import render
 from portal.core.i18n import LANGUAGES
 from portal.mail import templates_bp as bp
+from portal.mail.defaults import DEFAULTS
 from portal.mail.email_templates import (
-    DEFAULTS,
-    LIST_ITEM_FIELDS,
-    MERGE_FIELDS,
-    TEMPLATE_KEYS,
-    TEMPLATE_LABELS,
     TemplateRefused,
     current_source,
     history,
     overview,
-    preview_partners,
-    preview_template,
     restore_template,
     save_template,
 )
 from portal.mail.forms import EmailTemplateForm
+from portal.mail.merge_fields import LIST_ITEM_FIELDS, MERGE_FIELDS, TEMPLATE_KEYS, TEMPLATE_LABELS
+from portal.mail.previews import preview_partners, preview_template
 
 
 @bp.get("")

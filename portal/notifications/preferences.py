@@ -15,8 +15,7 @@ from collections.abc import Iterable
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.mail.queue import queue_email
-from portal.models import OutboxEmail, User, utcnow
+from portal.models import User, utcnow
 from portal.notifications.models import NOTIFICATION_KINDS
 
 DELIVERIES = {
@@ -49,23 +48,6 @@ def emails_now(user: User, kind: str, essential: bool = False) -> bool:
     if essential or kind in ESSENTIAL_KINDS:
         return True
     return user.notice_delivery != "digest" and kind not in muted(user)
-
-
-def email_notice(
-    users: Iterable[User],
-    kind: str,
-    subject: str,
-    template: str,
-    *,
-    essential: bool = False,
-    idempotency_key: str | None = None,
-    **context,
-) -> OutboxEmail | None:
-    """Queue one email (mail/bodies/<template>) to those of `users` who want `kind`
-    emailed now; None when nobody does. Callers keep partners and staff in
-    separate calls: everyone in one call sees the others' addresses."""
-    recipients = [u.email for u in users if emails_now(u, kind, essential)]
-    return queue_email(recipients, template, subject, idempotency_key=idempotency_key, **context)
 
 
 def update_preferences(user: User, delivery: str, emailed_kinds: Iterable[str]) -> User:

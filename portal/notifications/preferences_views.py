@@ -6,7 +6,8 @@ from flask import flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from portal.core.errors import DomainError
-from portal.core.htmx import attach_error, render
+from portal.core.forms import attach_error
+from portal.core.htmx import render
 from portal.notifications import settings_bp as bp
 from portal.notifications.forms import NoticeForm
 from portal.notifications.preferences import kinds_for, muted, update_preferences

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from portal.orgunits.importer import OrgUnitImportError, import_file
+from portal.orgunits.errors import OrgUnitImportError
+from portal.orgunits.importer import import_file
 
 orgunits = AppGroup("orgunits", help="Organisation units: the country's health hierarchy.")
 

@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.partners.drafts import ContactDraft, CoverageDraft, PartnerDraft
 from portal.partners.models import (
     DOCUMENT_KINDS,
     INVOICE_FORMATS,
@@ -35,7 +36,6 @@ from portal.partners.models import (
     PARTNERSHIP_TYPES,
     REPORTING_FREQUENCIES,
 )
-from portal.partners.records import ContactDraft, CoverageDraft, PartnerDraft
 
 
 def options(labels: dict[str, str]) -> list[SelectChoice]:

@@ -3,9 +3,8 @@ queries however many partners there are or are shown."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from math import ceil
 
 from flask import current_app
 from sqlalchemy import exists, false, func, or_, select
@@ -13,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.accreditation.progress import completion
 from portal.core.extensions import db
+from portal.core.paging import Window
 from portal.core.text import fold
 from portal.models import (
     Accreditation,
@@ -80,26 +80,12 @@ class Filters:
 
 
 @dataclass
-class PartnerPage:
-    rows: list[Partner]
-    total: int
-    filters: Filters
-    per_page: int
-    status_counts: dict[str, int]
-    latest: dict[int, Accreditation]
-    percent: dict[int, int]
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.filters.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.filters.page * self.per_page)
+class PartnerPage(Window):
+    rows: list[Partner] = field(default_factory=list)
+    filters: Filters | None = None
+    status_counts: dict[str, int] = field(default_factory=dict)
+    latest: dict[int, Accreditation] = field(default_factory=dict)
+    percent: dict[int, int] = field(default_factory=dict)
 
 
 def _matches(word: str):
@@ -155,10 +141,10 @@ def partner_page(filters: Filters, per_page: int | None = None) -> PartnerPage:
         ).all()
     )
     total = sum(status_counts.get(s, 0) for s in STATUS_FILTERS[filters.status])
-    pages = max(1, ceil(total / per_page))
-    filters.page = min(filters.page, pages)
+    window = Window(total, per_page, filters.page)
+    filters.page = window.page
     rows = db.session.scalars(
-        select(Partner)
+        window.slice(select(Partner))
         .where(*_where(filters))
         .options(
             selectinload(Partner.contacts),
@@ -166,13 +152,12 @@ def partner_page(filters: Filters, per_page: int | None = None) -> PartnerPage:
             selectinload(Partner.accreditations).selectinload(Accreditation.milestones),
         )
         .order_by(*SORTS[filters.sort])
-        .limit(per_page)
-        .offset((filters.page - 1) * per_page)
     ).all()
     latest = {p.id: p.accreditations[-1] for p in rows if p.accreditations}
     return PartnerPage(
-        rows=rows,
         total=total,
+        page=window.page,
+        rows=rows,
         filters=filters,
         per_page=per_page,
         status_counts=status_counts,

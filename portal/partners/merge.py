@@ -36,7 +36,8 @@ from portal.models import (
     utcnow,
 )
 from portal.partners import search as partner_search
-from portal.partners.records import PROFILE_FIELDS, notify_programme_team
+from portal.partners.drafts import PROFILE_FIELDS
+from portal.partners.status import notify_programme_team
 
 SIDES = ("survivor", "other")
 STALE = "Someone changed one of these partners since you compared them. Compare them again."

@@ -3,7 +3,7 @@ side, pick the values to keep, confirm with a reason."""
 
 from __future__ import annotations
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -21,12 +21,13 @@ from wtforms.widgets import HiddenInput
 from portal.core.access import admin_required
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.core.htmx import attach_error, is_htmx, render
+from portal.core.forms import attach_error
+from portal.core.htmx import go_to, render
 from portal.models import Partner
 from portal.partners import bp
+from portal.partners.drafts import PROFILE_FIELDS
 from portal.partners.merge import check_mergeable, merge_partners, related_counts
 from portal.partners.models import INVOICE_FORMATS, LANGUAGES, REPORTING_FREQUENCIES
-from portal.partners.records import PROFILE_FIELDS
 
 LABELS = {
     "name": "Official name",
@@ -201,10 +202,5 @@ def merge():
             attach_error(form, error)
         else:
             flash(f"{other.display_name} was merged into {survivor.display_name}.", "success")
-            target = url_for(".show", partner_id=survivor.id)
-            if is_htmx():
-                response = make_response("", 200)
-                response.headers["HX-Redirect"] = target
-                return response
-            return redirect(target)
+            return go_to(url_for(".show", partner_id=survivor.id), status=200)
     return _compare_page(form, survivor, other, 422)

@@ -7,24 +7,23 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from portal.core.access import may_manage_partner, own_partner, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.core.htmx import attach_error, render
+from portal.core.forms import attach_error
+from portal.core.htmx import render
 from portal.models import AuditEvent, Partner, User
 from portal.partners import organisation_bp as bp
+from portal.partners.drafts import ContactDraft
 from portal.partners.organisation_forms import ColleagueForm, DetailsForm
 from portal.partners.people import invite_colleague, set_user_access
-from portal.partners.records import ContactDraft, update_details
+from portal.partners.records import update_details
 
 
 def _own_partner() -> Partner:
-    if current_user.is_staff:
-        if request.method == "GET":  # staff use the records under /partners
-            abort(redirect(url_for("partners.index")))
-        abort(403)
-    if current_user.partner is None:
-        abort(403)
-    return current_user.partner
+    if current_user.is_staff and request.method == "GET":  # staff use the records under /partners
+        abort(redirect(url_for("partners.index")))
+    return own_partner(current_user)
 
 
 def _details_form(partner: Partner) -> DetailsForm:
@@ -52,11 +51,12 @@ def _details_form(partner: Partner) -> DetailsForm:
 def details():
     """Everyone at the partner reads; the focal point edits."""
     partner = _own_partner()
-    form = DetailsForm() if current_user.is_focal else _details_form(partner)
+    manages = may_manage_partner(current_user, partner)
+    form = DetailsForm() if manages else _details_form(partner)
     status = 200
-    if current_user.is_focal and request.form.get("action") == "add_contact":
+    if manages and request.form.get("action") == "add_contact":
         form.contacts.append_entry()  # one more empty contact; nothing saved yet
-    elif current_user.is_focal and form.is_submitted():
+    elif manages and form.is_submitted():
         if form.validate():
             try:
                 update_details(
@@ -83,7 +83,7 @@ def details():
                 flash("Your organisation's details are saved.", "success")
                 return redirect(url_for(".details"))
         status = 422
-    elif not form.is_submitted() and current_user.is_focal:
+    elif not form.is_submitted() and manages:
         form = _details_form(partner)
     return render(
         "partners/organisation/details.html",
@@ -91,7 +91,7 @@ def details():
         status=status,
         partner=partner,
         form=form,
-        editable=current_user.is_focal,
+        editable=manages,
     )
 
 
@@ -103,8 +103,7 @@ def people():
     form = ColleagueForm()
     status = 200
     if form.is_submitted():
-        if not current_user.is_focal:
-            abort(403)
+        require(may_manage_partner(current_user, partner))
         if form.validate():
             try:
                 user = invite_colleague(
@@ -134,10 +133,8 @@ def access(user_id: int):
     """Deactivate or reactivate a colleague's login (focal point only)."""
     partner = _own_partner()
     user = db.session.scalar(db.select(User).filter_by(id=user_id, partner_id=partner.id))
-    if user is None:
-        abort(404)
-    if not current_user.is_focal:
-        abort(403)
+    require(user is not None, hidden=True)
+    require(may_manage_partner(current_user, partner))
     try:
         set_user_access(current_user, user, active=request.form.get("active") == "1")
     except DomainError as error:

@@ -6,24 +6,20 @@ from __future__ import annotations
 
 from flask import current_app
 
+from portal.accounts.invitations import invite, new_partner_user
 from portal.accounts.models import PARTNER_ROLES
 from portal.core import audit
+from portal.core.access import may_change_records, may_manage_partner, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Contact, Partner, User, utcnow
 from portal.partners import search as partner_search
-from portal.partners.records import invite, new_partner_user, notify_programme_team
-
-
-def _may_manage(actor: User, partner: Partner) -> None:
-    if actor.is_admin or (actor.is_focal and actor.partner_id == partner.id):
-        return
-    raise DomainError("Only the organisation's focal point or an administrator can do that.")
+from portal.partners.status import notify_programme_team
 
 
 def invite_colleague(actor: User, partner: Partner, *, name: str, email: str, role: str) -> User:
     """Give a colleague a login with the chosen role and email them an invitation."""
-    _may_manage(actor, partner)
+    require(may_manage_partner(actor, partner))
     if partner.status == "closed":
         raise DomainError(f"{partner.name} is closed; reopen it first.")
     email = email.strip().lower()
@@ -43,7 +39,7 @@ def set_user_access(
     partner = user.partner
     if partner is None:
         raise DomainError("Only partner users are managed here.")
-    _may_manage(actor, partner)
+    require(may_manage_partner(actor, partner))
     if user.id == actor.id:
         raise DomainError("You cannot change your own access; ask a colleague or the programme.")
     changes = {}
@@ -77,8 +73,7 @@ def change_leadership(
 ) -> User:
     """Make someone new the primary focal person: the change is recorded, they are
     welcomed by email, and the previous person keeps or loses their login."""
-    if not actor.is_admin:
-        raise DomainError("Only an administrator can change a partner's focal point.")
+    require(may_change_records(actor))
     email = email.strip().lower()
     previous = db.session.scalar(
         db.select(Contact).filter_by(partner_id=partner.id, is_primary=True, ended_at=None)

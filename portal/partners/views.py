@@ -5,28 +5,23 @@ changes and annual reviews."""
 from __future__ import annotations
 
 from datetime import date
-from urllib.parse import parse_qsl, urlsplit
 
-from flask import abort, flash, make_response, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import MultiDict
-from wtforms import SelectChoice
 
 from portal.accreditation.progress import completion
-from portal.core.access import admin_required, may_see_partner, staff_required
+from portal.core.access import admin_required, agreement_or_404, staff_required
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.core.htmx import attach_error, hidden_inputs, is_htmx, render
+from portal.core.forms import attach_error
+from portal.core.htmx import go_to, is_htmx, push_url, render
 from portal.core.storage import storage
 from portal.core.uploads import UploadTooLarge
 from portal.models import (
     AuditEvent,
     Coverage,
-    OrgUnit,
-    OrgUnitGroup,
     Partner,
-    PartnerDocument,
     PartnerReview,
     User,
 )
@@ -35,7 +30,6 @@ from portal.partners.agreements import add_document, expired, expiring_soon
 from portal.partners.forms import (
     DocumentForm,
     LeadershipForm,
-    PartnerForm,
     ReviewForm,
     StatusForm,
 )
@@ -48,19 +42,10 @@ from portal.partners.listing import (
 )
 from portal.partners.models import DOCUMENT_KINDS, PARTNER_STATUSES, PARTNERSHIP_TYPES
 from portal.partners.people import change_leadership, set_user_access
-from portal.partners.records import (
-    PartnerDraft,
-    add_partner,
-    change_status,
-    check_draft,
-    likely_duplicates,
-    mark_reviewed,
-    record_look,
-    update_partner,
-)
+from portal.partners.status import change_status, mark_reviewed, record_look
 
 
-def _list_context(filters: Filters, results_only: bool = False) -> dict:
+def list_context(filters: Filters, results_only: bool = False) -> dict:
     """What the list needs; `results_only` leaves out what only the page around
     the results shows (the search as you type asks for the results alone)."""
     page = partner_page(filters)
@@ -81,172 +66,13 @@ def index():
     """Search, filter, sort and page through the partners; the URL holds the view."""
     filters = Filters.from_args(request.args)
     response = render(
-        "partners/index.html", block="results", **_list_context(filters, results_only=is_htmx())
+        "partners/index.html", block="results", **list_context(filters, results_only=is_htmx())
     )
-    if is_htmx():
-        # The address bar shows the short, bookmarkable form of the view.
-        response.headers["HX-Push-Url"] = url_for(".index", **filters.args())
-    return response
+    # The address bar shows the short, bookmarkable form of the view.
+    return push_url(response, url_for(".index", **filters.args()))
 
 
-# --- the add/edit form ------------------------------------------------------------
-
-
-def _labels(targets: list[str]) -> dict[str, str]:
-    """What to call each coverage target on the form (two queries)."""
-    units = [t.split(":", 1)[1] for t in targets if t.startswith("unit:")]
-    groups = [t.split(":", 1)[1] for t in targets if t.startswith("group:")]
-    labels = {"nationwide": "Whole country"}
-    if units:
-        found = db.session.scalars(db.select(OrgUnit).where(OrgUnit.id.in_(units))).all()
-        labels |= {f"unit:{u.id}": u.name for u in found}
-    if groups:
-        found = db.session.scalars(db.select(OrgUnitGroup).where(OrgUnitGroup.id.in_(groups)))
-        labels |= {f"group:{g.id}": f"{g.name} (group)" for g in found}
-    return labels
-
-
-def search_areas(query: str) -> list[dict]:
-    """Picker results: the whole country, matching groups, matching units with
-    where they lie, in a fixed number of queries."""
-    query = query.strip()
-    results = []
-    if not query or "country".startswith(query.lower()) or "national".startswith(query.lower()):
-        results.append({"key": "nationwide", "name": "Whole country", "where": "national partner"})
-    if not query:
-        return results
-    groups = db.session.scalars(
-        db.select(OrgUnitGroup)
-        .where(OrgUnitGroup.name.ilike(f"%{query}%"))
-        .order_by(OrgUnitGroup.name)
-        .limit(5)
-    ).all()
-    results += [{"key": f"group:{g.id}", "name": g.name, "where": "group"} for g in groups]
-    from portal.orgunits import importer as orgunits  # noqa: PLC0415  (being written alongside)
-
-    units = orgunits.search(query, limit=20)
-    ancestors = orgunits.ancestors_by_id(units)
-    for unit in units:
-        above = [a.name for a in reversed(ancestors.get(unit.id, []))][:2]
-        results.append({"key": f"unit:{unit.id}", "name": unit.name, "where": ", ".join(above)})
-    return results
-
-
-@bp.get("/areas")
-@staff_required
-def areas():
-    """The picker's results as you type (HTMX)."""
-    return render(
-        "partners/_areas.html", areas=search_areas(request.args.get("area_q", "")), chosen=set()
-    )
-
-
-def _form_page(form: PartnerForm, partner: Partner | None, status: int = 200, **extra):
-    form.primary.choices = [SelectChoice(i, str(i)) for i in range(len(form.contacts))]
-    chosen = {entry.form.target.data for entry in form.coverage}
-    return render(
-        "partners/form.html",
-        block="panel",
-        status=status,
-        form=form,
-        partner=partner,
-        chosen=chosen,
-        areas=extra.pop("areas", search_areas("") if not chosen else []),
-        **extra,
-    )
-
-
-def _edit(partner: Partner | None):
-    if request.method == "GET":
-        if partner is None:
-            return _form_page(PartnerForm(), None)
-        draft = PartnerDraft.of(partner)
-        labels = _labels([c.target for c in draft.coverage])
-        form = PartnerForm.from_draft(draft, labels, version=partner.version)
-        return _form_page(form, partner)
-
-    form = PartnerForm()
-    form.primary.choices = [SelectChoice(i, str(i)) for i in range(len(form.contacts))]
-    action = request.form.get("action", "summary")
-    if action == "add_contact":
-        form.contacts.append_entry()
-        # The cursor goes to the new contact (and the panel scrolls there).
-        return _form_page(form, partner, focus=form.contacts[-1].form.name.id)
-    if action in ("find_areas", "add_areas") or action.startswith("remove_area-"):
-        return _change_areas(form, partner, action)
-    if action == "edit":
-        return _form_page(form, partner)
-    if not form.validate():
-        return _form_page(form, partner, 422)
-    draft = form.draft()
-    try:
-        check_draft(draft, partner)
-        if action == "save":
-            return _save(form, draft, partner)
-    except DomainError as error:
-        attach_error(form, error)
-        return _form_page(form, partner, 422)
-    duplicates = likely_duplicates(draft.name, draft.acronym, partner.id if partner else None)
-    return render(
-        "partners/summary.html",
-        block="panel",
-        form=form,
-        draft=draft,
-        partner=partner,
-        labels=_labels([c.target for c in draft.coverage]),
-        duplicates=duplicates,
-        hidden=hidden_inputs(form),
-    )
-
-
-def _change_areas(form: PartnerForm, partner: Partner | None, action: str):
-    query = request.form.get("area_q", "")
-    if action == "add_areas":
-        chosen = {entry.form.target.data for entry in form.coverage}
-        picks = [p for p in request.form.getlist("pick") if p not in chosen]
-        labels = _labels(picks)
-        for pick in picks:
-            if pick in labels:
-                form.coverage.append_entry(
-                    {"target": pick, "label": labels[pick], "starts_on": date.today()}
-                )
-        return _form_page(form, partner, areas=[], focus="area-q")
-    if action.startswith("remove_area-"):
-        index = action.removeprefix("remove_area-")
-        form.coverage.entries = [e for e in form.coverage.entries if e.name != f"coverage-{index}"]
-    return _form_page(form, partner, areas=search_areas(query), area_q=query, focus="area-q")
-
-
-def _save(form: PartnerForm, draft: PartnerDraft, partner: Partner | None):
-    if partner is None:
-        partner = add_partner(current_user, draft)
-        email = partner.primary_contact.email
-        notice = f"{partner.name} added; an invitation was emailed to {email}."
-    else:
-        update_partner(
-            current_user, partner, draft, reason=form.reason.data or "", version=form.version.data
-        )
-        notice = f"{partner.name} saved."
-    current = urlsplit(request.headers.get("HX-Current-URL", ""))
-    if is_htmx() and current.path == url_for(".index"):
-        # An empty panel closes it; the list (as the user was looking at it) and
-        # the notice change out of band.
-        filters = Filters.from_args(MultiDict(parse_qsl(current.query)))
-        return render(
-            "partners/_added.html", notice=notice, partner=partner, **_list_context(filters)
-        )
-    flash(notice, "success")
-    return _back_to(partner)
-
-
-@bp.route("/new", methods=["GET", "POST"])
-@admin_required
-def new():
-    """Add a partner: the slide-in panel for HTMX, a plain page without it."""
-    return _edit(None)
-
-
-def _partner(partner_id: int) -> Partner:
+def partner_record(partner_id: int) -> Partner:
     partner = db.get_or_404(Partner, partner_id)
     if partner.merged_into_id:
         if request.method != "GET":
@@ -257,12 +83,6 @@ def _partner(partner_id: int) -> Partner:
     return partner
 
 
-@bp.route("/<int:partner_id>/edit", methods=["GET", "POST"])
-@admin_required
-def edit(partner_id: int):
-    return _edit(_partner(partner_id))
-
-
 # --- the record ---------------------------------------------------------------
 
 
@@ -270,7 +90,7 @@ def edit(partner_id: int):
 @staff_required
 def show(partner_id: int):
     """A partner's profile, contacts, coverage, people, accreditation and history."""
-    partner = _partner(partner_id)
+    partner = partner_record(partner_id)
     # First: recording the look commits, which would expire everything loaded before.
     previous_look = record_look(current_user, partner)
     history = db.session.scalars(
@@ -315,17 +135,6 @@ def show(partner_id: int):
     )
 
 
-def _back_to(partner: Partner):
-    """After a change on the partner's page: that page again, whole (under HTMX a
-    redirect would be followed and swapped into the form)."""
-    target = url_for(".show", partner_id=partner.id)
-    if is_htmx():
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
-
-
 def _next_status(partner: Partner) -> str:
     return "active" if partner.status != "active" else "on_hold"
 
@@ -355,7 +164,7 @@ def _by_district(coverage: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
 @bp.post("/<int:partner_id>/status")
 @admin_required
 def status(partner_id: int):
-    partner = _partner(partner_id)
+    partner = partner_record(partner_id)
     form = StatusForm(prefix="status")  # its ids must not clash with a panel's fields
     if form.validate_on_submit():
         try:
@@ -370,7 +179,7 @@ def status(partner_id: int):
             attach_error(form, error)
         else:
             flash(f"{partner.name} is now {PARTNER_STATUSES[partner.status].lower()}.", "success")
-            return _back_to(partner)
+            return go_to(url_for(".show", partner_id=partner.id))
     return render(
         "partners/status.html", block="form", status=422, partner=partner, status_form=form
     )
@@ -379,7 +188,7 @@ def status(partner_id: int):
 @bp.post("/<int:partner_id>/review")
 @admin_required
 def review(partner_id: int):
-    partner = _partner(partner_id)
+    partner = partner_record(partner_id)
     form = ReviewForm()
     if form.validate_on_submit():
         done = mark_reviewed(current_user, partner, form.note.data or "")
@@ -406,7 +215,7 @@ def reviews_due():
 @admin_required
 def add_agreement(partner_id: int):
     """Attach a partnership agreement, memorandum of understanding or renewal letter."""
-    partner = _partner(partner_id)
+    partner = partner_record(partner_id)
     form = DocumentForm()
     status = 422
     if form.validate_on_submit():
@@ -435,12 +244,8 @@ def add_agreement(partner_id: int):
 @login_required
 def agreement_file(partner_id: int, document_id: int):
     """An agreement's file, as an attachment, to staff and the partner's own people."""
-    partner = _partner(partner_id)  # an old link of a merged partner is redirected
-    document = db.session.scalar(
-        db.select(PartnerDocument).filter_by(id=document_id, partner_id=partner.id)
-    )
-    if document is None or not may_see_partner(current_user, partner.id):
-        abort(404)
+    partner = partner_record(partner_id)  # an old link of a merged partner is redirected
+    document = agreement_or_404(current_user, partner, document_id)
     path = storage().path(document.storage_key)
     if not path.exists():
         abort(404)
@@ -456,7 +261,7 @@ def agreement_file(partner_id: int, document_id: int):
 @admin_required
 def focal(partner_id: int):
     """A leadership change: someone new becomes the primary focal person."""
-    partner = _partner(partner_id)
+    partner = partner_record(partner_id)
     form = LeadershipForm()
     status = 200
     if form.validate_on_submit():
@@ -479,7 +284,7 @@ def focal(partner_id: int):
                 "a welcome email is on its way."
             )
             flash(notice, "success")
-            return _back_to(partner)
+            return go_to(url_for(".show", partner_id=partner.id))
     if form.is_submitted():
         status = 422
     return render("partners/focal.html", block="panel", status=status, partner=partner, form=form)
@@ -489,7 +294,7 @@ def focal(partner_id: int):
 @admin_required
 def user_access(partner_id: int, user_id: int):
     """Staff override: deactivate or reactivate a partner user's login."""
-    partner = _partner(partner_id)
+    partner = partner_record(partner_id)
     user = db.session.scalar(db.select(User).filter_by(id=user_id, partner_id=partner.id))
     if user is None:
         abort(404)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portal.reminders.schedule import run
+from portal.reminders.daily import run
 
 reminders = AppGroup("reminders", help="Reminders, due reports and daily digests.")
 

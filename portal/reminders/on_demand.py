@@ -1,5 +1,5 @@
-"""Reminding partners of their deadlines: by staff from the actions board ("send a
-reminder now"), and by the scheduler (`flask deadlines notify`)."""
+"""Staff remind partners of their deadlines from the actions board ("send a
+reminder now"), with the same editable reminder the daily run sends."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from sqlalchemy import select
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.mail.queue import external_url, queue_email
+from portal.mail.links import external_url
+from portal.mail.queue import queue_email
 from portal.models import (
     ChecklistItem,
     User,
 )
 from portal.notifications.bell import notify, path_for
+from portal.reminders.emails import reading_language, reminder_fields
 
 KIND = "deadline_approaching"
 
@@ -36,19 +38,6 @@ def _active_users(partner_ids: Sequence[int]) -> dict[int, list[User]]:
     ):
         users[user.partner_id].append(user)
     return users
-
-
-def _line(item: ChecklistItem, today: date) -> dict:
-    return {
-        "name": item.requirement.name,
-        "due_on": item.due_on,
-        "overdue": item.due_on < today,
-        "link": external_url(
-            "accreditation.show",
-            accreditation_id=item.accreditation_id,
-            _anchor=f"requirement-{item.requirement_id}",
-        ),
-    }
 
 
 def send_reminders(actor: User, items: Sequence[ChecklistItem], today: date) -> Reminded:
@@ -79,15 +68,15 @@ def send_reminders(actor: User, items: Sequence[ChecklistItem], today: date) -> 
             f"{partner_items[0].due_on:%d %b %Y} – {partner.name}"
         )
         first = partner_items[0]
-        queue_email(
-            [u.email for u in people],
-            "reminder",
-            subject,
-            partner=partner,
-            lines=[_line(i, today) for i in partner_items],
-            sender=actor,
-            link=external_url("accreditation.show", accreditation_id=first.accreditation_id),
+        contact = partner.primary_contact
+        fields = reminder_fields(
+            partner,
+            contact.name if contact else partner.name,
+            [(i.requirement.name, i.due_on) for i in partner_items],
+            today,
+            external_url("accreditation.show", accreditation_id=first.accreditation_id),
         )
+        queue_email(people, "reminder", fields, language=reading_language(partner))
         notify(
             people,
             KIND,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from portal.checkins.meetings import local_today
+from portal.core.clock import local_today
 from portal.reports.sending import send_due_reports
 
 reports = AppGroup("reports", help="Progress reports.")

@@ -20,7 +20,7 @@ from portal.accreditation import progress as progress_service
 from portal.accreditation.progress import Progress, RequirementState
 from portal.core.extensions import db
 from portal.core.i18n import format_quarter
-from portal.mail.queue import external_url
+from portal.mail.links import external_url
 from portal.models import (
     Accreditation,
     Contact,

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from portal.partners.models import PARTNERSHIP_TYPES
-from portal.reports.sending import AUDIENCES, MAX_INTRO, MAX_POSITION, Audience, ReportRequest
+from portal.reports.audience import AUDIENCES, MAX_INTRO, MAX_POSITION, Audience, ReportRequest
 
 AUDIENCE_STATUS_LABELS = {
     "active": "Active",

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask import current_app
+
 from portal.core.errors import DomainError
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
@@ -109,3 +111,13 @@ def recent_months(today: date, count: int = 3) -> list[Period]:
     while len(periods) < count:
         periods.append(periods[-1].previous())
     return periods
+
+
+def fiscal_start() -> int:
+    return current_app.config["FISCAL_YEAR_START_MONTH"]
+
+
+def period_choices(today: date) -> list[Period]:
+    """The periods the compose form offers: this quarter and the four before it,
+    then this month and the two before it (for monthly reporters)."""
+    return recent_quarters(today, fiscal_start()) + recent_months(today)

@@ -9,52 +9,30 @@ that already got it needs an explicit confirmation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import exists, func
 
+from portal.core.access import may_change_records, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.i18n import checked_language
-from portal.mail.email_templates import RenderedEmail, queue_rendered, render_email
-from portal.models import AuditEvent, Partner, PartnershipType, ProgressReport, User
+from portal.mail.email_templates import RenderedEmail
+from portal.mail.queue import queue_email
+from portal.mail.queue import render as render_as_sent
+from portal.models import AuditEvent, Partner, ProgressReport, User
 from portal.reports import periods
+from portal.reports.audience import (
+    MAX_INTRO,
+    MAX_POSITION,
+    ReportRequest,
+    audience_partners,
+    audience_query,
+)
 from portal.reports.content import contents, merge_fields, report_recipients
-from portal.reports.periods import Period
-
-AUDIENCES = {
-    "all": "All active partners",
-    "filter": "Partners matching a filter",
-    "one": "One partner",
-}
-AUDIENCE_STATUSES = {
-    "active": ("active",),
-    "on_hold": ("on_hold",),
-    "current": ("active", "on_hold"),
-}
-MAX_INTRO = 4000
-MAX_POSITION = 200
-
-
-@dataclass
-class Audience:
-    """Who a report goes to: all active partners, those of one partnership type
-    and/or status, or one partner."""
-
-    mode: str = "all"
-    type: str = ""
-    status: str = "active"
-    partner_id: int | None = None
-
-
-@dataclass
-class ReportRequest:
-    period: str
-    audience: Audience = field(default_factory=Audience)
-    intro: str = ""
-    position: str = ""
+from portal.reports.periods import Period, fiscal_start
 
 
 @dataclass
@@ -96,54 +74,6 @@ class ResendNeedsConfirmation(DomainError):
             field="confirm",
         )
         self.plan = plan
-
-
-def fiscal_start() -> int:
-    return current_app.config["FISCAL_YEAR_START_MONTH"]
-
-
-def period_choices(today: date) -> list[Period]:
-    """The periods the compose form offers: this quarter and the four before it,
-    then this month and the two before it (for monthly reporters)."""
-    return periods.recent_quarters(today, fiscal_start()) + periods.recent_months(today)
-
-
-# --- who ----------------------------------------------------------------------
-
-
-def _audience_query(audience: Audience):
-    query = db.select(Partner).where(Partner.status != "merged", Partner.merged_into_id.is_(None))
-    if audience.mode == "one":
-        if not audience.partner_id:
-            raise DomainError("Choose the partner to send the report to.", field="partner")
-        return query.where(Partner.id == audience.partner_id)
-    if audience.mode == "filter":
-        statuses = AUDIENCE_STATUSES.get(audience.status)
-        if statuses is None:
-            raise DomainError("Choose active, on hold or both.", field="status")
-        query = query.where(Partner.status.in_(statuses))
-        if audience.type:
-            query = query.where(
-                exists().where(
-                    PartnershipType.partner_id == Partner.id,
-                    PartnershipType.kind == audience.type,
-                )
-            )
-        return query
-    if audience.mode == "all":
-        return query.where(Partner.status == "active")
-    raise DomainError("Choose who gets the report.", field="recipients")
-
-
-def audience_partners(audience: Audience) -> list[Partner]:
-    """The partners `audience` names, by name; none is a clear error."""
-    partners = db.session.scalars(_audience_query(audience).order_by(Partner.name)).all()
-    if not partners:
-        raise DomainError(
-            "No partner matches these recipients: choose others.",
-            field="partner" if audience.mode == "one" else "recipients",
-        )
-    return list(partners)
 
 
 # --- what ---------------------------------------------------------------------
@@ -216,7 +146,7 @@ def plan(
 
 def render(draft: Draft) -> RenderedEmail:
     """The email exactly as this partner will get it, in its language."""
-    return render_email("report", merge_fields(draft.content, draft.language), draft.language)
+    return render_as_sent("report", merge_fields(draft.content, draft.language), draft.language)
 
 
 def _sender(actor: User | None, position: str) -> tuple[str, str]:
@@ -242,6 +172,15 @@ def prepare(actor: User | None, request: ReportRequest, today: date) -> Plan:
         sender_position=position,
         intro=(request.intro or "").strip(),
     )
+
+
+def report_fields(actor: User | None, partner: Partner, today: date, language: str) -> dict:
+    """The report's merge fields for `partner` this quarter as `actor` would send
+    it, built as a send builds them (the email-template editor previews these)."""
+    name, position = _sender(actor, "")
+    period = periods.quarter_of(today, fiscal_start())
+    built = contents([partner], period, today, sender_name=name, sender_position=position, intro="")
+    return merge_fields(built[partner.id], language)
 
 
 # --- sending ------------------------------------------------------------------
@@ -279,11 +218,11 @@ def _queue_one(actor: User | None, draft: Draft, period: Period) -> ProgressRepo
     fields = merge_fields(draft.content, draft.language)
     # n counts this partner's sends of this period: a confirmed resend is a new email.
     n = draft.sent_before + 1
-    email = queue_rendered(
+    email = queue_email(
         draft.recipients,
         "report",
         fields,
-        draft.language,
+        language=draft.language,
         idempotency_key=f"report:{draft.partner.id}:{period.key}:{n}",
     )
     if email is None:
@@ -310,8 +249,7 @@ def send(
     actor: User, request: ReportRequest, today: date, *, confirm_resend: bool = False
 ) -> SendResult:
     """Queue the period's report for every partner of the request that can get it."""
-    if not actor.is_admin:
-        raise DomainError("Only administrators send progress reports.")
+    require(may_change_records(actor))
     result = prepare(actor, request, today)
     if not result.drafts:
         reasons = "; ".join(f"{p.name}: {why}" for p, why in result.skipped[:10])
@@ -337,7 +275,7 @@ def preview(actor: User, request: ReportRequest, partner_id: int | None, today: 
     """The email one partner of the request would get (the first one by default)."""
     period = periods.reportable(request.period, today, fiscal_start())
     _check_text(request)
-    query = _audience_query(request.audience)
+    query = audience_query(request.audience)
     if partner_id is None and request.audience.mode == "one":
         partner_id = request.audience.partner_id
     chosen = query.where(Partner.id == partner_id) if partner_id else query
@@ -408,51 +346,3 @@ def send_due_reports(today: date) -> int:
         queued += len(_queue(None, result.drafts, period))
     db.session.commit()
     return queued
-
-
-# --- reading --------------------------------------------------------------------
-
-
-def sent_reports(period: str = ""):
-    """A select of sent reports, newest first, with what the list shows loaded."""
-    from sqlalchemy.orm import joinedload
-
-    query = (
-        db.select(ProgressReport)
-        .options(
-            joinedload(ProgressReport.partner),
-            joinedload(ProgressReport.sent_by),
-            joinedload(ProgressReport.email),
-        )
-        .order_by(ProgressReport.id.desc())
-    )
-    if period:
-        query = query.where(ProgressReport.period == period)
-    return query
-
-
-def sent_periods() -> list[str]:
-    """The periods reports were sent for, newest first (for the list's filter)."""
-    return list(
-        db.session.scalars(
-            db.select(ProgressReport.period).distinct().order_by(ProgressReport.period.desc())
-        )
-    )
-
-
-def reports_of_partner(partner_id: int) -> list[ProgressReport]:
-    return list(
-        db.session.scalars(
-            db.select(ProgressReport)
-            .where(ProgressReport.partner_id == partner_id)
-            .order_by(ProgressReport.created_at.desc(), ProgressReport.id.desc())
-        )
-    )
-
-
-def report_for(user: User, report_id: int) -> ProgressReport | None:
-    """The report if `user` may read it: staff any, a partner user only their own."""
-    query = db.select(ProgressReport).where(ProgressReport.id == report_id)
-    if not user.is_staff:
-        query = query.where(ProgressReport.partner_id == user.partner_id)
-    return db.session.scalar(query)

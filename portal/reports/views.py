@@ -5,17 +5,24 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.checkins.meetings import local_today
-from portal.core.access import admin_required, staff_required
+from portal.core.access import (
+    admin_required,
+    may_change_records,
+    report_or_404,
+    require,
+    staff_required,
+)
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.core.htmx import attach_error, render
+from portal.core.forms import attach_error
+from portal.core.htmx import render
 from portal.core.i18n import format_day, format_percent
 from portal.models import Partner
-from portal.reports import bp
+from portal.reports import bp, periods, reading
 from portal.reports import sending as service
 from portal.reports.content import labels, stage_text
 from portal.reports.forms import ReportForm, choices
@@ -26,7 +33,7 @@ SKIPPED_SHOWN = 20
 
 def _choices(form: ReportForm, today: date) -> ReportForm:
     """Fill the selects: the periods on offer and the partners (one query)."""
-    form.period.choices = choices((p.key, p.label) for p in service.period_choices(today))
+    form.period.choices = choices((p.key, p.label) for p in periods.period_choices(today))
     partners = db.session.execute(
         db.select(Partner.id, Partner.name)
         .where(Partner.status != "merged", Partner.merged_into_id.is_(None))
@@ -42,7 +49,7 @@ def _compose(form: ReportForm, today: date, status: int = 200, already=None):
         status=status,
         form=form,
         already=already or [],
-        may_send=current_user.is_admin,
+        may_send=may_change_records(current_user),
         preview=_preview(form, None, today) if status == 200 else None,
     )
 
@@ -62,12 +69,12 @@ def index():
     """Which partners got which period's report, and when."""
     period = request.args.get("period", "").strip()[:10]
     page = db.paginate(
-        service.sent_reports(period),
+        reading.sent_reports(period),
         page=request.args.get("page", 1, type=int),
         per_page=100,
         error_out=False,
     )
-    return render("reports/index.html", page=page, period=period, periods=service.sent_periods())
+    return render("reports/index.html", page=page, period=period, periods=reading.sent_periods())
 
 
 @bp.get("/reports/new")
@@ -76,7 +83,7 @@ def new():
     """The compose form with a preview (managers may look; administrators send)."""
     today = local_today()
     form = _choices(ReportForm(formdata=None), today)
-    form.period.data = service.period_choices(today)[0].key
+    form.period.data = periods.period_choices(today)[0].key
     form.position.data = current_app.config["REPORT_SENDER_POSITION"]
     return _compose(form, today)
 
@@ -127,7 +134,7 @@ def preview():
     form = _choices(ReportForm(formdata=request.args, meta={"csrf": False}), today)
     form.validate()
     if not form.period.data:
-        form.period.data = service.period_choices(today)[0].key
+        form.period.data = periods.period_choices(today)[0].key
     if form.errors:
         shown = {"error": " ".join(e for errors in form.errors.values() for e in errors)}
     else:
@@ -139,11 +146,7 @@ def preview():
 
 
 def _report_or_404():
-    report_id = request.args.get("report", type=int)
-    report = service.report_for(current_user, report_id) if report_id else None
-    if report is None:
-        abort(404)
-    return report
+    return report_or_404(current_user, request.args.get("report", type=int))
 
 
 @bp.get("/organisation/reports")
@@ -163,12 +166,11 @@ def mine():
         )
     if current_user.is_staff:
         return redirect(url_for(".index"))
-    if current_user.partner is None:
-        abort(404)
+    require(current_user.partner is not None, hidden=True)
     return render(
         "reports/mine.html",
         partner=current_user.partner,
-        reports=service.reports_of_partner(current_user.partner_id),
+        reports=reading.reports_of_partner(current_user.partner_id),
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from flask import current_app
 
 from portal.core import audit
+from portal.core.access import may_assign_reviews, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Submission, User
@@ -39,8 +40,7 @@ def reviewers() -> list[User]:
 
 def assign_reviewer(actor: User, submission: Submission, reviewer: User | None) -> None:
     """Give the submission to `reviewer` (None: to nobody in particular)."""
-    if not actor.is_staff:
-        raise DomainError("Only the programme team assigns reviews.")
+    require(may_assign_reviews(actor))
     if submission.status != "submitted":
         raise DomainError("This document is already reviewed or replaced.", field="reviewer_id")
     if reviewer is not None and not (reviewer.is_staff and reviewer.active):

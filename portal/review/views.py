@@ -1,5 +1,3 @@
-from math import ceil
-
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func
@@ -10,19 +8,13 @@ from portal.core.access import staff_required, submission_or_404
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import safe_next
+from portal.core.paging import Window
 from portal.models import Accreditation, Submission, User
 from portal.review import bp
 from portal.review.assignment import assign_reviewer, review_due_on, reviewers
 from portal.review.forms import AssignForm, ReviewForm
 
 QUEUE_PER_PAGE = 50
-
-
-def _page_number(value: str | None) -> int:
-    try:
-        return max(1, int(value or 1))
-    except ValueError:
-        return 1
 
 
 @bp.get("")
@@ -36,9 +28,8 @@ def queue():
         conditions.append(Submission.assigned_to_id == current_user.id)
     per_page = current_app.config.get("REVIEW_QUEUE_PER_PAGE", QUEUE_PER_PAGE)
     total = db.session.scalar(db.select(func.count(Submission.id)).where(*conditions))
-    pages = max(1, ceil(total / per_page))
-    page = min(_page_number(request.args.get("page")), pages)
-    query = (
+    window = Window(total, per_page, request.args.get("page"))
+    query = window.slice(
         db.select(Submission)
         .where(*conditions)
         .options(
@@ -48,16 +39,14 @@ def queue():
             joinedload(Submission.assigned_to),
         )
         .order_by(Submission.uploaded_at, Submission.id)
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
     return render_template(
         "review/queue.html",
         waiting=db.session.scalars(query).all(),
         total=total,
-        page=page,
-        pages=pages,
-        first=(page - 1) * per_page + 1 if total else 0,
+        page=window.page,
+        pages=window.pages,
+        first=window.first,
         mine=mine,
         reviewers=reviewers(),
         due_on=review_due_on,

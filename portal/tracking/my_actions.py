@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.conversations.threads import unanswered
 from portal.core.extensions import db
 from portal.models import Accreditation, Submission, User, utcnow
 from portal.review.assignment import review_due_on
@@ -49,8 +50,6 @@ def _waiting(*conditions) -> list[Review]:
 
 def my_actions(user: User, today: date | None = None) -> MyActions:
     """Four queries, however much is waiting."""
-    from portal.conversations.threads import unanswered
-
     today = today or utcnow().date()
     return MyActions(
         assigned=_waiting(Submission.assigned_to_id == user.id),

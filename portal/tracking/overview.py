@@ -11,14 +11,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from math import ceil
 
 from flask import current_app
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.accreditation.progress import satisfied_condition
+from portal.core import audit
 from portal.core.extensions import db
+from portal.core.paging import Window
 from portal.core.text import fold
 from portal.models import (
     Accreditation,
@@ -189,23 +190,9 @@ class OverviewRow:
 
 
 @dataclass
-class OverviewPage:
-    rows: list[OverviewRow]
-    total: int
-    filters: Filters
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, ceil(self.total / self.per_page))
-
-    @property
-    def first(self) -> int:
-        return (self.filters.page - 1) * self.per_page + 1 if self.total else 0
-
-    @property
-    def last(self) -> int:
-        return min(self.total, self.filters.page * self.per_page)
+class OverviewPage(Window):
+    rows: list[OverviewRow] = field(default_factory=list)
+    filters: Filters | None = None
 
 
 class _Query:
@@ -346,16 +333,13 @@ def overview_page(
     conditions = query.where(filters)
     figures = bool(filters.stage or filters.overdue or filters.waiting)
     total = db.session.scalar(query.base(func.count(), figures=figures).where(*conditions))
-    filters.page = min(filters.page, max(1, ceil(total / per_page)))
+    window = Window(total, per_page, filters.page)
+    filters.page = window.page
     result = db.session.execute(
-        query.rows()
-        .where(*conditions)
-        .order_by(*query.order(filters.sort))
-        .limit(per_page)
-        .offset((filters.page - 1) * per_page)
+        window.slice(query.rows().where(*conditions).order_by(*query.order(filters.sort)))
     )
     rows = [_row(values, today) for values in result]
-    return OverviewPage(_with_reviewers(rows), total, filters, per_page)
+    return OverviewPage(total, per_page, window.page, rows=_with_reviewers(rows), filters=filters)
 
 
 def overview_rows(filters: Filters, today: date | None = None) -> list[OverviewRow]:
@@ -391,8 +375,6 @@ def stage_names() -> list[str]:
 
 def record_export(actor: User, filters: Filters, count: int) -> None:
     """Every export is in the audit trail: who took which rows out of the portal."""
-    from portal.core import audit
-
     described = ", ".join(f"{k}={v}" for k, v in filters.args(page=1).items()) or "none"
     audit.record(
         actor,

@@ -4,14 +4,14 @@ import csv
 import io
 from datetime import date
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from portal.accreditation.deadlines import move_deadlines
-from portal.core.access import staff_required
+from portal.core.access import may_change_records, require, staff_required
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.core.htmx import is_htmx, render
+from portal.core.htmx import is_htmx, push_url, render
 from portal.models import User, utcnow
 from portal.reminders.on_demand import send_reminders
 from portal.review.assignment import reviewers
@@ -57,9 +57,7 @@ def overview():
         reviewers=[] if fragment else reviewers(),
         states=STATES,
     )
-    if fragment:
-        response.headers["HX-Push-Url"] = url_for(".overview", **filters.args())
-    return response
+    return push_url(response, url_for(".overview", **filters.args()))
 
 
 EXPORT_COLUMNS = (
@@ -151,11 +149,8 @@ def _board_page(status: int = 200, error: str | None = None, selection: dict | N
 @staff_required
 def board():
     """What partners owe soon or late, and what waits for review, across partners."""
-    response = _board_page()
-    if is_htmx():
-        args = {k: v for k, v in request.args.items() if k in ("days", "group") and v}
-        response.headers["HX-Push-Url"] = url_for(".board", **args)
-    return response
+    args = {k: v for k, v in request.args.items() if k in ("days", "group") and v}
+    return push_url(_board_page(), url_for(".board", **args))
 
 
 def _chosen_reviewer(value: str) -> User | None:
@@ -203,8 +198,8 @@ def bulk():
     """Assign reviewer, move deadlines (administrators) or remind, for the rows ticked."""
     form = request.form
     action = form.get("action", "")
-    if action == "move" and not current_user.is_admin:
-        abort(403)  # deadlines are partner records: administrators move them
+    if action == "move":  # deadlines are partner records: administrators move them
+        require(may_change_records(current_user))
     selection = {
         "items": set(form.getlist("items")),
         "submissions": set(form.getlist("submissions")),

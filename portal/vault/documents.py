@@ -18,7 +18,8 @@ from portal.core import audit
 from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.core.uploads import accepted_file
-from portal.mail.queue import external_url
+from portal.mail.links import external_url
+from portal.mail.queue import queue_email
 from portal.models import (
     Accreditation,
     AccreditationTemplate,
@@ -30,7 +31,6 @@ from portal.models import (
     utcnow,
 )
 from portal.notifications.bell import notify, partner_users, path_for, staff_users
-from portal.notifications.preferences import email_notice
 from portal.vault.models import DOCUMENT_TYPES
 
 EXPIRY_WARNING_DAYS = 60
@@ -271,14 +271,16 @@ def reject(actor: User, document: OrganisationDocument, reason: str) -> Organisa
     subject = f"{document.type_label} not accepted – {partner.name}"
     people = partner_users(partner.id)
     # The bell files a rejection under "changes requested"; so does the preference.
-    email_notice(
+    queue_email(
         people,
-        "changes_requested",
-        subject,
         "vault_document_rejected",
-        partner=partner,
-        document=document,
-        link=external_url("vault.mine", type=document.document_type),
+        {
+            "partner": partner,
+            "document": document,
+            "link": external_url("vault.mine", type=document.document_type),
+        },
+        subject=subject,
+        notification="changes_requested",
     )
     notify(
         people,

@@ -6,10 +6,20 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from portal.core.access import admin_required, partner_or_404, staff_required
+from portal.core.access import (
+    admin_required,
+    may_change_records,
+    may_edit_vault,
+    may_upload,
+    own_partner,
+    partner_or_404,
+    require,
+    staff_required,
+    vault_document_or_404,
+)
 from portal.core.errors import DomainError
-from portal.core.extensions import db
-from portal.core.htmx import attach_error, is_htmx, render
+from portal.core.forms import attach_error
+from portal.core.htmx import is_htmx, render
 from portal.core.storage import storage
 from portal.core.uploads import UploadTooLarge
 from portal.models import OrganisationDocument, Partner, utcnow
@@ -37,7 +47,7 @@ def _page(partner: Partner, form: VaultDocumentForm, status: int = 200, **extra)
         rows=vault_rows(partner.id),
         form=form,
         today=today,
-        editable=current_user.can_edit or current_user.is_admin,
+        editable=may_edit_vault(current_user),
         reject_errors=extra.pop("reject_errors", {}),
         **extra,
     )
@@ -77,17 +87,12 @@ def _upload(partner: Partner, form: VaultDocumentForm, here: str):
 @login_required
 def mine():
     """The partner's vault: everyone at the partner reads; focal points and editors upload."""
-    if current_user.is_staff:
-        if request.method == "GET":  # staff see a partner's vault from its record
-            return redirect(url_for("partners.index"))
-        abort(403)
-    partner = current_user.partner
-    if partner is None:
-        abort(403)
+    if current_user.is_staff and request.method == "GET":
+        return redirect(url_for("partners.index"))  # staff see a partner's vault from its record
+    partner = own_partner(current_user)
     form = _upload_form()
     if form.is_submitted():
-        if not current_user.can_edit:
-            abort(403)
+        require(may_upload(current_user))
         return _upload(partner, form, url_for(".mine"))
     return _page(partner, form)
 
@@ -99,28 +104,16 @@ def partner(partner_id: int):
     partner = partner_or_404(current_user, partner_id)
     form = _upload_form()
     if form.is_submitted():
-        if not current_user.is_admin:
-            abort(403)
+        require(may_change_records(current_user))  # on the partner's behalf
         return _upload(partner, form, url_for(".partner", partner_id=partner.id))
     return _page(partner, form)
-
-
-def _document_or_404(vault_document_id: int) -> OrganisationDocument:
-    """A vault document the current user may see: another partner's is 404."""
-    query = db.select(OrganisationDocument).where(OrganisationDocument.id == vault_document_id)
-    if not current_user.is_staff:
-        query = query.where(OrganisationDocument.partner_id == current_user.partner_id)
-    document = db.session.scalar(query)
-    if document is None:
-        abort(404)
-    return document
 
 
 @bp.get("/vault/<int:vault_document_id>/file", endpoint="file")
 @login_required
 def download(vault_document_id: int):
     """A vault document's file, as an attachment, to staff and the partner's own people."""
-    document = _document_or_404(vault_document_id)
+    document = vault_document_or_404(current_user, vault_document_id)
     path = storage().path(document.storage_key)
     if not path.exists():
         abort(404)
@@ -133,7 +126,7 @@ def download(vault_document_id: int):
 @admin_required
 def reject_document(vault_document_id: int):
     """Reject a document in use, with the reason the partner will read."""
-    document = _document_or_404(vault_document_id)
+    document = vault_document_or_404(current_user, vault_document_id)
     form = RejectForm()
     try:
         if not form.validate():

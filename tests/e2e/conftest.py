@@ -6,36 +6,14 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page
 from werkzeug.serving import make_server
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# Without the background-networking flags Chromium floods the closed network
-# with refused connections (see /work/shared/testing-notes.md).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.helpers import ROOT
 
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def missing(what: str) -> None:
-    """Skip on a developer's machine; in CI the browser tests must run, so fail."""
-    if in_ci():
-        pytest.fail(f"{what} (CI=true: the browser tests must run, not skip)", pytrace=False)
-    pytest.skip(what)
+from .helpers import CHROMIUM, CHROMIUM_ARGS, missing
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,8 @@ from playwright.sync_api import Locator, Page, expect
 
 from portal.core.extensions import db
 from portal.models import Contact, Partner, User
-from portal.partners.records import PartnerDraft, add_partner
+from portal.partners.drafts import PartnerDraft
+from portal.partners.records import add_partner
 
 from .helpers import SCREENSHOTS
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from portal.accreditation.submissions import submit_document
 from portal.demo import sample_pdf
-from tests.unit.helpers import file_upload
+from tests.helpers import file_upload
 
 from .helpers import (
     PYTEST_PLAYWRIGHT_DEPRECATION,

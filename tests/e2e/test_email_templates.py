@@ -7,7 +7,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from portal.mail.email_templates import render_email, sample_fields
+from portal.mail.email_templates import render_email
+from portal.mail.merge_fields import sample_fields
 
 from .helpers import PYTEST_PLAYWRIGHT_DEPRECATION, SCREENSHOTS, log_in
 

@@ -14,9 +14,9 @@ from portal.accounts.passwords import hash_password
 from portal.accreditation.decisions import add_months
 from portal.core.extensions import db
 from portal.models import User
+from tests.helpers import PASSWORD
 
 from .helpers import (
-    PASSWORD,
     PYTEST_PLAYWRIGHT_DEPRECATION,
     approve,
     log_in,

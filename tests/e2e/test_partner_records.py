@@ -12,9 +12,9 @@ from playwright.sync_api import expect
 
 from portal.demo import SAMPLE_ORGUNITS
 from portal.orgunits.importer import import_file
+from tests.helpers import PASSWORD
 
 from .helpers import (
-    PASSWORD,
     PYTEST_PLAYWRIGHT_DEPRECATION,
     deliver_mail,
     field_errors,

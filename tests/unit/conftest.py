@@ -6,8 +6,7 @@ import pytest
 
 from portal.accreditation.submissions import review_submission, submit_document
 from portal.models import Accreditation, Requirement, Submission, User
-
-from .helpers import file_upload
+from tests.helpers import file_upload
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from icalendar import Calendar
 
 from portal.checkins import meetings as service
 from portal.checkins.meetings import CheckInPlan, FollowUpDraft, add_months, series_days
+from portal.core.clock import local_today, programme_zone
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent, CheckIn, FollowUp, Notification, OutboxEmail, utcnow
@@ -176,7 +177,7 @@ def test_a_plan_that_cannot_be_a_meeting_creates_nothing(staff, make_partner, ch
 def test_a_time_already_passed_today_is_refused(app):
     """Five minutes ago, today: the date is fine, the time is not (at noon, so that
     five minutes earlier is always still today)."""
-    now = datetime.combine(date(2026, 11, 23), time(12, 0), tzinfo=service.programme_zone())
+    now = datetime.combine(date(2026, 11, 23), time(12, 0), tzinfo=programme_zone())
     earlier = now - timedelta(minutes=5)
     with pytest.raises(DomainError) as refused:
         service.check_plan(
@@ -289,7 +290,7 @@ def _many(staff, partner, count: int) -> None:
     service.schedule(
         staff["admin"],
         partner,
-        plan(starts_on=service.local_today() + timedelta(days=1), repeat="monthly", meetings=count),
+        plan(starts_on=local_today() + timedelta(days=1), repeat="monthly", meetings=count),
     )
     for meeting in db.session.scalars(db.select(CheckIn)):
         meeting.follow_ups.append(FollowUp(description=f"Follow-up of {meeting.id}"))
@@ -322,7 +323,7 @@ def test_the_partner_partials_cost_the_same_queries_for_one_or_many_meetings(
 def test_the_staff_list_of_the_next_fourteen_days(app, staff, make_partner, count_queries):
     alpha, _, _ = make_partner()
     bravo, _, _ = make_partner(name="Bravo Relief", acronym="BR")
-    soon = service.local_today() + timedelta(days=3)
+    soon = local_today() + timedelta(days=3)
     service.schedule(staff["admin"], alpha, plan(starts_on=soon))
     service.schedule(staff["admin"], bravo, plan(starts_on=soon + timedelta(days=2)))
     service.schedule(staff["admin"], bravo, plan(starts_on=soon + timedelta(days=30)))

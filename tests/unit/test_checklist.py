@@ -13,8 +13,7 @@ from portal.accreditation.progress import completion, load_accreditation, progre
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent, Notification, OrganisationDocument
-
-from .helpers import requirements_of
+from tests.helpers import requirements_of
 
 
 def _vault(partner, user, document_type: str, valid_until: date, status="accepted"):

@@ -18,8 +18,7 @@ from portal.models import (
     Submission,
     User,
 )
-
-from .helpers import stored_files
+from tests.helpers import stored_files
 
 
 def _row_counts() -> dict[str, int]:

@@ -15,6 +15,7 @@ from portal.conversations.threads import (
     unanswered,
     unread_count,
 )
+from portal.core.access import Refused
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent, Message, Notification, OutboxEmail
@@ -76,7 +77,7 @@ def test_an_empty_or_overlong_message_is_refused_and_nothing_stored(accreditatio
 def test_a_viewer_may_not_write(accreditation_for, make_user):
     partner, _, accreditation = accreditation_for
     viewer = make_user("viewer@ah.example.org", partner=partner, partner_role="viewer")
-    with pytest.raises(PermissionError):
+    with pytest.raises(Refused):
         post_message(viewer, accreditation, "Hello")
 
 
@@ -167,8 +168,7 @@ def test_unanswered_takes_one_query(make_partner, staff, count_queries):
 def _a_submission(user, accreditation):
     from portal.accreditation.submissions import submit_document
     from portal.demo import sample_pdf
-
-    from .helpers import file_upload
+    from tests.helpers import file_upload
 
     requirement = accreditation.milestones[0].stage.requirements[0]
     return submit_document(user, accreditation, requirement, file_upload(sample_pdf("x"), "x.pdf"))

@@ -17,8 +17,7 @@ from portal.accreditation.progress import completion, load_accreditation, progre
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent
-
-from .helpers import requirements_of
+from tests.helpers import requirements_of
 
 
 def _item(accreditation, requirement):

@@ -17,8 +17,7 @@ from portal.accreditation.templates import TemplateDraft as Draft
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Accreditation, AuditEvent, OutboxEmail
-
-from .helpers import requirements_of
+from tests.helpers import requirements_of
 
 
 @pytest.fixture

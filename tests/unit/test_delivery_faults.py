@@ -17,9 +17,10 @@ from collections import Counter
 from datetime import timedelta
 
 from portal.core.extensions import db
-from portal.mail.delivery import backoff, deliver_pending, message_id
+from portal.mail.delivery import backoff, deliver_pending
+from portal.mail.smtp import message_id
 from portal.models import OutboxEmail, utcnow
-from tests.conftest import ROOT, Auth, Inbox, csrf_token
+from tests.helpers import ROOT, Auth, Inbox, csrf_token
 
 
 def queue(count: int) -> dict[str, int]:

@@ -12,18 +12,16 @@ from markupsafe import Markup
 
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.mail.checks import check_template
+from portal.mail.defaults import DEFAULTS
 from portal.mail.email_templates import (
-    DEFAULTS,
-    MERGE_FIELDS,
-    TEMPLATE_KEYS,
     TemplateRefused,
-    check_template,
-    queue_rendered,
     render_email,
     restore_template,
-    sample_fields,
     save_template,
 )
+from portal.mail.merge_fields import MERGE_FIELDS, TEMPLATE_KEYS, sample_fields
+from portal.mail.queue import queue_email
 from portal.models import AuditEvent, EmailTemplate, OutboxEmail
 
 REPORT_FIELDS = {
@@ -192,12 +190,12 @@ def test_a_refused_template_saves_nothing(app, staff):
         render_email("newsletter", {}, "en")
 
 
-def test_queue_rendered_adds_one_email_per_idempotency_key(app):
-    email = queue_rendered(
+def test_an_editable_email_is_queued_once_per_idempotency_key(app):
+    email = queue_email(
         ["Grace@HAI.example.org", ""],
         "report",
         REPORT_FIELDS,
-        "fr",
+        language="fr",
         idempotency_key="report:1:2026-Q3",
         cc=["boss@hai.example.org", "grace@hai.example.org"],
         attachments=[("report.pdf", "application/pdf", b"%PDF-1.4")],
@@ -208,16 +206,20 @@ def test_queue_rendered_adds_one_email_per_idempotency_key(app):
     assert (email.template, email.status) == ("report", "pending")
     assert email.subject.startswith("[Partner Accreditation Programme] Rapport")
     assert email.attachments[0].filename == "report.pdf"
-    again = queue_rendered(
-        ["grace@hai.example.org"], "report", REPORT_FIELDS, "fr", idempotency_key="report:1:2026-Q3"
+    again = queue_email(
+        ["grace@hai.example.org"],
+        "report",
+        REPORT_FIELDS,
+        language="fr",
+        idempotency_key="report:1:2026-Q3",
     )
     assert again is None
-    assert queue_rendered([], "report", REPORT_FIELDS, "en") is None
+    assert queue_email([], "report", REPORT_FIELDS) is None
     assert db.session.scalar(db.select(db.func.count(OutboxEmail.id))) == 1
 
 
 def test_a_french_partners_focal_point_is_invited_in_french(app, make_partner):
-    from portal.partners.records import invite
+    from portal.accounts.invitations import invite
 
     partner, focal, _ = make_partner(name="Santé Pour Tous", acronym="SPT")
     partner.language = "fr"

@@ -25,20 +25,18 @@ from portal.models import (
     User,
     utcnow,
 )
-from portal.partners.merge import merge_partners
-from portal.partners.records import (
+from portal.partners.drafts import (
     PROFILE_FIELDS,
     ContactDraft,
     CoverageDraft,
     PartnerDraft,
-    add_partner,
     check_draft,
-    mark_reviewed,
     one_year_after,
-    update_partner,
 )
-
-from .helpers import requirements_of
+from portal.partners.merge import merge_partners
+from portal.partners.records import add_partner, update_partner
+from portal.partners.status import mark_reviewed
+from tests.helpers import requirements_of
 
 KEEP_ALL = dict.fromkeys(PROFILE_FIELDS, "survivor")
 # Which side's value the kept partner takes in the main test.

@@ -12,10 +12,10 @@ from portal.accreditation.submissions import review_submission
 from portal.conversations.threads import post_message
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.mail.queue import queue_email
 from portal.models import AuditEvent, Notification, OutboxEmail
-from portal.notifications.preferences import email_notice, kinds_for, update_preferences
-
-from .helpers import requirements_of
+from portal.notifications.preferences import kinds_for, update_preferences
+from tests.helpers import requirements_of
 
 
 def emails(template: str) -> list[OutboxEmail]:
@@ -38,24 +38,26 @@ def people(make_partner, make_user):
     return partner, focal, digest, quiet, accreditation
 
 
-def test_email_notice_honours_each_persons_choice(people):
+def notify_by_email(users, kind: str, essential: bool = False):
+    fields = {"user": users[0], "notifications": [], "settings_link": ""}  # any body will do
+    return queue_email(users, "digest", fields, subject="S", notification=kind, essential=essential)
+
+
+def test_a_notification_email_honours_each_persons_choice(people):
     partner, focal, digest, quiet, _ = people
-    context = {"user": focal, "notices": [], "settings_link": ""}  # any template will do
-    email = email_notice([focal, digest, quiet], "changes_requested", "S", "digest", **context)
+    email = notify_by_email([focal, digest, quiet], "changes_requested")
     assert email.recipient_list == [focal.email]
     # Another kind reaches the viewer; the digest reader still waits for the digest.
-    email = email_notice([focal, digest, quiet], "milestone_reached", "S", "digest", **context)
+    email = notify_by_email([focal, digest, quiet], "milestone_reached")
     assert email.recipient_list == sorted([focal.email, quiet.email])
     # Essential: everyone active, at once.
-    email = email_notice(
-        [focal, digest, quiet], "changes_requested", "S", "digest", essential=True, **context
-    )
+    email = notify_by_email([focal, digest, quiet], "changes_requested", essential=True)
     assert email.recipient_list == sorted([focal.email, digest.email, quiet.email])
 
 
 def test_nobody_left_means_no_email(people):
     partner, focal, digest, quiet, _ = people
-    assert email_notice([digest, quiet], "changes_requested", "S", "changes_requested") is None
+    assert notify_by_email([digest, quiet], "changes_requested") is None
     assert emails("changes_requested") == []
 
 

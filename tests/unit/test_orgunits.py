@@ -16,14 +16,9 @@ from werkzeug.datastructures import FileStorage
 import portal
 from portal.core.extensions import db
 from portal.models import OrgUnit, OrgUnitGroup, group_members
-from portal.orgunits.importer import (
-    MAX_ERRORS,
-    OrgUnitImportError,
-    ancestors_by_id,
-    district_of,
-    import_file,
-    search,
-)
+from portal.orgunits.errors import MAX_ERRORS, OrgUnitImportError
+from portal.orgunits.importer import import_file
+from portal.orgunits.units import ancestors_by_id, district_of, search
 
 SAMPLES = Path(portal.__file__).resolve().parent / "sample_data"
 SAMPLE_CSV = SAMPLES / "orgunits.csv"

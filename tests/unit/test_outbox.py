@@ -12,11 +12,13 @@ import pytest
 from portal.accounts.passwords import authenticate, set_password_with_token
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.mail.delivery import backoff, deliver_pending, retry_now
+from portal.mail.delivery import backoff, deliver_pending
 from portal.mail.queue import queue_email
+from portal.mail.retry import retry_now
 from portal.models import AuditEvent, OutboxEmail, utcnow
-from portal.partners.records import PartnerDraft, add_partner
-from tests.conftest import Inbox
+from portal.partners.drafts import PartnerDraft
+from portal.partners.records import add_partner
+from tests.helpers import Inbox
 
 
 class RefusingInbox(Inbox):
@@ -182,14 +184,16 @@ def test_each_email_has_one_message_id_on_every_attempt_and_its_copies(app, smtp
     email = queue_email(
         ["to@example.org"],
         "new_message",
-        "Copied",
+        {
+            "about": "a document",
+            "author": someone,
+            "body": "Hello",
+            "link": "http://portal.example.org/",
+            "partner": someone,
+            "to_partner": True,
+        },
+        subject="Copied",
         cc=["boss@example.org", "TO@example.org"],  # never copied to someone in To
-        about="a document",
-        author=someone,
-        body="Hello",
-        link="http://portal.example.org/",
-        partner=someone,
-        to_partner=True,
     )
     db.session.commit()
     smtp.stop()

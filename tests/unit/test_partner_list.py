@@ -10,16 +10,11 @@ from werkzeug.datastructures import MultiDict
 
 from portal.core.extensions import db
 from portal.models import OrgUnit, Partner
+from portal.partners.drafts import ContactDraft, CoverageDraft, PartnerDraft
 from portal.partners.listing import Filters, partner_page
 from portal.partners.people import change_leadership
-from portal.partners.records import (
-    ContactDraft,
-    CoverageDraft,
-    PartnerDraft,
-    add_partner,
-    change_status,
-    update_partner,
-)
+from portal.partners.records import add_partner, update_partner
+from portal.partners.status import change_status
 
 TODAY = date.today()
 LONG_AGO = TODAY - timedelta(days=200)

@@ -24,21 +24,17 @@ from portal.models import (
     User,
 )
 from portal.partners.agreements import add_document, expired, expiring_soon
-from portal.partners.listing import Filters, partner_page
-from portal.partners.records import (
+from portal.partners.drafts import (
     ContactDraft,
     CoverageDraft,
     PartnerDraft,
-    add_partner,
-    change_status,
     likely_duplicates,
-    mark_reviewed,
     one_year_after,
-    update_partner,
 )
-from tests.conftest import PASSWORD
-
-from .helpers import file_upload, stored_files
+from portal.partners.listing import Filters, partner_page
+from portal.partners.records import add_partner, update_partner
+from portal.partners.status import change_status, mark_reviewed
+from tests.helpers import PASSWORD, file_upload, stored_files
 
 TODAY = date.today()
 YESTERDAY = TODAY - timedelta(days=1)
@@ -681,7 +677,7 @@ def test_a_review_records_who_and_moves_the_next_one_a_year_on(staff, partner):
 
 
 def test_a_review_on_29_february_is_due_on_28_february(staff, partner, monkeypatch):
-    import portal.partners.records as partners
+    import portal.partners.status as partners
 
     class LeapDay(date):
         @classmethod

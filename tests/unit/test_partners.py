@@ -17,7 +17,8 @@ from portal.models import (
     PasswordToken,
     User,
 )
-from portal.partners.records import PartnerDraft, add_partner
+from portal.partners.drafts import PartnerDraft
+from portal.partners.records import add_partner
 
 
 def _add(actor, **overrides) -> Partner:

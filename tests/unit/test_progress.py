@@ -9,8 +9,7 @@ from portal.accreditation.progress import completion, load_accreditation, progre
 from portal.accreditation.submissions import review_submission
 from portal.core.extensions import db
 from portal.models import Requirement
-
-from .helpers import requirements_of
+from tests.helpers import requirements_of
 
 
 def test_percent_is_approved_required_documents_over_required(accreditation_for, staff, approve):

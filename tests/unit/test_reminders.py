@@ -12,8 +12,12 @@ from flask import g
 from portal.accreditation.submissions import review_submission
 from portal.core.extensions import db
 from portal.models import ChecklistItem, Notification, OutboxEmail, User, utcnow
+from portal.reminders.daily import run
+from portal.reminders.digests import send_digests
 from portal.reminders.models import ReminderSent
-from portal.reminders.schedule import Summary, remind_partners, remind_staff, run, send_digests
+from portal.reminders.schedule import Summary
+from portal.reminders.to_partners import remind_partners
+from portal.reminders.to_staff import remind_staff
 from portal.review.assignment import assign_reviewer
 
 DUE = date(2026, 12, 14)  # a Monday, far from the accreditation's own deadlines

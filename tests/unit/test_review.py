@@ -8,8 +8,7 @@ from portal.accreditation.submissions import review_submission
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Accreditation, AuditEvent, OutboxEmail, Submission, User
-
-from .helpers import requirements_of
+from tests.helpers import requirements_of
 
 
 def _outbox(template: str | None = None) -> list[OutboxEmail]:

@@ -7,11 +7,12 @@ from datetime import date
 import pytest
 
 from portal.accreditation.submissions import review_submission, submit_document
+from portal.core.access import Refused
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent
 from portal.review.assignment import add_working_days, assign_reviewer
-from tests.unit.helpers import file_upload
+from tests.helpers import file_upload
 
 
 @pytest.mark.parametrize(
@@ -59,7 +60,7 @@ def test_a_review_goes_only_to_active_staff_and_only_while_waiting(staff, waitin
     db.session.commit()
     with pytest.raises(DomainError):
         assign_reviewer(admin, waiting, manager)
-    with pytest.raises(DomainError):
+    with pytest.raises(Refused):
         assign_reviewer(waiting.uploaded_by, waiting, admin)  # partners do not assign
     review_submission(admin, waiting, "approve", "")
     with pytest.raises(DomainError, match="already reviewed"):

@@ -12,8 +12,7 @@ from portal.accreditation.submissions import UploadTooLarge, review_submission, 
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Submission
-
-from .helpers import (
+from tests.helpers import (
     JPEG,
     PNG,
     file_upload,

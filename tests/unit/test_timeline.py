@@ -10,8 +10,7 @@ from portal.accreditation.progress import load_accreditation
 from portal.accreditation.templates import TemplateDraft, save_template
 from portal.accreditation.timeline import timeline, usual_durations
 from portal.core.extensions import db
-
-from .helpers import requirements_of
+from tests.helpers import requirements_of
 
 START = date(2026, 1, 5)
 

@@ -13,14 +13,15 @@ from portal.accreditation.progress import completion, load_accreditation, progre
 from portal.accreditation.submissions import review_submission
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.i18n import format_day
+from portal.mail.email_templates import save_template
 from portal.models import AuditEvent, ChecklistItem, Notification, OutboxEmail, Submission
 from portal.reminders.on_demand import send_reminders
 from portal.review.assignment import assign_reviewer
 from portal.tracking.board import assign_many, board
 from portal.tracking.my_actions import my_actions
 from portal.tracking.overview import Filters, overview_page, overview_rows, ready_for_sign_off
-
-from .helpers import requirements_of
+from tests.helpers import requirements_of
 
 TODAY = date.today()
 
@@ -221,12 +222,12 @@ def test_a_reminder_is_one_email_per_partner_with_its_deadlines(three, staff, ma
         f"{colleague.email},{alpha[1].email}",
         bravo[1].email,
     }
+    # The editable reminder, as the daily run sends it, in the partner's language.
     alpha_mail = by_recipients[f"{colleague.email},{alpha[1].email}"]
-    assert alpha_mail.subject == "Reminder: 2 documents due – Alpha Health"
-    assert "Document submission document 1: due" in alpha_mail.body_text
-    assert "(overdue)" in alpha_mail.body_text
-    assert f"{alpha[2].milestones[0].due_on:%d %b %Y}" in alpha_mail.body_text
-    assert "Manu Manager" in alpha_mail.body_text
+    assert alpha_mail.subject == "[Partner Accreditation Programme] Reminder: 2 items due"
+    assert "what Alpha Health still has to do" in alpha_mail.body_text
+    assert "- Document submission document 1: overdue since" in alpha_mail.body_text
+    assert format_day(alpha[2].milestones[0].due_on, "en") in alpha_mail.body_text
     bravo_mail = by_recipients[bravo[1].email]
     assert "Final approval document 1" in bravo_mail.subject
     notes = db.session.scalars(
@@ -241,6 +242,21 @@ def test_a_reminder_is_one_email_per_partner_with_its_deadlines(three, staff, ma
         db.select(AuditEvent).where(AuditEvent.action == "reminder_sent")
     ).all()
     assert sorted(e.partner_id for e in audited) == sorted([alpha[0].id, bravo[0].id])
+
+
+def test_a_reminder_now_uses_the_administrators_edit_of_the_reminder(three, staff):
+    alpha = three[0]
+    save_template(
+        staff["admin"],
+        "reminder",
+        "en",
+        "Still to come for {{ partner_name }}",
+        "Dear {{ greeting_name }},\n{% for item in items %}* {{ item.title }}\n{% endfor %}",
+    )
+    send_reminders(staff["manager"], items_of(alpha[2])[:1], TODAY)
+    email = db.session.scalar(db.select(OutboxEmail).where(OutboxEmail.template == "reminder"))
+    assert email.subject == "Still to come for Alpha Health"
+    assert "* Document submission document 1" in email.body_text
 
 
 def test_a_reminder_needs_a_document(staff):

@@ -22,8 +22,7 @@ from portal.models import (
     utcnow,
 )
 from portal.vault.documents import add_document, expiring, reject, relying_requirements, vault_rows
-
-from .helpers import PNG, file_upload, stored_files
+from tests.helpers import PNG, file_upload, stored_files
 
 TODAY = date.today()
 

@@ -4,61 +4,59 @@ accreditation and a document waiting for review, plus the programme staff."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from portal.accounts.invitations import invite
 from portal.accounts.passwords import issue_token
 from portal.accreditation.calendar import reset_token
 from portal.accreditation.submissions import submit_document
 from portal.core.extensions import db
-from portal.models import (
-    CheckIn,
-    Notification,
-    OrganisationDocument,
-    OutboxEmail,
-    Partner,
-    Submission,
-    User,
-)
+from portal.models import CheckIn, Notification, OrganisationDocument, OutboxEmail
 from portal.partners.agreements import add_document
-from portal.partners.records import invite
-from tests.conftest import Auth, csrf_token
-from tests.unit.helpers import file_upload
-
-
-@dataclass
-class Side:
-    """One partner organisation as the tests see it."""
-
-    partner: Partner
-    focal: User
-    accreditation: object
-    requirement: object
-    submission: Submission
-    email: OutboxEmail
-    filename: str
-    token: str  # a fresh set-password token of the focal point
-    document: object  # a partnership agreement
-    feed_token: str  # the focal point's calendar feed secret
-    item: object  # the checklist item of `requirement`
-    milestone: object  # the first milestone
-    vault_document: object  # a registration certificate in the vault
-    notification: object  # one of the focal point's notifications
-    checkin: object  # a check-in meeting with the programme team
-
-
-@dataclass
-class World:
-    admin: User
-    manager: User
-    a: Side
-    b: Side
+from tests.helpers import Auth, Side, World, file_upload
 
 
 @pytest.fixture
 def world(app, staff, make_partner, pdf_bytes) -> World:
+    """Partners A and B (`World.a`, `World.b`, each a `Side`) and the programme staff."""
+
+    def extras_of(partner, focal, admin, accreditation, requirement, pdf_bytes):
+        """The rows issue 4's routes take: made directly, so the walk does not depend
+        on the services it tests."""
+        from portal.core.storage import storage
+
+        stored = storage().save(io.BytesIO(pdf_bytes), max_bytes=len(pdf_bytes))
+        item = next(i for i in accreditation.items if i.requirement_id == requirement.id)
+        vault_document = OrganisationDocument(
+            partner_id=partner.id,
+            document_type="registration_certificate",
+            valid_until=date.today() + timedelta(days=400),
+            filename=f"{partner.acronym.lower()}-certificate.pdf",
+            storage_key=stored.key,
+            content_type="application/pdf",
+            size=stored.size,
+            sha256=stored.sha256,
+            uploaded_by_id=focal.id,
+        )
+        notification = Notification(
+            user_id=focal.id,
+            kind="changes_requested",
+            title=f"Changes requested for {partner.acronym}",
+            link=f"/accreditations/{accreditation.id}",
+        )
+        checkin = CheckIn(
+            partner_id=partner.id,
+            starts_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=10),
+            location="https://meet.example.org/checkin",
+            agenda="Progress on documents",
+            created_by_id=admin.id,
+        )
+        db.session.add_all([vault_document, notification, checkin])
+        db.session.flush()
+        return item, accreditation.milestones[0], vault_document, notification, checkin
+
     sides = []
     for name, acronym in (("Alpha Health Initiative", "AHI"), ("Bravo Relief Network", "BRN")):
         partner, focal, accreditation = make_partner(name=name, acronym=acronym)
@@ -79,7 +77,7 @@ def world(app, staff, make_partner, pdf_bytes) -> World:
         invite(focal)
         token = issue_token(focal)
         feed_token = reset_token(focal)
-        extras = _extras(partner, focal, staff["admin"], accreditation, requirement, pdf_bytes)
+        extras = extras_of(partner, focal, staff["admin"], accreditation, requirement, pdf_bytes)
         db.session.commit()
         email = db.session.scalar(
             db.select(OutboxEmail).where(OutboxEmail.recipients == focal.email)
@@ -102,42 +100,6 @@ def world(app, staff, make_partner, pdf_bytes) -> World:
     return World(staff["admin"], staff["manager"], *sides)
 
 
-def _extras(partner, focal, admin, accreditation, requirement, pdf_bytes):
-    """The rows issue 4's routes take: made directly, so the walk does not depend
-    on the services it tests."""
-    from portal.core.storage import storage
-
-    stored = storage().save(io.BytesIO(pdf_bytes), max_bytes=len(pdf_bytes))
-    item = next(i for i in accreditation.items if i.requirement_id == requirement.id)
-    vault_document = OrganisationDocument(
-        partner_id=partner.id,
-        document_type="registration_certificate",
-        valid_until=date.today() + timedelta(days=400),
-        filename=f"{partner.acronym.lower()}-certificate.pdf",
-        storage_key=stored.key,
-        content_type="application/pdf",
-        size=stored.size,
-        sha256=stored.sha256,
-        uploaded_by_id=focal.id,
-    )
-    notification = Notification(
-        user_id=focal.id,
-        kind="changes_requested",
-        title=f"Changes requested for {partner.acronym}",
-        link=f"/accreditations/{accreditation.id}",
-    )
-    checkin = CheckIn(
-        partner_id=partner.id,
-        starts_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=10),
-        location="https://meet.example.org/checkin",
-        agenda="Progress on documents",
-        created_by_id=admin.id,
-    )
-    db.session.add_all([vault_document, notification, checkin])
-    db.session.flush()
-    return item, accreditation.milestones[0], vault_document, notification, checkin
-
-
 @pytest.fixture
 def login(app):
     """`login(email)` gives a test client of its own, logged in as that user."""
@@ -150,8 +112,3 @@ def login(app):
         return client
 
     return as_user
-
-
-def token_for(client, logged_in: bool = True) -> str:
-    """A CSRF token valid for this client's session."""
-    return csrf_token(client, "/" if logged_in else "/login")

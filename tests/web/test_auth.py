@@ -18,8 +18,7 @@ from portal.core import config as settings
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import PasswordToken, Submission, utcnow
-from tests.conftest import PASSWORD, Auth, csrf_token
-from tests.web.conftest import token_for
+from tests.helpers import PASSWORD, Auth, csrf_token, token_for
 
 GOOD_PASSWORD = "a-brand-new-passphrase"
 

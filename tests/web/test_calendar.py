@@ -9,7 +9,7 @@ from icalendar import Calendar
 
 from portal.core.extensions import db
 from portal.models import Partner
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 
 def feed_path(page: str) -> str:

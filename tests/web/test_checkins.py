@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from icalendar import Calendar
 
-from portal.checkins.meetings import local_today
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.mail.delivery import deliver_pending
 from portal.models import CheckIn, FollowUp, OutboxEmail, utcnow
-from tests.web.conftest import token_for
+from tests.helpers import token_for
 
 
 def _form(token: str, **changes) -> dict:

@@ -7,7 +7,7 @@ import pytest
 from portal.conversations.threads import post_comment, post_message
 from portal.core.extensions import db
 from portal.models import Message, Notification, OutboxEmail
-from tests.web.conftest import token_for
+from tests.helpers import token_for
 
 
 def _messages() -> int:

@@ -19,8 +19,7 @@ from portal.models import (
     ChecklistItem,
     Submission,
 )
-from tests.unit.helpers import file_upload, office_document
-from tests.web.conftest import token_for
+from tests.helpers import file_upload, office_document, token_for
 
 
 def count(model) -> int:

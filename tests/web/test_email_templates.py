@@ -8,9 +8,11 @@ import html
 import re
 
 from portal.core.extensions import db
-from portal.mail.email_templates import DEFAULTS, render_email, sample_fields
+from portal.mail.defaults import DEFAULTS
+from portal.mail.email_templates import render_email
+from portal.mail.merge_fields import sample_fields
 from portal.models import EmailTemplate, Partner
-from tests.web.conftest import token_for
+from tests.helpers import token_for
 
 EDIT = "/email-templates/edit?key=report&language=fr"
 REPORT_BODY = (

@@ -6,11 +6,11 @@ import html
 import re
 from datetime import timedelta
 
+from portal.accounts.invitations import invite
 from portal.core.extensions import db
 from portal.core.filters import localtime
 from portal.models import OutboxEmail, utcnow
-from portal.partners.records import invite
-from tests.web.conftest import token_for
+from tests.helpers import token_for
 
 PAGE_SIZE = 50  # portal/mail/log_views.py
 

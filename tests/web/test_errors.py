@@ -15,7 +15,7 @@ from werkzeug.test import encode_multipart
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import Partner, Submission, User
-from tests.web.conftest import token_for
+from tests.helpers import token_for
 
 HTMX = {"HX-Request": "true"}
 LEAKS = re.compile(r"Traceback|File \"/|werkzeug|sqlalchemy|IntegrityError|jinja2", re.I)

@@ -10,9 +10,8 @@ import pytest
 
 from portal.core.extensions import db
 from portal.models import Partner
-from portal.partners.records import PROFILE_FIELDS
-from tests.web.conftest import token_for
-from tests.web.test_permissions import snapshot
+from portal.partners.drafts import PROFILE_FIELDS
+from tests.helpers import snapshot, token_for
 
 HTMX = {"HX-Request": "true"}
 

@@ -7,7 +7,7 @@ import re
 from portal.core.extensions import db
 from portal.models import Notification
 from portal.notifications.bell import notify
-from tests.web.conftest import token_for
+from tests.helpers import token_for
 
 
 def _unread(user) -> int:

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from portal.accreditation.submissions import review_submission
 from portal.core.extensions import db
 from portal.models import Accreditation, AuditEvent, OutboxEmail, Partner, User
-from tests.conftest import csrf_token
+from tests.helpers import csrf_token
 
 HTMX = {"HX-Request": "true"}
 

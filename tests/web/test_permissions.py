@@ -12,11 +12,9 @@ import io
 import re
 
 import pytest
-from sqlalchemy import select
 
-from portal.core.extensions import db
 from portal.demo import sample_pdf
-from tests.web.conftest import Side, token_for
+from tests.helpers import Side, snapshot, token_for
 
 # Where each URL argument comes from: always partner A's object.
 ARGUMENTS = {
@@ -121,15 +119,6 @@ def request(client, method: str, path: str, token: str):
     response.get_data()
     response.close()
     return response
-
-
-def snapshot() -> dict:
-    """Every row of every table, to see that nothing changed."""
-    db.session.expire_all()
-    return {
-        table.name: db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
-        for table in db.metadata.sorted_tables
-    }
 
 
 def secrets_of(a: Side) -> list[str]:

@@ -12,7 +12,7 @@ from portal.core import audit
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import OutboxEmail
-from tests.unit.helpers import file_upload
+from tests.helpers import file_upload
 
 
 @pytest.fixture

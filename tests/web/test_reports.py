@@ -10,7 +10,7 @@ from html import unescape
 from portal.core.extensions import db
 from portal.models import OutboxEmail, ProgressReport
 from portal.reports import periods
-from tests.web.conftest import token_for
+from tests.helpers import token_for
 
 QUARTER = periods.quarter_of(date.today()).key  # TIMEZONE is UTC in the tests
 

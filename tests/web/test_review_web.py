@@ -11,8 +11,7 @@ from portal.accreditation.submissions import submit_document
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AuditEvent, OutboxEmail, Submission, utcnow
-from tests.conftest import csrf_token
-from tests.unit.helpers import file_upload
+from tests.helpers import csrf_token, file_upload
 
 
 def decide(client, submission_id: int, decision: str, feedback: str = "", token: str | None = None):

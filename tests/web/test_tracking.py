@@ -16,8 +16,7 @@ from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AuditEvent, ChecklistItem, Notification, OutboxEmail, Submission
 from portal.review.assignment import assign_reviewer
-from tests.unit.helpers import file_upload
-from tests.web.conftest import token_for
+from tests.helpers import file_upload, snapshot, token_for
 
 TODAY = date.today()
 
@@ -347,8 +346,6 @@ def test_a_manager_may_not_move_deadlines(partners, manager):
     ],
 )
 def test_bad_bulk_input_is_refused_clearly_and_changes_nothing(partners, admin, values, message):
-    from tests.web.test_permissions import snapshot
-
     late, waiting, submission = partners
     first = items(late[2])[0]
     values = dict(values)

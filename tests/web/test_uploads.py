@@ -13,8 +13,7 @@ from portal.accreditation.submissions import review_submission
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import Submission
-from tests.unit.helpers import JPEG, PNG, office_document, stored_files, submission_count
-from tests.web.conftest import token_for
+from tests.helpers import JPEG, PNG, office_document, stored_files, submission_count, token_for
 
 NOT_ACCEPTED = (
     "This file type is not accepted. Upload a PDF, PNG, JPEG, DOCX, XLSX, ODT or ODS file."

@@ -14,8 +14,7 @@ from portal.demo import sample_pdf
 from portal.models import OrganisationDocument, OutboxEmail
 from portal.vault.documents import add_document
 from portal.vault.models import DOCUMENT_TYPES
-from tests.unit.helpers import file_upload, stored_files
-from tests.web.conftest import token_for
+from tests.helpers import file_upload, stored_files, token_for
 
 TODAY = date.today()
 MINE = "/organisation/documents"

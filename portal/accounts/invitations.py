@@ -1,0 +1,58 @@
+"""Invitations: a new login for someone at a partner, and the one-time link to
+set a password, from the editable "invitation" or "welcome" email template."""
+
+from __future__ import annotations
+
+from flask import current_app
+
+from portal.accounts.models import User
+from portal.accounts.passwords import issue_token
+from portal.core import audit
+from portal.core.extensions import db
+from portal.mail.links import external_url
+from portal.mail.queue import queue_email
+from portal.models import Partner
+
+
+def new_partner_user(actor: User, partner: Partner, *, name: str, email: str, role: str) -> User:
+    """A login for someone at `partner`, audited and invited (callers commit)."""
+    user = User(email=email, name=name, role="partner", partner_id=partner.id, partner_role=role)
+    db.session.add(user)
+    db.session.flush()
+    audit.record(
+        actor,
+        "user_created",
+        user,
+        partner_id=partner.id,
+        changes=audit.created(user, ["email", "name", "partner_role"]),
+    )
+    invite(user)
+    return user
+
+
+def invite(user: User, template: str = "invitation") -> None:
+    """Queue a one-time link for `user` to set a password (callers commit), from
+    the editable "invitation" or "welcome" template in their partner's language."""
+    link = external_url("auth.set_password", token=issue_token(user))
+    queue_email(
+        [user],
+        template,
+        invitation_fields(user, link),
+        language=user.partner.language if user.partner and user.partner.language else "en",
+    )
+
+
+def invitation_fields(
+    user: User | None, link: str, *, partner: Partner | None = None, name: str = ""
+) -> dict:
+    """Fields of the editable "invitation" and "welcome" emails. The editor's
+    preview passes an example link (it issues no token), and for a partner with
+    no login yet, no user but the partner and the name to greet."""
+    partner = user.partner if user is not None else partner
+    return {
+        "user_name": user.name if user is not None else name,
+        "partner_name": partner.name if partner else "",
+        "link": link,
+        "hours": current_app.config["INVITATION_HOURS"],
+        "login_email": user.email if user is not None else "",
+    }

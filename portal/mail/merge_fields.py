@@ -1,0 +1,132 @@
+"""What each editable email template may use: its merge fields (listed beside
+the editor), the fields of list entries, size limits, and made-up values for
+checking a template and for previews with no partner chosen."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import current_app
+
+from portal.core.errors import DomainError
+
+TEMPLATE_KEYS = ("report", "reminder", "invitation", "welcome")
+TEMPLATE_LABELS = {
+    "report": "Progress report",
+    "reminder": "Deadline reminder",
+    "invitation": "Invitation",
+    "welcome": "Welcome (new focal point)",
+}
+
+_ACCOUNT_FIELDS = {
+    "user_name": "The name of the person invited",
+    "partner_name": "Their organisation's name (empty for staff accounts)",
+    "programme": "The programme's name",
+    "link": "The one-time link to set a password",
+    "hours": "How many hours the link works",
+    "login_email": "The email address they log in with",
+}
+
+# What each template may use; the editor lists these beside the body.
+MERGE_FIELDS: dict[str, dict[str, str]] = {
+    "report": {
+        "partner_name": "The partner organisation's name",
+        "programme": "The programme's name",
+        "quarter": "The period reported on (e.g. 'Q3 2026' or 'November 2026')",
+        "stage": "The accreditation's current stage",
+        "completion": "Completion percentage; write {{ completion|percent }}",
+        "remaining_actions": "The actions still to do: a list, each with .title and "
+        ".deadline (write {{ action.deadline|day }})",
+        "next_deadline": "The nearest deadline; write {{ next_deadline|day }}",
+        "portal_link": "A link to the partner's page in the portal",
+        "sender_name": "The name of the staff member who sends the report",
+        "sender_position": "Their position",
+        "team_contact": "The programme team's contact details",
+        "intro": "The introduction typed when sending (may be empty)",
+        "greeting_name": "The name to greet (the primary focal person)",
+    },
+    "reminder": {
+        "partner_name": "The partner organisation's name (empty for staff reminders)",
+        "programme": "The programme's name",
+        "items": "What is due: a list, each with .title, .deadline (write "
+        "{{ item.deadline|day }}) and .overdue (true once the deadline has passed)",
+        "portal_link": "A link to the portal page where the items are done",
+        "greeting_name": "The name to greet",
+    },
+    "invitation": dict(_ACCOUNT_FIELDS),
+    "welcome": dict(_ACCOUNT_FIELDS),
+}
+
+# The fields of each entry of a list field, checked where a template loops over it.
+LIST_ITEM_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "report": {"remaining_actions": ("title", "deadline")},
+    "reminder": {"items": ("title", "deadline", "overdue")},
+}
+
+SUBJECT_MAX = 300  # outbox.subject and progress_reports.subject
+BODY_MAX = 20_000
+
+
+def checked_key(key: str) -> str:
+    if key not in MERGE_FIELDS:
+        raise DomainError(
+            f"Unknown email template {key!r}: the templates are {', '.join(TEMPLATE_KEYS)}.",
+            field="key",
+        )
+    return key
+
+
+def sample_fields(key: str, language: str = "en") -> dict:
+    """Made-up values of every field, for checking a template and for the
+    editor's preview when no partner is chosen."""
+    today = date.today()
+    soon = date.fromordinal(today.toordinal() + 21)
+    common = {
+        "partner_name": "Health Access Initiative",
+        "programme": current_app.config["PROGRAMME_NAME"],
+        "portal_link": "https://portal.example.org/accreditations/1",
+        "greeting_name": "Grace Mensah",
+    }
+    if key == "report":
+        return common | {
+            "quarter": "Q3 2026",
+            "stage": "Document review",
+            "completion": 45,
+            "remaining_actions": [
+                {"title": "Upload Audited financial statements", "deadline": soon},
+                {"title": "Revise Safeguarding policy", "deadline": None},
+            ],
+            "next_deadline": soon,
+            "sender_name": "Amina Diallo",
+            "sender_position": "Programme manager",
+            "team_contact": "partners@example.org, +1 555 0100",
+            "intro": "Thank you for your work this quarter.",
+        }
+    if key == "reminder":
+        return common | {
+            "items": [
+                {
+                    "title": "Upload Audited financial statements",
+                    "deadline": soon,
+                    "overdue": False,
+                },
+                {"title": "Governance review", "deadline": today, "overdue": True},
+            ]
+        }
+    return {
+        "user_name": "Grace Mensah",
+        "partner_name": common["partner_name"],
+        "programme": common["programme"],
+        "link": "https://portal.example.org/set-password/abc123",
+        "hours": current_app.config["INVITATION_HOURS"],
+        "login_email": "grace@hai.example.org",
+    }
+
+
+def empty_fields(key: str) -> dict:
+    """The sparsest real case: no lists entries, no optional text."""
+    full = sample_fields(key)
+    return {k: ([] if isinstance(v, list) else v) for k, v in full.items()} | {
+        "intro": "",
+        "next_deadline": None,
+    }

@@ -1,0 +1,34 @@
+"""Staff try a failed email again from the Email log."""
+
+from __future__ import annotations
+
+from portal.core import audit
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import OutboxEmail, User
+
+
+def may_retry(email: OutboxEmail) -> bool:
+    """Given up, or waiting out a back-off."""
+    return email.status == "failed" or (email.status == "pending" and email.attempts > 0)
+
+
+def retry_now(actor: User, email: OutboxEmail) -> None:
+    """Try a failed (or backing-off) email again on the next delivery run, with
+    all its attempts back."""
+    if not may_retry(email):
+        raise DomainError("Only failed email, or email waiting to be retried, can be retried now.")
+    before = (email.status, email.attempts, email.next_attempt_at)
+    email.status, email.attempts, email.next_attempt_at = "pending", 0, None
+    audit.record(
+        actor,
+        "email_retried",
+        email,
+        partner_id=None,
+        changes={
+            "status": (before[0], "pending"),
+            "attempts": (before[1], 0),
+            "next_attempt_at": (before[2], None),
+        },
+    )
+    db.session.commit()

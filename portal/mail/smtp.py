@@ -1,0 +1,95 @@
+"""SMTP: an outbox email as it goes out, the connection it goes over, and
+which of a server's answers are final."""
+
+from __future__ import annotations
+
+import smtplib
+from email.charset import QP, Charset
+from email.mime.text import MIMEText
+from email.utils import parseaddr
+
+from flask import current_app
+from flask_mail import Connection, Message
+
+from portal.models import OutboxEmail
+
+
+class _LongLineMessage(Message):
+    """SMTP allows lines of at most 998 bytes, and Flask-Mail sends text as it is
+    (8bit): a long paragraph (a report's intro typed as one line) would be refused.
+    Such a text part goes quoted-printable, which wraps lines losslessly."""
+
+    def _mimetext(self, text, subtype="plain"):
+        if text and any(len(line.encode()) > 998 for line in text.splitlines()):
+            quoted = Charset("utf-8")
+            quoted.body_encoding = QP
+            return MIMEText(text, _subtype=subtype, _charset=quoted)
+        return super()._mimetext(text, subtype)
+
+
+def message(email: OutboxEmail) -> Message:
+    """The email as it goes out, with a Message-ID that stays the same on every
+    attempt, so the receiving side can recognise (and count) a duplicate."""
+    msg = _LongLineMessage(
+        subject=email.subject,
+        recipients=email.recipient_list,
+        cc=email.cc_list,
+        body=email.body_text,
+        html=email.body_html,
+    )
+    msg.msgId = message_id(email)
+    for attachment in email.attachments:
+        msg.attach(attachment.filename, attachment.content_type, attachment.data)
+    return msg
+
+
+def message_id(email: OutboxEmail) -> str:
+    # The creation time keeps ids unique across databases (a reset restarts ids).
+    created = int(email.created_at.timestamp()) if email.created_at else 0
+    sender = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"] or "")[1]
+    domain = sender.rpartition("@")[2] or "partner-portal"
+    return f"<outbox-{email.id}.{created}@{domain}>"
+
+
+class TimedConnection(Connection):
+    """Flask-Mail's connection with a socket timeout: a server that hangs must
+    not hold a worker past its lease (smtplib waits forever by default)."""
+
+    def configure_host(self):
+        timeout = current_app.config["OUTBOX_SMTP_TIMEOUT"]
+        smtp_class = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp_class(self.mail.server, self.mail.port, timeout=timeout)
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def connect() -> TimedConnection:
+    connection = TimedConnection(current_app.extensions["mail"])
+    return connection.__enter__()
+
+
+def disconnect(connection: TimedConnection | None) -> None:
+    if connection is None or connection.host is None:
+        return
+    try:
+        connection.host.quit()
+    except OSError:  # smtplib's errors are OSErrors too
+        connection.host.close()
+
+
+def connection_lost(exc: Exception) -> bool:
+    """The server went away (as opposed to refusing this one email)."""
+    return isinstance(exc, smtplib.SMTPServerDisconnected) or (
+        isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+    )
+
+
+def permanent(exc: Exception) -> bool:
+    """A 5xx answer about this email (no such user, message refused) will not
+    change on a retry. (A refused sender is the portal's setting: retried.)"""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500

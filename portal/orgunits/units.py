@@ -1,0 +1,60 @@
+"""Finding organisation units: by what one types (the area picker), with their
+ancestors, and the district a unit lies in."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.core.extensions import db
+from portal.core.text import fold
+from portal.models import OrgUnit
+
+
+def search(query: str, limit: int = 20, level: int | None = None) -> list[OrgUnit]:
+    """Units whose name contains every word of `query` (any case or accents, any
+    part of a word), at any level or at `level`, broadest first, then by name
+    (ignoring case and accents).
+
+    One query, however many units match. Folding strips punctuation, so the
+    words carry no LIKE wildcards. An empty query finds nothing unless a level
+    is given, in which case it lists that level.
+    """
+    words = fold(query).split()
+    if not words and level is None:
+        return []
+    statement = select(OrgUnit)
+    for word in words:
+        statement = statement.where(OrgUnit.search_key.like(f"%{word}%"))
+    if level is not None:
+        statement = statement.where(OrgUnit.level == level)
+    # search_key orders names as people read them, the same on SQLite and PostgreSQL
+    # (ignoring case and accents: "Île" sorts with the I's, not after the Z's).
+    statement = statement.order_by(OrgUnit.level, OrgUnit.search_key, OrgUnit.id).limit(limit)
+    return list(db.session.scalars(statement))
+
+
+def ancestors_by_id(units: Iterable[OrgUnit]) -> dict[str, list[OrgUnit]]:
+    """Each unit's ancestors, root first (country, province, district, ...), in one
+    query for all of them: the ids are read off the units' paths."""
+    units = list(units)
+    wanted = {ancestor for unit in units for ancestor in unit.ancestor_ids}
+    found: dict[str, OrgUnit] = {}
+    if wanted:
+        found = {
+            unit.id: unit
+            for unit in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(wanted)))
+        }
+    return {unit.id: [found[a] for a in unit.ancestor_ids if a in found] for unit in units}
+
+
+def district_of(unit: OrgUnit, ancestors: Iterable[OrgUnit]) -> OrgUnit | None:
+    """The district `unit` lies in (itself if it is one), from its ancestors as
+    `ancestors_by_id` gives them; None above district level. Which level counts
+    as a district differs between countries: ORGUNIT_DISTRICT_LEVEL says."""
+    district_level = current_app.config.get("ORGUNIT_DISTRICT_LEVEL", 3)
+    if unit.level == district_level:
+        return unit
+    return next((a for a in ancestors if a.level == district_level), None)

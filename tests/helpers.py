@@ -1,0 +1,252 @@
+"""What the tests share besides fixtures: constants, logging in, uploads made of
+real bytes, looks at what landed on disk and in the database, the types of the
+web tests' world, and a real SMTP server.
+
+Fixtures live in the conftest files, which import from here; tests import from
+here (and the browser tests from tests/e2e/helpers.py), never from a conftest
+or from another test module."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import socket
+import threading
+import zipfile
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+from flask import current_app
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
+
+from portal.core.extensions import db
+from portal.demo import sample_pdf
+from portal.models import Accreditation, OutboxEmail, Partner, Requirement, Submission, User
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "correct-horse-battery"  # what the make_user fixture gives everyone
+
+
+# --- the app under test ---------------------------------------------------
+
+
+def htmx_url() -> str:
+    """The local copy of the pinned htmx (`make htmx` fetches it; never committed)."""
+    from portal.core.config import HTMX_VERSION
+
+    local = os.environ.get("HTMX_LOCAL") or f"static/vendor/htmx-{HTMX_VERSION}.min.js"
+    return "/" + local
+
+
+class RequestClient(FlaskClient):
+    """A test client whose every request runs in its own app context, as in production.
+
+    Flask reuses an app context that is already pushed (the test's own), and
+    with it `g` (where Flask-Login caches the user) and the database session: a
+    second client would then act as the first one's user, and a view that
+    forgot to commit would look as if it had. So each request gets a fresh
+    context, and afterwards the test's session forgets what it had loaded.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            response = super().open(*args, **kwargs)
+        db.session.expire_all()
+        return response
+
+
+# --- logging in -----------------------------------------------------------
+
+
+class Auth:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD):
+        # Flask-WTF's CSRF stays on: fetch the form's token like a browser would.
+        token = csrf_token(self.client, "/login")
+        return self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self):
+        token = csrf_token(self.client, "/")
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the page at `path` (every page carries it on <body>)."""
+    html = client.get(path, follow_redirects=True).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html) or re.search(
+        r'"X-CSRFToken": "([^"]+)"', html
+    )
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def token_for(client, logged_in: bool = True) -> str:
+    """A CSRF token valid for this client's session."""
+    return csrf_token(client, "/" if logged_in else "/login")
+
+
+# --- uploads made of real bytes -------------------------------------------
+
+# Minimal files of each accepted kind: only what a content sniffer looks at.
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
+
+_OOXML = {
+    "docx": "word/document.xml",
+    "xlsx": "xl/workbook.xml",
+}
+_ODF = {
+    "odt": "application/vnd.oasis.opendocument.text",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+
+
+def office_document(kind: str) -> bytes:
+    """A minimal DOCX/XLSX/ODT/ODS package, built the way office suites zip them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        if kind in _OOXML:
+            package.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+            package.writestr(_OOXML[kind], '<?xml version="1.0"?><document/>')
+        else:
+            # ODF wants `mimetype` first and uncompressed.
+            package.writestr(
+                zipfile.ZipInfo("mimetype"), _ODF[kind], compress_type=zipfile.ZIP_STORED
+            )
+            package.writestr("content.xml", '<?xml version="1.0"?><office:document-content/>')
+    return buffer.getvalue()
+
+
+def file_upload(data: bytes, filename: str) -> FileStorage:
+    """What a browser's multipart form gives the view."""
+    return FileStorage(stream=io.BytesIO(data), filename=filename)
+
+
+def pdf_file(name: str = "report.pdf", data: bytes | None = None):
+    """A PDF as the test client posts a file: (stream, filename)."""
+    return (io.BytesIO(data if data is not None else sample_pdf(name)), name)
+
+
+# --- what landed on disk and in the database -------------------------------
+
+
+def stored_files() -> list[Path]:
+    """Every file under UPLOAD_DIR, temporary ones included."""
+    root = Path(current_app.config["UPLOAD_DIR"])
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def submission_count() -> int:
+    return db.session.scalar(db.select(db.func.count(Submission.id)))
+
+
+def requirements_of(accreditation: Accreditation) -> list[Requirement]:
+    """The accreditation's documents in milestone order."""
+    return [r for m in accreditation.milestones for r in m.stage.requirements]
+
+
+def snapshot() -> dict:
+    """Every row of every table, to see that nothing changed."""
+    db.session.expire_all()
+    return {
+        table.name: db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        for table in db.metadata.sorted_tables
+    }
+
+
+@dataclass
+class QueryCounter:
+    """What the count_queries fixture counted."""
+
+    statements: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+# --- the web tests' world (the `world` fixture of tests/web/conftest.py) ---
+
+
+@dataclass
+class Side:
+    """One partner organisation as the tests see it."""
+
+    partner: Partner
+    focal: User
+    accreditation: object
+    requirement: object
+    submission: Submission
+    email: OutboxEmail
+    filename: str
+    token: str  # a fresh set-password token of the focal point
+    document: object  # a partnership agreement
+    feed_token: str  # the focal point's calendar feed secret
+    item: object  # the checklist item of `requirement`
+    milestone: object  # the first milestone
+    vault_document: object  # a registration certificate in the vault
+    notification: object  # one of the focal point's notifications
+    checkin: object  # a check-in meeting with the programme team
+
+
+@dataclass
+class World:
+    admin: User
+    manager: User
+    a: Side
+    b: Side
+
+
+# --- a real SMTP server ---------------------------------------------------
+
+
+class Inbox:
+    """What a real SMTP server on 127.0.0.1 received."""
+
+    def __init__(self):
+        self.messages: list[EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        message = message_from_bytes(envelope.content, policy=policy.default)
+        message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["X-Envelope-To"]]
+
+
+def free_port() -> int:
+    # aiosmtpd's Controller(port=0) fails its own readiness check: pick a port first.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class SMTPServer:
+    port: int
+    inbox: Inbox
+    controller: object = None
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
