@@ -57,8 +57,8 @@ bench: install
 	$(BIN)/python bench/partners.py --database-url $(PG_URL)
 	$(BIN)/python bench/accreditations.py
 	$(BIN)/python bench/accreditations.py --database-url $(PG_URL)
-	$(BIN)/python bench/email.py
-	$(BIN)/python bench/email.py --database-url $(PG_URL)
+	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/outbox.py --database-url $(PG_URL)
 
 clean:
 	rm -rf $(VENV) .cache static/vendor .pytest_cache

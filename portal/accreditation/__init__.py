@@ -5,6 +5,6 @@ deadlines calendar."""
 from flask import Blueprint
 
 bp = Blueprint("accreditation", __name__)
-# The accreditation-template editor (under /templates).
-templates_bp = Blueprint("accreditation_templates", __name__)
+# The accreditation-template editor.
+templates_bp = Blueprint("accreditation_templates", __name__, url_prefix="/accreditation-templates")
 calendar_bp = Blueprint("calendar", __name__, url_prefix="/calendar")

@@ -159,20 +159,3 @@ def open_renewal(
     renewal.renewal_of_id = accreditation.id
     db.session.commit()
     return renewal
-
-
-def accredited_until(partner_ids: list[int], today: date) -> dict[int, date]:
-    """Each partner's current accreditation expiry, in one query."""
-    if not partner_ids:
-        return {}
-    return dict(
-        db.session.execute(
-            db.select(Accreditation.partner_id, db.func.max(Accreditation.valid_until))
-            .where(
-                Accreditation.partner_id.in_(partner_ids),
-                Accreditation.decision == "accredited",
-                Accreditation.valid_until >= today,
-            )
-            .group_by(Accreditation.partner_id)
-        ).all()
-    )

@@ -25,14 +25,14 @@ from portal.core.forms import attach_error
 from portal.models import AccreditationTemplate
 
 
-@bp.get("/templates")
+@bp.get("")
 @staff_required
 def index():
     """Every template family: its current version, how many versions, who runs on them."""
     return render_template("accreditation/template_list.html", families=families())
 
 
-@bp.get("/templates/<int:template_id>")
+@bp.get("/<int:template_id>")
 @staff_required
 def show(template_id: int):
     """One version with its stages and requirements, and the family's other versions."""
@@ -102,14 +102,14 @@ def _edit(template: AccreditationTemplate | None):
     return redirect(url_for(".show", template_id=saved.id))
 
 
-@bp.route("/templates/new", methods=["GET", "POST"])
+@bp.route("/new", methods=["GET", "POST"])
 @admin_required
 def new():
     """Define a new accreditation template."""
     return _edit(None)
 
 
-@bp.route("/templates/<int:template_id>/edit", methods=["GET", "POST"])
+@bp.route("/<int:template_id>/edit", methods=["GET", "POST"])
 @admin_required
 def edit(template_id: int):
     """Edit a template: in place when nobody runs on it, else as its next version."""

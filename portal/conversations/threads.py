@@ -126,10 +126,6 @@ def comments_by_submission(accreditation_id: int) -> dict[int, list[Message]]:
     return dict(comments)
 
 
-def comments_on(submission: Submission) -> list[Message]:
-    return comments_by_submission(submission.accreditation_id).get(submission.id, [])
-
-
 def unread_count(user: User, accreditation_id: int) -> int:
     """Messages in the thread written by others since `user` last read it (one query)."""
     last_read = (

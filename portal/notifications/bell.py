@@ -78,16 +78,6 @@ def unread_count(user: User) -> int:
     )
 
 
-def mark_read(user: User, notification_id: int | None = None) -> int:
-    """Mark one of `user`'s notifications (or all of them) read; how many changed."""
-    query = db.update(Notification).where(
-        Notification.user_id == user.id, Notification.read_at.is_(None)
-    )
-    if notification_id is not None:
-        query = query.where(Notification.id == notification_id)
-    return db.session.execute(query.values(read_at=utcnow())).rowcount
-
-
 def mark_read_about(user: User, link: str) -> int:
     """Mark `user`'s unread notifications that point at `link` read (e.g. on
     opening the thread they announce). Callers commit."""

@@ -11,7 +11,7 @@ from portal.partners.forms import MultiCheckboxField, options
 
 class NoticeForm(FlaskForm):
     delivery = RadioField(
-        "How notices reach you by email",
+        "How notifications reach you by email",
         choices=options(DELIVERIES),
         validate_choice=False,  # the service says what is wrong, next to the field
     )

@@ -1,9 +1,9 @@
-"""Each person's say in the notices they are emailed: at once or in one digest a
+"""Each person's say in the notifications they are emailed: at once or in one digest a
 day, and which non-essential kinds not at all.
 
 The bell (portal.notifications.bell.notify) always gets its row; that row is
 what a daily digest is later made from. Only the immediate email is held back
-here. Essential notices (final decisions, deadline reminders, check-in
+here. Essential notifications (final decisions, deadline reminders, check-in
 invitations, and the account emails that never come through here: invitations
 and password links) are always emailed at once, whatever a person chose.
 """
@@ -19,8 +19,8 @@ from portal.models import User, utcnow
 from portal.notifications.models import NOTIFICATION_KINDS
 
 DELIVERIES = {
-    "immediate": "Email me each notice as it happens",
-    "digest": "One email a day with the day's notices",
+    "immediate": "Email me each notification as it happens",
+    "digest": "One email a day with the day's notifications",
 }
 # Never muted, never held for the digest.
 ESSENTIAL_KINDS = frozenset({"accreditation_decided", "deadline_approaching", "checkin_scheduled"})
@@ -42,7 +42,7 @@ def muted(user: User) -> set[str]:
 
 
 def emails_now(user: User, kind: str, essential: bool = False) -> bool:
-    """Whether a notice of `kind` is emailed to `user` as it happens."""
+    """Whether a notification of `kind` is emailed to `user` as it happens."""
     if not user.active:
         return False
     if essential or kind in ESSENTIAL_KINDS:
@@ -60,7 +60,7 @@ def update_preferences(user: User, delivery: str, emailed_kinds: Iterable[str]) 
     unknown = kept - set(offered)
     if unknown:
         raise DomainError(
-            f"Unknown notice: {', '.join(sorted(unknown))}. Reload the page and try again.",
+            f"Unknown notification: {', '.join(sorted(unknown))}. Reload the page and try again.",
             field="emailed",
         )
     before = (user.notice_delivery, user.muted_notices or "")

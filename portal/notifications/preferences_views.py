@@ -17,7 +17,7 @@ from portal.partners.forms import options
 @bp.route("/notifications", methods=["GET", "POST"])
 @login_required
 def notifications():
-    """Immediate emails or a daily digest, and which notices not to email at all."""
+    """Immediate emails or a daily digest, and which notifications not to email at all."""
     kinds = kinds_for(current_user)
     form = NoticeForm(
         data={

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal.core.extensions import db
@@ -48,13 +47,3 @@ def ancestors_by_id(units: Iterable[OrgUnit]) -> dict[str, list[OrgUnit]]:
             for unit in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(wanted)))
         }
     return {unit.id: [found[a] for a in unit.ancestor_ids if a in found] for unit in units}
-
-
-def district_of(unit: OrgUnit, ancestors: Iterable[OrgUnit]) -> OrgUnit | None:
-    """The district `unit` lies in (itself if it is one), from its ancestors as
-    `ancestors_by_id` gives them; None above district level. Which level counts
-    as a district differs between countries: ORGUNIT_DISTRICT_LEVEL says."""
-    district_level = current_app.config.get("ORGUNIT_DISTRICT_LEVEL", 3)
-    if unit.level == district_level:
-        return unit
-    return next((a for a in ancestors if a.level == district_level), None)

@@ -24,7 +24,7 @@ from portal.reminders.schedule import Summary, has_endpoint
 
 
 def send_digests(today: date, summary: Summary) -> None:
-    """For each person on the daily digest: one email with the notices they have
+    """For each person on the daily digest: one email with the notifications they have
     had since their last digest (not the muted kinds, not the essential ones,
     which were emailed at once). One commit."""
     now = utcnow()
@@ -46,8 +46,8 @@ def send_digests(today: date, summary: Summary) -> None:
     since = {u.id: u.last_digest_at or default_since for u in users}
     if not users:
         return
-    notices: dict[int, list[Notification]] = defaultdict(list)
-    for notice in db.session.scalars(
+    notifications: dict[int, list[Notification]] = defaultdict(list)
+    for notification in db.session.scalars(
         select(Notification)
         .where(
             Notification.user_id.in_(list(since)),
@@ -57,12 +57,14 @@ def send_digests(today: date, summary: Summary) -> None:
         )
         .order_by(Notification.id)
     ):
-        notices[notice.user_id].append(notice)
+        notifications[notification.user_id].append(notification)
     portal = external_url("notifications.index").removesuffix("/notifications")
     for user in users:
         hidden = muted(user)
         mine = [
-            n for n in notices[user.id] if n.created_at > since[user.id] and n.kind not in hidden
+            n
+            for n in notifications[user.id]
+            if n.created_at > since[user.id] and n.kind not in hidden
         ]
         user.last_digest_at = now
         if not mine:

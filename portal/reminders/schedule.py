@@ -1,6 +1,6 @@
 """When reminders go out, and what a run did.
 
-Partners: every document a partner owes (tracking.owed_condition) is reminded of
+Partners: every document a partner owes (tracking/overview.py: owed_condition) is reminded of
 REMINDER_DAYS_BEFORE days before its deadline (14, 7, 1), the day after it passes,
 then every REMINDER_OVERDUE_EVERY_DAYS days, at most REMINDER_MAX_OVERDUE overdue
 times; it stops by itself once the document is in, waiting for review, waived or

@@ -12,14 +12,13 @@ from collections import defaultdict
 from datetime import date
 from email.utils import parseaddr
 
-from babel.dates import format_date
 from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from portal.accreditation import progress as progress_service
 from portal.accreditation.progress import Progress, RequirementState
 from portal.core.extensions import db
-from portal.core.i18n import format_quarter
+from portal.core.i18n import format_month, format_quarter
 from portal.mail.links import external_url
 from portal.models import (
     Accreditation,
@@ -79,7 +78,7 @@ LABELS = {
 }
 
 
-# Action titles in the report's language; progress.py writes them in English.
+# Action titles in the report's language; accreditation/progress.py writes them in English.
 ACTION_TITLES = {
     "en": {"upload": "Upload {name}", "revise": "Revise {name}", "overdue": "{name} is overdue"},
     "fr": {
@@ -183,7 +182,7 @@ def progress_of_many(accreditations: list[Accreditation], today: date) -> dict[i
             for requirement in milestone.stage.requirements
         ]
         state = Progress(accreditation, states, today)
-        # The same rules as the dashboard's list (progress.py says them once).
+        # The same rules as the dashboard's list (accreditation/progress.py says them once).
         state.actions = progress_service.outstanding_actions(state)
         result[accreditation.id] = state
     return result
@@ -317,8 +316,7 @@ def stage_text(content: dict, language: str) -> str:
 def period_text(content: dict, language: str) -> str:
     """'Q3 2026' / 'T3 2026' for a quarter, 'November 2026' / 'novembre 2026' for a month."""
     if content.get("period_kind") == "month":
-        start = date.fromisoformat(content["period_start"])
-        return format_date(start, "MMMM y", locale=language)
+        return format_month(date.fromisoformat(content["period_start"]), language)
     return format_quarter(content["period"], language)
 
 

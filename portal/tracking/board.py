@@ -3,7 +3,6 @@ for the programme team, across all partners; and its bulk actions."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -222,10 +221,3 @@ def assign_many(actor: User, submissions: Sequence[Submission], reviewer: User |
     for submission in submissions:
         assign_reviewer(actor, submission, reviewer)
     return len(submissions)
-
-
-def items_by_partner(items: Sequence[ChecklistItem]) -> dict[int, list[ChecklistItem]]:
-    grouped: dict[int, list[ChecklistItem]] = defaultdict(list)
-    for item in items:
-        grouped[item.accreditation.partner_id].append(item)
-    return grouped

@@ -47,7 +47,7 @@ def test_a_partner_goes_from_template_to_accredited_until(app, staff, new_page, 
     # 1. The administrator defines the template: two stages, two documents.
     admin = new_page()
     log_in(admin, admin_user.email)
-    admin.goto("/templates")
+    admin.goto("/accreditation-templates")
     admin.get_by_role("link", name="+ New template").click()
     admin.get_by_label("Template name").fill(TEMPLATE)
     stage = admin.get_by_test_id("stage-form").nth(0)

@@ -338,7 +338,7 @@ def test_staff_hear_of_reviews_waiting_too_long_and_sign_offs(
 # --- digests -------------------------------------------------------------------------
 
 
-def test_a_digest_gathers_the_days_notices_once_a_day(alpha, staff, upload):
+def test_a_digest_gathers_the_days_notifications_once_a_day(alpha, staff, upload):
     from portal.notifications.bell import notify
 
     partner, focal, editor, accreditation = alpha

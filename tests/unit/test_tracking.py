@@ -1,5 +1,5 @@
 """The staff overview, outstanding actions, the actions board's bulk actions and the
-deadline notices, against a real database."""
+deadline notifications, against a real database."""
 
 from __future__ import annotations
 

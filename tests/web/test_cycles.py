@@ -63,13 +63,13 @@ def errors_of(page: str) -> list[str]:
 
 def test_the_admin_creates_a_template_from_the_form(world, login):
     client = login(world.admin.email)
-    assert "+ New template" in client.get("/templates").get_data(as_text=True)
-    response = client.post("/templates/new", data=template_form(token_for(client)))
+    assert "+ New template" in client.get("/accreditation-templates").get_data(as_text=True)
+    response = client.post("/accreditation-templates/new", data=template_form(token_for(client)))
     assert response.status_code == 302
     template = db.session.scalar(
         db.select(AccreditationTemplate).filter_by(name="Technical assistance accreditation")
     )
-    assert response.location == f"/templates/{template.id}"
+    assert response.location == f"/accreditation-templates/{template.id}"
     assert template.validity_months == 36
     [first, final] = template.stages
     [accounts] = first.requirements
@@ -111,7 +111,9 @@ def test_the_admin_creates_a_template_from_the_form(world, login):
 def test_a_bad_template_is_refused_next_to_its_field(world, login, changes, message, field):
     client = login(world.admin.email)
     before = count(AccreditationTemplate)
-    response = client.post("/templates/new", data=template_form(token_for(client), **changes))
+    response = client.post(
+        "/accreditation-templates/new", data=template_form(token_for(client), **changes)
+    )
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     help_block = re.search(rf'<div id="{field}-help">(.*?)</div>', page, re.S)
@@ -128,7 +130,7 @@ def test_a_template_without_stages_is_refused(world, login):
         "name": "Empty",
         "validity_months": "12",
     }
-    response = client.post("/templates/new", data=data)
+    response = client.post("/accreditation-templates/new", data=data)
     assert response.status_code == 422
     assert "A template needs at least one stage." in response.get_data(as_text=True)
 
@@ -136,12 +138,12 @@ def test_a_template_without_stages_is_refused(world, login):
 def test_more_stages_and_documents_are_added_without_javascript(world, login):
     client = login(world.admin.email)
     token = token_for(client)
-    page = client.post("/templates/new", data=template_form(token, action="add_stage")).get_data(
-        as_text=True
-    )
+    page = client.post(
+        "/accreditation-templates/new", data=template_form(token, action="add_stage")
+    ).get_data(as_text=True)
     assert 'name="stages-2-name"' in page and 'name="stages-2-requirements-0-name"' in page
     page = client.post(
-        "/templates/new", data=template_form(token, action="add_requirement-0")
+        "/accreditation-templates/new", data=template_form(token, action="add_requirement-0")
     ).get_data(as_text=True)
     assert 'name="stages-0-requirements-1-name"' in page
     assert 'value="Audited accounts"' in page  # what was typed is kept
@@ -151,49 +153,49 @@ def test_more_stages_and_documents_are_added_without_javascript(world, login):
 def test_editing_a_template_in_use_makes_version_2(world, login):
     template = world.a.accreditation.template
     client = login(world.admin.email)
-    page = client.get(f"/templates/{template.id}/edit").get_data(as_text=True)
+    page = client.get(f"/accreditation-templates/{template.id}/edit").get_data(as_text=True)
     assert "saving makes version 2" in page
     data = template_form(token_for(client), name=template.name)
-    response = client.post(f"/templates/{template.id}/edit", data=data)
+    response = client.post(f"/accreditation-templates/{template.id}/edit", data=data)
     assert response.status_code == 302
     newer = db.session.scalar(db.select(AccreditationTemplate).filter_by(version=2))
-    assert response.location == f"/templates/{newer.id}"
+    assert response.location == f"/accreditation-templates/{newer.id}"
     assert newer.family_id == template.family_id
     db.session.expire_all()
     assert db.session.get(Accreditation, world.a.accreditation.id).template_id == template.id
-    listing = client.get("/templates").get_data(as_text=True)
+    listing = client.get("/accreditation-templates").get_data(as_text=True)
     assert "version 2" in listing and "v1: 2" in listing
     # The old version's edit page leads to the current one.
-    old = client.get(f"/templates/{template.id}/edit")
-    assert old.status_code == 302 and old.location == f"/templates/{newer.id}/edit"
+    old = client.get(f"/accreditation-templates/{template.id}/edit")
+    assert old.status_code == 302 and old.location == f"/accreditation-templates/{newer.id}/edit"
 
 
 def test_the_template_list_takes_a_fixed_number_of_queries(
     world, login, count_queries, make_template
 ):
     client = login(world.manager.email)
-    client.get("/templates")
+    client.get("/accreditation-templates")
     with count_queries() as few:
-        client.get("/templates")
+        client.get("/accreditation-templates")
     for _ in range(3):
         make_template()
     with count_queries() as more:
-        assert client.get("/templates").status_code == 200
+        assert client.get("/accreditation-templates").status_code == 200
     assert more.count == few.count
 
 
 def test_managers_read_templates_but_do_not_change_them(world, login):
     template = world.a.accreditation.template
     client = login(world.manager.email)
-    assert client.get("/templates").status_code == 200
-    assert client.get(f"/templates/{template.id}").status_code == 200
+    assert client.get("/accreditation-templates").status_code == 200
+    assert client.get(f"/accreditation-templates/{template.id}").status_code == 200
     token = token_for(client)
-    assert client.post("/templates/new", data=template_form(token)).status_code == 403
-    edit = client.post(f"/templates/{template.id}/edit", data=template_form(token))
+    assert client.post("/accreditation-templates/new", data=template_form(token)).status_code == 403
+    edit = client.post(f"/accreditation-templates/{template.id}/edit", data=template_form(token))
     assert edit.status_code == 403
     assert count(AccreditationTemplate) == 1
     partner = login(world.a.focal.email)
-    assert partner.get("/templates").status_code == 403
+    assert partner.get("/accreditation-templates").status_code == 403
 
 
 # --- opening a cycle --------------------------------------------------------------

@@ -78,9 +78,9 @@ def test_bad_input_is_answered_next_to_the_field_and_changes_nothing(world, logi
     for data, message in (
         ({}, "Choose immediate emails or a daily digest."),
         ({"delivery": "hourly"}, "Choose immediate emails or a daily digest."),
-        ({"delivery": "digest", "emailed": ["accreditation_decided"]}, "Unknown notice"),
-        ({"delivery": "digest", "emailed": ["new_submission"]}, "Unknown notice"),
-        ({"delivery": "digest", "emailed": ["<script>x</script>"]}, "Unknown notice"),
+        ({"delivery": "digest", "emailed": ["accreditation_decided"]}, "Unknown notification"),
+        ({"delivery": "digest", "emailed": ["new_submission"]}, "Unknown notification"),
+        ({"delivery": "digest", "emailed": ["<script>x</script>"]}, "Unknown notification"),
     ):
         response = client.post("/settings/notifications", data={"csrf_token": token, **data})
         assert response.status_code == 422, data

@@ -1,5 +1,5 @@
-"""Each person's notice preferences: immediate or daily digest, muted kinds, and
-the essential notices no preference holds back."""
+"""Each person's notification preferences: immediate or daily digest, muted kinds, and
+the essential notifications no preference holds back."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_nobody_left_means_no_email(people):
     assert emails("changes_requested") == []
 
 
-def test_essential_notices_reach_everyone_whatever_they_chose(people):
+def test_essential_notifications_reach_everyone_whatever_they_chose(people):
     partner, focal, digest, quiet, accreditation = people
     quiet.muted_notices = "accreditation_decided,changes_requested"  # e.g. set before
     db.session.commit()

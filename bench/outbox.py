@@ -14,10 +14,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-# Run as `python bench/email.py`, this file's folder comes first on the path, and
-# this file would then stand in for the standard library's `email` package (which
-# smtplib and Flask-Mail import). Put the project root there instead.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
+# Run as `python bench/outbox.py`: the project root comes first on the path.
+# (Named email.py, this file stood in for the standard library's `email` package
+# for every bench script beside it.)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse  # noqa: E402
 import multiprocessing  # noqa: E402
