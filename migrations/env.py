@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 from portal.core.extensions import for_dialect
+from portal.core.types import UTCDateTime
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -51,8 +52,6 @@ def get_metadata():
 def render_item(type_, obj, autogen_context):
     """Write our UTCDateTime as the plain column type it is stored as, so that
     migrations do not import application code."""
-    from portal.core.types import UTCDateTime
-
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False

@@ -29,17 +29,18 @@ from portal.checkins import views as _checkins_views  # noqa: F401
 from portal.conversations import views as _conversations_views  # noqa: F401
 from portal.core import config as settings
 from portal.core import errors, filters, i18n
-from portal.core.extensions import csrf, db, login_manager, mail, migrate
+from portal.core.extensions import csrf, db, login_manager, migrate
+from portal.core.extensions import mail as mail_extension
 from portal.demo import seed_demo
 from portal.mail import log_views  # noqa: F401
 from portal.mail import template_views as _mail_template_views  # noqa: F401
-from portal.mail.cli import outbox
+from portal.mail.cli import outbox as outbox_commands
 from portal.notifications import preferences_views  # noqa: F401
 from portal.notifications import views as _notifications_views  # noqa: F401
-from portal.orgunits.cli import orgunits
+from portal.orgunits.cli import orgunits as orgunits_commands
 from portal.partners import form_views, merge_views, organisation_views  # noqa: F401
 from portal.partners import views as _partners_views  # noqa: F401
-from portal.reminders.cli import reminders
+from portal.reminders.cli import reminders as reminders_commands
 from portal.reports import views as _reports_views  # noqa: F401
 from portal.reports.cli import reports as reports_commands
 from portal.review import views as _review_views  # noqa: F401
@@ -64,7 +65,14 @@ BLUEPRINTS = (
     reports.bp,
     notifications.settings_bp,
 )
-COMMANDS = (create_admin, seed_demo, outbox, reminders, reports_commands, orgunits)
+COMMANDS = (
+    create_admin,
+    seed_demo,
+    outbox_commands,
+    reminders_commands,
+    reports_commands,
+    orgunits_commands,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -96,7 +104,7 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True)
     csrf.init_app(app)
-    mail.init_app(app)
+    mail_extension.init_app(app)
     login_manager.init_app(app)
     i18n.init_app(app)  # Flask-Babel: each person's pages and emails in their language
     init_login(login_manager)

@@ -35,7 +35,7 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The secret in the user's calendar feed URL; resetting it kills old subscriptions.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
-    # Notices other than reminders and invitations: "immediate" emails each one,
+    # Notifications other than reminders and invitations: "immediate" emails each one,
     # "digest" gathers them into one email a day. Muted kinds (comma-separated,
     # non-essential only) are not emailed at all; the bell still shows them.
     notice_delivery: Mapped[str] = mapped_column(String(10), default="immediate")

@@ -1,10 +1,12 @@
 """The one access policy: who may see or do what, to which object.
 
-Views ask here before they act, the queries that list objects take their
+Views ask here before they act, and the queries that list objects take their
 conditions from here (a partner user is scoped to their own partner in the
-query itself, never filtered afterwards), and domain operations ask here too
-before they change anything. A refusal is `Refused`: 403, or 404 where even
-the object's existence must not be told (another partner's things).
+query itself, never filtered afterwards). Domain operations that more than one
+kind of person reaches (talking, managing a partner's people, assigning and
+sending) ask here too, so they hold without the view in front of them. A
+refusal is `Refused`: 403, or 404 where even the object's existence must not
+be told (another partner's things).
 """
 
 from __future__ import annotations

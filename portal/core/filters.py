@@ -106,6 +106,19 @@ def change_value(value) -> str:
     return labels.get(text, text)
 
 
+# Names the audit trail stored before the wording changed, as people read them now.
+AUDIT_WORDS = {
+    "notice_preferences_changed": "notification preferences changed",
+    "notice_delivery": "notification delivery",
+    "muted_notices": "muted notifications",
+}
+
+
+def audit_word(name: str) -> str:
+    """An audit action or field name as words: "status_changed" → "status changed"."""
+    return AUDIT_WORDS.get(name, name.replace("_", " "))
+
+
 def days_phrase(days: int) -> str:
     """ "less than a day", "1 day", "12 days"."""
     if days < 1:
@@ -114,6 +127,7 @@ def days_phrase(days: int) -> str:
 
 
 def register(app: Flask) -> None:
+    app.add_template_filter(audit_word)
     app.add_template_filter(days_phrase)
     app.add_template_filter(change_value)
     app.add_template_filter(localtime)

@@ -68,10 +68,11 @@ def send_reminders(actor: User, items: Sequence[ChecklistItem], today: date) -> 
             f"{partner_items[0].due_on:%d %b %Y} – {partner.name}"
         )
         first = partner_items[0]
-        contact = partner.primary_contact
+        # One email to all of them: greet the organisation, not one of its people.
+        greeting = people[0].name if len(people) == 1 else partner.name
         fields = reminder_fields(
             partner,
-            contact.name if contact else partner.name,
+            greeting,
             [(i.requirement.name, i.due_on) for i in partner_items],
             today,
             external_url("accreditation.show", accreditation_id=first.accreditation_id),

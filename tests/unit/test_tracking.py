@@ -225,10 +225,12 @@ def test_a_reminder_is_one_email_per_partner_with_its_deadlines(three, staff, ma
     # The editable reminder, as the daily run sends it, in the partner's language.
     alpha_mail = by_recipients[f"{colleague.email},{alpha[1].email}"]
     assert alpha_mail.subject == "[Partner Accreditation Programme] Reminder: 2 items due"
+    assert alpha_mail.body_text.startswith("Dear Alpha Health,")  # one email to two people
     assert "what Alpha Health still has to do" in alpha_mail.body_text
     assert "- Document submission document 1: overdue since" in alpha_mail.body_text
     assert format_day(alpha[2].milestones[0].due_on, "en") in alpha_mail.body_text
     bravo_mail = by_recipients[bravo[1].email]
+    assert bravo_mail.body_text.startswith(f"Dear {bravo[1].name},")
     assert "Final approval document 1" in bravo_mail.subject
     notes = db.session.scalars(
         db.select(Notification).where(Notification.kind == "deadline_approaching")

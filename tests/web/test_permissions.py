@@ -68,7 +68,7 @@ MANAGER_MAY_POST = {
     "checkins.new",
     "checkins.record",
     "checkins.cancel",
-    "settings.notifications",  # their own notice preferences
+    "settings.notifications",  # their own notification preferences
 }
 
 

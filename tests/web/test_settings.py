@@ -53,6 +53,10 @@ def test_a_partner_chooses_the_digest_and_mutes_a_kind(world, login):
     # Other people keep theirs.
     assert _user(world.b.focal).notice_delivery == "immediate"
     assert _user(world.admin).muted_notices == ""
+    # The organisation's history says it in today's words.
+    history = client.get("/organisation/history").get_data(as_text=True)
+    assert "Notification preferences changed" in history
+    assert "muted notifications" in history and "notice" not in history.lower()
 
 
 def test_staff_choose_too(world, login):
