@@ -126,6 +126,21 @@ def office_document(kind: str) -> bytes:
     return buffer.getvalue()
 
 
+def archive_bomb(kind: str = "odt", megabytes: int = 64) -> bytes:
+    """An office package whose one member unpacks to `megabytes` of zeros, about
+    a thousand times its compressed size: written in chunks, never held whole."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as package:
+        member = "mimetype" if kind == "odt" else _OOXML[kind]
+        if kind != "odt":
+            package.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        with package.open(member, "w", force_zip64=True) as inside:
+            chunk = bytes(1 << 20)
+            for _ in range(megabytes):
+                inside.write(chunk)
+    return buffer.getvalue()
+
+
 def file_upload(data: bytes, filename: str) -> FileStorage:
     """What a browser's multipart form gives the view."""
     return FileStorage(stream=io.BytesIO(data), filename=filename)

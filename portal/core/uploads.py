@@ -62,7 +62,10 @@ def accepted_file(upload: FileStorage | None, field: str = "file") -> Iterator[A
     try:
         if stored.size == 0:
             raise DomainError("The file is empty.", field=field)
-        ext = filetypes.detect(stored.path)
+        try:
+            ext = filetypes.detect(stored.path)
+        except filetypes.ArchiveBomb:
+            raise filetypes.ArchiveBomb(field) from None
         if ext is None:
             raise DomainError(
                 f"This file type is not accepted. Upload a {filetypes.ALLOWED_LABEL} file.",

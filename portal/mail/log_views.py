@@ -7,6 +7,7 @@ from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import safe_next
 from portal.mail import log_bp as bp
+from portal.mail.links import without_secrets
 from portal.mail.retry import retry_now
 from portal.models import OutboxEmail
 
@@ -51,6 +52,9 @@ def log():
         state=state if state in STATES else "",
         counts=counts,
     )
+
+
+bp.add_app_template_filter(without_secrets)
 
 
 @bp.get("/<int:email_id>")

@@ -13,7 +13,15 @@ from portal.accreditation.submissions import review_submission
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import Submission
-from tests.helpers import JPEG, PNG, office_document, stored_files, submission_count, token_for
+from tests.helpers import (
+    JPEG,
+    PNG,
+    archive_bomb,
+    office_document,
+    stored_files,
+    submission_count,
+    token_for,
+)
 
 NOT_ACCEPTED = (
     "This file type is not accepted. Upload a PDF, PNG, JPEG, DOCX, XLSX, ODT or ODS file."
@@ -207,6 +215,23 @@ def test_a_file_of_another_type_is_refused_next_to_its_document(world, login, ki
     assert 'aria-invalid="true"' in requirement_card(page, document)
     assert error_of(page, a.requirement) is None, "only the document concerned shows the error"
     assert status_of(page, document) == "Not yet uploaded"
+    assert submission_count() == rows
+    assert stored_files() == files
+
+
+@pytest.mark.parametrize("kind", ["odt", "docx"])
+def test_an_archive_bomb_is_refused_without_unpacking_it(world, login, kind):
+    a = world.a
+    document = second_document(a)
+    client = login(a.focal.email)
+    rows, files = submission_count(), stored_files()
+
+    bomb = archive_bomb(kind)
+    assert len(bomb) < 200_000  # 64 MB inside
+    response, page = post(client, a, (bomb, f"policy.{kind}"), requirement=document)
+
+    assert response.status_code == 422
+    assert "unpacks to far more than its size" in error_of(page, document)
     assert submission_count() == rows
     assert stored_files() == files
 
