@@ -18,10 +18,10 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 run: install
-	$(BIN)/flask db upgrade
-	$(BIN)/flask seed-demo
+	$(BIN)/flask --debug db upgrade
+	$(BIN)/flask --debug seed-demo
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)"
-	$(BIN)/flask run --debug --host 127.0.0.1 --port 5000
+	$(BIN)/flask run --debug --no-debugger --host 127.0.0.1 --port 5000
 
 # A local copy of the pinned htmx for the tests (never committed); templates use the CDN.
 $(HTMX_LOCAL):

@@ -92,8 +92,9 @@ def gunicorn(env: dict[str, str], workers: int = 2, log: Path | None = None) -> 
         "wsgi:app",
     ]
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
+    env = {"PORTAL_URL": "http://127.0.0.1"} | os.environ | env  # a deployed start needs it
     process = subprocess.Popen(  # noqa: S603
-        command, cwd=ROOT, env=os.environ | env, stdout=output, stderr=subprocess.STDOUT
+        command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
     )
     try:
         deadline = time.monotonic() + 30

@@ -248,6 +248,7 @@ def main() -> None:
                 "WTF_CSRF_ENABLED": False,
                 "UPLOAD_DIR": str(tmp / "uploads"),
                 "SESSION_COOKIE_SECURE": False,
+                "PORTAL_URL": "http://127.0.0.1",
             }
         )
         with app.app_context():

@@ -584,6 +584,7 @@ def main() -> None:
                 "WTF_CSRF_ENABLED": False,
                 "UPLOAD_DIR": str(tmp / "uploads"),
                 "SESSION_COOKIE_SECURE": False,
+                "PORTAL_URL": "http://127.0.0.1",
             }
         )
         per_page = app.config["PARTNERS_PER_PAGE"]

@@ -87,6 +87,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.config.update(settings.load(Path(app.instance_path), app.debug))
     app.config.update(config or {})
+    _refuse_a_deployment_without_its_address(app)
     # Flask-Mail would silently drop mail under `testing`; the outbox decides what is sent.
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -117,6 +118,17 @@ def create_app(config: dict | None = None) -> Flask:
     errors.register(app)
     filters.register(app)
     return app
+
+
+def _refuse_a_deployment_without_its_address(app: Flask) -> None:
+    """Emails link to PORTAL_URL: without it a deployed portal would send links to
+    the development server (or, trusting the Host header, to anyone's site)."""
+    if not (app.debug or app.testing or app.config["PORTAL_URL"]):
+        raise RuntimeError(
+            "PORTAL_URL is not set. Set it to the address people open the portal at, "
+            "e.g. PORTAL_URL=https://portal.example.org (it is used in every email's links); "
+            "for development use `make run` or `flask --debug ...`."
+        )
 
 
 def _security_headers(response):

@@ -41,8 +41,19 @@ class User(UserMixin, db.Model):
     notice_delivery: Mapped[str] = mapped_column(String(10), default="immediate")
     muted_notices: Mapped[str] = mapped_column(Text, default="")
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's user id: raising it ends all of the user's sessions
+    # (on logout, a password change, deactivation), copied cookies included.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     partner = relationship("Partner", back_populates="users")
+
+    def get_id(self) -> str:
+        """What the session cookie names: this user, in this session generation."""
+        return f"{self.id}:{self.session_version}"
+
+    def end_sessions(self) -> None:
+        """Every session of this user stops working (callers commit)."""
+        self.session_version += 1
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users

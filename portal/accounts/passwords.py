@@ -84,6 +84,7 @@ def set_password_with_token(raw: str, password: str) -> User:
     user = token.user
     had_password = user.password_hash is not None
     user.password_hash = hash_password(password)
+    user.end_sessions()  # whoever knew the old password is logged out everywhere
     audit.record(
         user,
         "password_reset" if had_password else "password_set",

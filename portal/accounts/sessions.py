@@ -3,8 +3,8 @@ anonymous visitor is sent."""
 
 from __future__ import annotations
 
-from flask import request, url_for
-from flask_login import LoginManager
+from flask import request, session, url_for
+from flask_login import LoginManager, login_user, logout_user
 
 from portal.accounts.models import User
 from portal.core.extensions import db
@@ -17,10 +17,32 @@ def init_login(manager: LoginManager) -> None:
     manager.login_message_category = "info"
 
     @manager.user_loader
-    def load_user(user_id: str):
-        return db.session.get(User, int(user_id))
+    def load_user(session_id: str):
+        """The user a session names, unless that session was ended since."""
+        user_id, _, version = session_id.partition(":")
+        if not (user_id.isdigit() and version.isdigit()):
+            return None  # a cookie from before session versions, or a forged one
+        user = db.session.get(User, int(user_id))
+        if user is None or user.session_version != int(version):
+            return None
+        return user
 
     @manager.unauthorized_handler
     def unauthorized():
         target = url_for("auth.login", next=request.full_path.rstrip("?"))
         return go_to(target, status=401)  # the whole page, not a login form in a fragment
+
+
+def log_in(user: User) -> None:
+    """Start a new session for `user`: nothing of the session before it (an
+    attacker's planted cookie, its CSRF token) carries over."""
+    session.clear()
+    login_user(user)
+
+
+def log_out(user: User) -> None:
+    """End this session and every other session of `user`."""
+    user.end_sessions()
+    db.session.commit()
+    logout_user()
+    session.clear()

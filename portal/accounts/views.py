@@ -1,9 +1,10 @@
 from flask import flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from portal.accounts import bp
 from portal.accounts.forms import EmptyForm, LoginForm, SetPasswordForm
 from portal.accounts.passwords import authenticate, set_password_with_token, usable_token
+from portal.accounts.sessions import log_in, log_out
 from portal.core.errors import DomainError
 from portal.core.htmx import safe_next
 
@@ -30,7 +31,7 @@ def login():
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
         if user is not None:
-            login_user(user)
+            log_in(user)
             return redirect(safe_next(request.args.get("next"), home_for(user)))
         # One answer for unknown email and wrong password alike.
         form.password.errors.append("Email or password is incorrect.")
@@ -43,7 +44,7 @@ def login():
 def logout():
     """Log out (a POST, so that no link can log someone out)."""
     if EmptyForm().validate_on_submit():
-        logout_user()
+        log_out(current_user)
         flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
 
@@ -60,8 +61,7 @@ def set_password(token: str):
         except DomainError as error:
             form.password.errors.append(error.message)
         else:
-            logout_user()
-            login_user(user)
+            log_in(user)  # the password change ended every other session
             flash("Your password is set. Welcome to the portal.", "success")
             return redirect(home_for(user))
     status = 422 if form.errors else 200

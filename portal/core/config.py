@@ -46,13 +46,21 @@ def load(instance_path: Path, debug: bool) -> dict:
     """Return the configuration for an app whose instance folder is `instance_path`."""
     env = os.environ.get
     max_upload_mb = int(env("MAX_UPLOAD_MB", "25"))
+    if not env("DATABASE_URL"):
+        # The default SQLite file lives there; SQLite does not create folders.
+        instance_path.mkdir(parents=True, exist_ok=True)
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": env("DATABASE_URL")
         or f"sqlite:///{instance_path / 'portal.db'}",
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PROGRAMME_NAME": env("PROGRAMME_NAME", "Partner Accreditation Programme"),
-        "PORTAL_URL": env("PORTAL_URL", ""),
+        # Where emails link to; required outside development and tests (links never
+        # follow the Host header a request brings, which anyone can forge).
+        "PORTAL_URL": env("PORTAL_URL", "").rstrip("/"),
+        # Host names the site answers to (comma-separated); others get 400.
+        "TRUSTED_HOSTS": [h.strip() for h in env("TRUSTED_HOSTS", "").split(",") if h.strip()]
+        or None,
         "TIMEZONE": env("TIMEZONE", "UTC"),
         "UPLOAD_DIR": env("UPLOAD_DIR") or str(instance_path / "uploads"),
         "MAX_UPLOAD_MB": max_upload_mb,

@@ -5,6 +5,7 @@ operations and shown next to the form field), and the friendly error pages
 from __future__ import annotations
 
 from flask import Flask, current_app, make_response, render_template
+from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -41,6 +42,10 @@ MESSAGES = {
 def _answer(code: int, detail: str | None = None):
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
     message = detail or message.format(mb=current_app.config["MAX_UPLOAD_MB"])
+    if request_ctx.url_adapter is None:
+        # The request never got as far as routing (a Host that TRUSTED_HOSTS
+        # refuses): the page's links cannot be built, so answer in plain text.
+        return make_response(f"{title}: {message}\n", code, {"Content-Type": "text/plain"})
     if is_htmx():
         body = render_template("errors/_alert.html", title=title, message=message)
         # Shown in the page's alert area, whatever the request meant to swap.

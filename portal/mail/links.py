@@ -6,14 +6,20 @@ import re
 
 from flask import current_app, has_request_context, url_for
 
+# Where `make run` serves: the only base a development or test setup without
+# PORTAL_URL links to. A deployed portal refuses to start without PORTAL_URL.
+DEVELOPMENT_URL = "http://127.0.0.1:5000"
+
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an email: PORTAL_URL when set, else this request's host."""
-    base = current_app.config["PORTAL_URL"]
-    if base or not has_request_context():
-        with current_app.test_request_context(base_url=base or "http://127.0.0.1:5000"):
-            return url_for(endpoint, _external=True, **values)
-    return url_for(endpoint, _external=True, **values)
+    """An absolute link for an email, from configuration only: PORTAL_URL, else
+    the request's host when TRUSTED_HOSTS vouches for it, else the development
+    server. Never the Host header of an unchecked request."""
+    config = current_app.config
+    if not config["PORTAL_URL"] and config.get("TRUSTED_HOSTS") and has_request_context():
+        return url_for(endpoint, _external=True, **values)  # Flask refused other hosts
+    with current_app.test_request_context(base_url=config["PORTAL_URL"] or DEVELOPMENT_URL):
+        return url_for(endpoint, _external=True, **values)
 
 
 REDACTED = "[one-time link: only the recipient can see it]"

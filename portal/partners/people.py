@@ -48,6 +48,8 @@ def set_user_access(
             raise DomainError(f"{partner.name} is closed; reopen it first.")
         changes["active"] = (user.active, active)
         user.active = active
+        if not active:
+            user.end_sessions()  # so reactivating later revives no old cookie
     if role is not None and role != user.partner_role:
         if role not in PARTNER_ROLES:
             raise DomainError("Choose a role from the list.", field="role")
@@ -104,6 +106,7 @@ def change_leadership(
         if deactivate_previous and old_user.active:
             changes["active"] = (True, False)
             old_user.active = False
+            old_user.end_sessions()
         audit.record(
             actor, "user_updated", old_user, partner_id=partner.id, changes=changes, reason=reason
         )

@@ -78,6 +78,7 @@ def change_status(
         for user in partner.users:
             if user.active:
                 user.active = False
+                user.end_sessions()
                 audit.record(
                     actor,
                     "user_deactivated",

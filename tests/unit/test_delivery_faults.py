@@ -193,6 +193,7 @@ def worker_process(database_url: str, smtp, *args: str, **settings) -> subproces
         "DATABASE_URL": database_url,  # SQLite: the test database is a file
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp.port),
+        "PORTAL_URL": "https://portal.example.org",  # as a deployed worker has
         **{k: str(v) for k, v in settings.items()},
     }
     return subprocess.Popen(

@@ -250,6 +250,16 @@ def test_a_secret_key_from_the_environment_wins(tmp_path, monkeypatch):
     assert not (instance / "secret_key").exists()
 
 
+def test_with_the_key_in_the_environment_the_sqlite_folder_is_still_made(tmp_path, monkeypatch):
+    """Production sets SECRET_KEY; the first `flask db upgrade` on the default
+    SQLite file must still find its folder."""
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    instance = tmp_path / "instance"
+    url = settings.load(instance, debug=False)["SQLALCHEMY_DATABASE_URI"]
+    assert instance.is_dir() and url == f"sqlite:///{instance / 'portal.db'}"
+
+
 def test_the_app_uses_the_key_kept_in_its_instance_folder(database_url, monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     built = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})

@@ -1,0 +1,57 @@
+"""Links in emails come from configuration only: a request's Host header, which
+anyone can forge, never decides where an invitation sends its reader."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from portal import create_app
+from portal.accounts.invitations import invite
+from portal.core.extensions import db
+from portal.models import OutboxEmail
+
+FORGED = "evil.example.org"
+
+
+def _invitation_under(app, host: str, user) -> str:
+    """Invite `user` while handling a request that says it is for `host`."""
+    with app.test_request_context("/organisation/people", base_url=f"http://{host}"):
+        invite(user)
+    db.session.commit()
+    email = db.session.scalars(
+        db.select(OutboxEmail).where(OutboxEmail.recipients == user.email)
+    ).all()[-1]
+    return re.search(r"https?://\S+/set-password/\S+", email.body_text).group(0)
+
+
+def test_a_forged_host_does_not_reach_the_invitation(app, world):
+    link = _invitation_under(app, FORGED, world.a.focal)
+    assert FORGED not in link
+    assert link.startswith("http://127.0.0.1:5000/set-password/")  # development: no PORTAL_URL
+
+
+def test_with_portal_url_every_link_starts_there(app, world):
+    app.config["PORTAL_URL"] = "https://portal.example.org"
+    link = _invitation_under(app, FORGED, world.a.focal)
+    assert link.startswith("https://portal.example.org/set-password/")
+
+
+def test_trusted_hosts_turn_a_forged_host_away(app, world, client):
+    app.config["TRUSTED_HOSTS"] = ["localhost", "portal.example.org"]
+    assert client.get("/login", headers={"Host": FORGED}).status_code == 400
+    assert client.get("/login", headers={"Host": "portal.example.org"}).status_code == 200
+    link = _invitation_under(app, "portal.example.org", world.a.focal)
+    assert link.startswith("http://portal.example.org/set-password/")
+
+
+def test_a_deployed_start_without_portal_url_is_refused(database_url, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "0")
+    monkeypatch.setenv("SECRET_KEY", "a-deployed-secret")  # leave the instance folder alone
+    monkeypatch.delenv("PORTAL_URL", raising=False)
+    with pytest.raises(RuntimeError, match="PORTAL_URL is not set"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    monkeypatch.setenv("PORTAL_URL", "https://portal.example.org/")
+    deployed = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    assert deployed.config["PORTAL_URL"] == "https://portal.example.org"
