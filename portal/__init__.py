@@ -88,6 +88,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.load(Path(app.instance_path), app.debug))
     app.config.update(config or {})
     _refuse_a_deployment_without_its_address(app)
+    _refuse_settings_that_contradict_each_other(app.config)
     # Flask-Mail would silently drop mail under `testing`; the outbox decides what is sent.
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -129,6 +130,24 @@ def _refuse_a_deployment_without_its_address(app: Flask) -> None:
             "e.g. PORTAL_URL=https://portal.example.org (it is used in every email's links); "
             "for development use `make run` or `flask --debug ...`."
         )
+
+
+def _refuse_settings_that_contradict_each_other(config) -> None:
+    """Settings that would quietly do harm are refused at start, with the reason."""
+    problems = []
+    if config["OUTBOX_CLAIM_SECONDS"] <= 2 * config["OUTBOX_SMTP_TIMEOUT"]:
+        problems.append(
+            f"OUTBOX_CLAIM_SECONDS ({config['OUTBOX_CLAIM_SECONDS']:g}) must be well above "
+            f"OUTBOX_SMTP_TIMEOUT ({config['OUTBOX_SMTP_TIMEOUT']:g}), at least twice it: "
+            "a worker still waiting on a slow server would lose its claim, and another "
+            "worker would send the same emails again."
+        )
+    if config["OUTBOX_BACKOFF_MAX_SECONDS"] < config["OUTBOX_BACKOFF_SECONDS"]:
+        problems.append("OUTBOX_BACKOFF_MAX_SECONDS must not be below OUTBOX_BACKOFF_SECONDS.")
+    if config["OUTBOX_MAX_ATTEMPTS"] < 1 or config["OUTBOX_BATCH"] < 1:
+        problems.append("OUTBOX_MAX_ATTEMPTS and OUTBOX_BATCH must be at least 1.")
+    if problems:
+        raise RuntimeError("Settings that contradict each other: " + " ".join(problems))
 
 
 def _security_headers(response):

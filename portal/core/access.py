@@ -114,6 +114,12 @@ def may_change_records(user: User) -> bool:
     return user.is_admin
 
 
+def may_edit_email_templates(user: User) -> bool:
+    """Administrators write email templates; only they may have a text of their
+    own rendered (a preview runs it), the others preview saved versions."""
+    return user.is_admin
+
+
 def may_assign_reviews(user: User) -> bool:
     return user.is_staff
 

@@ -15,7 +15,14 @@ from portal.mail.merge_fields import (
     empty_fields,
     sample_fields,
 )
-from portal.mail.sandbox import TemplateProblem, compiled, fields_for, problem, sandbox
+from portal.mail.sandbox import (
+    TemplateProblem,
+    compiled,
+    fields_for,
+    problem,
+    render_within_budget,
+    sandbox,
+)
 
 
 def check_template(
@@ -53,7 +60,8 @@ def check_template(
     for fields, case in ((sample_fields(key), ""), (empty_fields(key), " (with empty lists)")):
         for where, source in (("subject", subject), ("body", body)):
             try:
-                text = compiled(language, source).render(fields_for(key, fields))
+                template = compiled(language, source)
+                text = render_within_budget(template, fields_for(key, fields))
             except Exception as error:  # noqa: BLE001 - also 1/0 or "a" + 1 in a template
                 found = problem(error, where)
                 problems.append(TemplateProblem(found.line, found.message + case, where))

@@ -25,7 +25,13 @@ from portal.core.extensions import db
 from portal.mail.checks import check_template
 from portal.mail.defaults import DEFAULTS
 from portal.mail.merge_fields import TEMPLATE_KEYS, TEMPLATE_LABELS, checked_key
-from portal.mail.sandbox import TemplateProblem, compiled, fields_for, problem
+from portal.mail.sandbox import (
+    TemplateProblem,
+    compiled,
+    fields_for,
+    problem,
+    render_within_budget,
+)
 from portal.models import EmailTemplate, User
 
 
@@ -94,8 +100,8 @@ def render_email(key: str, fields: dict, language: str = "en") -> RenderedEmail:
 def render_source(key: str, subject: str, body: str, fields: dict, language: str) -> RenderedEmail:
     """Render a template's subject and body (TemplateError if it fails)."""
     values = fields_for(key, fields)
-    subject_text = " ".join(compiled(language, subject).render(values).split())
-    text = compiled(language, body).render(values)
+    subject_text = " ".join(render_within_budget(compiled(language, subject), values).split())
+    text = render_within_budget(compiled(language, body), values)
     text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
     with i18n.in_language(language):
         html = render_template(

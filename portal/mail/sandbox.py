@@ -1,19 +1,25 @@
 """The sandbox editable email templates render in: only the documented fields
-(already plain values), formatting filters, and a budget on repetition, powers,
-joins and string formatting so a short template cannot ask for a gigabyte."""
+(already plain values), formatting filters, and a budget that a short template
+cannot compose its way around: loop iterations, the size of every value it
+builds (repetition, concatenation, joins, powers), the size of its output, and
+wall time. Past the budget the render stops with a clear reason."""
 
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+import time
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
 from flask import current_app
-from jinja2 import StrictUndefined, Template
+from jinja2 import StrictUndefined, Template, nodes
 from jinja2.exceptions import TemplateError
 from jinja2.sandbox import SandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from portal.core import i18n
 from portal.mail.merge_fields import LIST_ITEM_FIELDS, MERGE_FIELDS
@@ -40,18 +46,88 @@ _SAFE_FILTERS = [
     *("upper", "wordcount"),
 ]
 
-# A template author must not be able to ask for a gigabyte: "x" * 10**9,
-# "%09999999d" % 1, partner_name.center(10**8), intro|join(a long text).
+# A template author must not be able to ask for a gigabyte or a minute: "x" * 10**9,
+# "%09999999d" % 1, partner_name.center(10**8), intro|join(a long text), loops in
+# loops over "x" * 1000, a text doubled by `~` in a loop, (10 ** 64) ** 64 ** ...
 _MAX_REPEAT = 1_000
 _MAX_EXPONENT = 64
 _MAX_JOINED = 100_000
+MAX_VALUE = 100_000  # characters (or items) of any text or list a template builds
+MAX_OUTPUT = 200_000  # characters of the rendered email
+MAX_ITERATIONS = 50_000  # loop steps in one render, all loops together
+MAX_SECONDS = 2.0
+_MAX_INT_BITS = 4_096
 _SIZING_METHODS = frozenset(
     ["format", "format_map", "center", "ljust", "rjust", "zfill", "expandtabs", "replace", "join"]
 )
 
 
+@dataclass
+class Budget:
+    """What one render may still spend."""
+
+    deadline: float = field(default_factory=lambda: time.monotonic() + MAX_SECONDS)
+    iterations: int = 0
+
+    def step(self) -> None:
+        self.iterations += 1
+        if self.iterations > MAX_ITERATIONS:
+            raise TooCostly(f"the loops run more than {MAX_ITERATIONS:,} times")
+        if self.iterations % 1_000 == 0:
+            self.check_time()
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TooCostly(f"it takes longer than {MAX_SECONDS:g} seconds to write")
+
+
+_budget: ContextVar[Budget] = ContextVar("email_template_budget")
+
+
+def _spend() -> Budget:
+    budget = _budget.get(None)
+    if budget is None:  # a template rendered outside `render_within_budget`
+        raise TooCostly("a template renders only within its budget")
+    return budget
+
+
+def _sized(value: Any) -> Any:
+    if isinstance(value, str | list | tuple) and len(value) > MAX_VALUE:
+        raise TooCostly(f"it builds a text or list longer than {MAX_VALUE:,}")
+    if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+        raise TooCostly("it builds a number too large to write")
+    return value
+
+
+def _counted(iterable: Iterable) -> Iterator:
+    """A for-loop's iterable, each step paid for."""
+    budget = _spend()
+    for item in iterable:
+        budget.step()
+        yield item
+
+
+def _concat(*parts: Any) -> str:
+    """`a ~ b`, refused past MAX_VALUE (a text doubled in a loop grows fast)."""
+    _spend().check_time()
+    return _sized("".join(str(part) for part in parts))
+
+
+class _Metered(NodeTransformer):
+    """Rewrites a parsed template so every loop and every `~` goes through the budget."""
+
+    def visit_For(self, node: nodes.For) -> nodes.For:
+        node = self.generic_visit(node)
+        node.iter = nodes.Call(nodes.Name("__counted__", "load"), [node.iter], [], None, None)
+        return node
+
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Call:
+        node = self.generic_visit(node)
+        return nodes.Call(nodes.Name("__concat__", "load"), node.nodes, [], None, None)
+
+
 class Sandbox(SandboxedEnvironment):
-    intercepted_binops = frozenset(["*", "**", "%"])
+    intercepted_binops = frozenset(["*", "**", "%", "+"])
 
     def is_safe_attribute(self, obj, attr, value):
         return attr not in _SIZING_METHODS and super().is_safe_attribute(obj, attr, value)
@@ -68,15 +144,18 @@ class Sandbox(SandboxedEnvironment):
             raise TooCostly("text formatting with % is not available; use the filters")
         if operator == "**" and isinstance(right, int | float) and abs(right) > _MAX_EXPONENT:
             raise TooCostly("that power is too large")
+        both_ints = isinstance(left, int) and isinstance(right, int)
+        if operator == "**" and both_ints and left.bit_length() * max(right, 0) > _MAX_INT_BITS:
+            raise TooCostly("it builds a number too large to write")
         if operator == "*":
             for value, count in ((left, right), (right, left)):
-                if (
-                    isinstance(value, str | list | tuple)
-                    and isinstance(count, int)
-                    and count > _MAX_REPEAT
-                ):
+                sized = isinstance(value, str | list | tuple) and isinstance(count, int)
+                if sized and (count > _MAX_REPEAT or len(value) * count > MAX_VALUE):
                     raise TooCostly("that repetition is too long")
-        return super().call_binop(context, operator, left, right)
+            if both_ints and left.bit_length() + right.bit_length() > _MAX_INT_BITS:
+                raise TooCostly("it builds a number too large to write")
+        _spend().check_time()
+        return _sized(super().call_binop(context, operator, left, right))
 
 
 class TooCostly(TemplateError):
@@ -179,7 +258,25 @@ def compiled(language: str, source: str) -> Template:
     """Compiling is most of a render's cost (a report took 11.7 ms compiled each
     time, 0.6 ms from this cache): a batch of a thousand reports compiles its
     template once. Keyed by the text itself, so a new version is another entry."""
-    return sandbox(language).from_string(source)
+    env = sandbox(language)
+    tree = _Metered().visit(env.parse(source))
+    helpers = {"__counted__": _counted, "__concat__": _concat}
+    return Template.from_code(env, env.compile(tree), env.make_globals(helpers))
+
+
+def render_within_budget(template: Template, values: dict) -> str:
+    """The rendered text, or TooCostly as soon as the render overspends."""
+    token = _budget.set(Budget())
+    try:
+        written, size = [], 0
+        for chunk in template.generate(values):
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise TooCostly(f"the email comes out longer than {MAX_OUTPUT:,} characters")
+            written.append(chunk)
+        return "".join(written)
+    finally:
+        _budget.reset(token)
 
 
 def problem(error: BaseException, where: str) -> TemplateProblem:

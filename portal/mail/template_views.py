@@ -7,7 +7,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
 
-from portal.core.access import admin_required, staff_required
+from portal.core.access import (
+    admin_required,
+    may_edit_email_templates,
+    require,
+    staff_required,
+)
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.htmx import render
@@ -171,6 +176,8 @@ def preview():
     old = _old_version(key, language, history(key, language)) if "version" in request.args else None
     if old is not None:
         subject, body = old["subject"], old["body"]
+    if "subject" in request.args or "body" in request.args:
+        require(may_edit_email_templates(current_user))  # running unsaved text is editing
     subject, body = request.args.get("subject", subject), request.args.get("body", body)
     partners = preview_partners(language)
     partner_id = _partner_id()

@@ -165,6 +165,11 @@ def test_managers_read_and_preview_but_do_not_change_templates(world, login):
     assert preview.status_code == 200
     text = preview.get_data(as_text=True)
     assert f"focal point of {world.a.partner.name}" in text
+    # A text of their own would run in the renderer: that is editing, not reading.
+    typed = client.get(
+        "/email-templates/preview?key=report&language=en&subject=S&body={{ partner_name * 1000 }}"
+    )
+    assert typed.status_code == 403
     assert _save(client, REPORT_BODY).status_code == 403
     restore = client.post(
         "/email-templates/restore?key=report&language=fr&version=default",

@@ -1,5 +1,6 @@
-"""Links in emails come from configuration only: a request's Host header, which
-anyone can forge, never decides where an invitation sends its reader."""
+"""What a deployment must get right: links in emails come from configuration
+only (a request's Host header, which anyone can forge, never decides where an
+invitation sends its reader), and settings that would do harm stop the start."""
 
 from __future__ import annotations
 
@@ -55,3 +56,16 @@ def test_a_deployed_start_without_portal_url_is_refused(database_url, monkeypatc
     monkeypatch.setenv("PORTAL_URL", "https://portal.example.org/")
     deployed = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     assert deployed.config["PORTAL_URL"] == "https://portal.example.org"
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"OUTBOX_CLAIM_SECONDS": 30, "OUTBOX_SMTP_TIMEOUT": 30}, "OUTBOX_CLAIM_SECONDS"),
+        ({"OUTBOX_BACKOFF_SECONDS": 600, "OUTBOX_BACKOFF_MAX_SECONDS": 60}, "BACKOFF_MAX"),
+        ({"OUTBOX_BATCH": 0}, "OUTBOX_BATCH"),
+    ],
+)
+def test_settings_that_contradict_each_other_are_refused_at_start(database_url, settings, named):
+    with pytest.raises(RuntimeError, match=named):
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
