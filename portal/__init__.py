@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask_login import current_user
 
 # Each views module attaches its routes to its area's blueprint when imported.
 from portal import (
@@ -152,8 +153,15 @@ def _refuse_settings_that_contradict_each_other(config) -> None:
 
 def _security_headers(response):
     """Browsers must not guess types (a download stays a download), frame the
-    portal, or send its URLs (which may hold tokens) to other sites."""
+    portal, or send its URLs (which may hold tokens) to other sites. Where cookies
+    are HTTPS-only, the browser is told to use nothing but HTTPS; and what a
+    signed-in person sees is never kept by a cache (nor shown again by the back
+    button after logging out)."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    if request.endpoint != "static" and current_user.is_authenticated:
+        response.headers["Cache-Control"] = "no-store"  # files too: send_file says no-cache
     return response

@@ -237,3 +237,21 @@ def test_a_file_within_the_limit_is_accepted(one_mb_limit, world, login):
     )
     assert response.status_code == 302
     assert count(Submission) == before + 1
+
+
+def test_signed_in_pages_are_never_cached_and_https_is_remembered(app, world, login, client):
+    app.config["SESSION_COOKIE_SECURE"] = True
+    anonymous = client.get("/login")
+    assert "Cache-Control" not in anonymous.headers
+    assert anonymous.headers["Strict-Transport-Security"] == "max-age=31536000"
+    signed_in = login(world.a.focal.email)
+    for path in ("/accreditation", "/notifications", f"/vault/{world.a.vault_document.id}/file"):
+        response = signed_in.get(path)
+        assert response.status_code == 200, path
+        assert response.headers["Cache-Control"] == "no-store", path
+        response.close()
+    static = signed_in.get("/static/css/portal.css")
+    assert "no-store" not in static.headers.get("Cache-Control", "")  # the same for all
+    static.close()
+    app.config["SESSION_COOKIE_SECURE"] = False  # plain HTTP on a trusted network
+    assert "Strict-Transport-Security" not in client.get("/login").headers
