@@ -1,5 +1,5 @@
-"""Flask-Login's side of accounts: who a session belongs to, and where an
-anonymous visitor is sent."""
+"""Sessions: who a session belongs to (and whether it was ended since), where
+an anonymous visitor is sent, and logging in and out."""
 
 from __future__ import annotations
 
