@@ -145,10 +145,7 @@ def accreditations_of(user: User):
 
 def checkins_of(user: User):
     """A select of the check-ins `user` may see (partners: their own organisation's)."""
-    query = db.select(CheckIn)
-    if not user.is_staff:
-        query = query.where(CheckIn.partner_id == user.partner_id)
-    return query
+    return _scoped(db.select(CheckIn), CheckIn.partner_id, user)
 
 
 def _scoped(query, column, user: User):

@@ -18,6 +18,7 @@ from typing import Any
 from flask import current_app
 from jinja2 import StrictUndefined, Template, nodes
 from jinja2.exceptions import TemplateError
+from jinja2.runtime import LoopContext
 from jinja2.sandbox import SandboxedEnvironment
 from jinja2.visitor import NodeTransformer
 
@@ -51,7 +52,6 @@ _SAFE_FILTERS = [
 # loops over "x" * 1000, a text doubled by `~` in a loop, (10 ** 64) ** 64 ** ...
 _MAX_REPEAT = 1_000
 _MAX_EXPONENT = 64
-_MAX_JOINED = 100_000
 MAX_VALUE = 100_000  # characters (or items) of any text or list a template builds
 MAX_OUTPUT = 200_000  # characters of the rendered email
 MAX_ITERATIONS = 50_000  # loop steps in one render, all loops together
@@ -129,6 +129,12 @@ class _Metered(NodeTransformer):
 class Sandbox(SandboxedEnvironment):
     intercepted_binops = frozenset(["*", "**", "%", "+"])
 
+    def call(self, context, obj, /, *args, **kwargs):
+        if isinstance(obj, LoopContext):
+            # `loop(...)` in a recursive for: the loops it starts are paid for too.
+            args = tuple(_counted(arg) for arg in args)
+        return super().call(context, obj, *args, **kwargs)
+
     def is_safe_attribute(self, obj, attr, value):
         return attr not in _SIZING_METHODS and super().is_safe_attribute(obj, attr, value)
 
@@ -193,7 +199,7 @@ def _capped_join(value: Any, separator: str = "", attribute: Any = None) -> str:
     if attribute is not None:
         raise TooCostly("join(attribute=...) is not available")
     parts = ["" if part is None else str(part) for part in value]
-    if sum(map(len, parts)) + len(str(separator)) * len(parts) > _MAX_JOINED:
+    if sum(map(len, parts)) + len(str(separator)) * len(parts) > MAX_VALUE:
         raise TooCostly("that join is too long")
     return str(separator).join(parts)
 

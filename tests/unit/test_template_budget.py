@@ -12,6 +12,8 @@ from portal.mail.checks import check_template
 HOSTILE = {
     "loops in loops": "{% for a in partner_name * 1000 %}{% for b in partner_name * 1000 %}"
     "{% endfor %}{% endfor %}",
+    "a recursive loop": "{% set x = partner_name * 1000 %}{% for a in x recursive %}"
+    "{% if loop.depth < 4 %}{{ loop(x) }}{% endif %}{% endfor %}",
     "repeated repetition": "{{ (partner_name * 1000) * 1000 }}",
     "chained powers": "{{ ((9 ** 64) ** 64) ** 64 }}",
     "writing too much": "{% for a in partner_name * 40 %}{{ partner_name * 1000 }}{% endfor %}",
