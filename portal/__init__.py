@@ -29,7 +29,7 @@ from portal.accreditation import views as _accreditation_views  # noqa: F401
 from portal.checkins import views as _checkins_views  # noqa: F401
 from portal.conversations import views as _conversations_views  # noqa: F401
 from portal.core import config as settings
-from portal.core import errors, filters, i18n
+from portal.core import errors, filters, i18n, inputs
 from portal.core.extensions import csrf, db, login_manager, migrate
 from portal.core.extensions import mail as mail_extension
 from portal.demo import seed_demo
@@ -78,9 +78,14 @@ COMMANDS = (
 ROOT = Path(__file__).resolve().parent.parent
 
 
+class Portal(Flask):
+    def dispatch_request(self):
+        return errors.dispatch_retrying_a_lost_connection(super().dispatch_request)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app; it only registers things: no tables, no migrations, no I/O."""
-    app = Flask(
+    app = Portal(
         __name__,
         instance_path=str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
@@ -112,6 +117,7 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)  # Flask-Babel: each person's pages and emails in their language
     init_login(login_manager)
 
+    inputs.register(app)  # before any route: `<int:...>` is an identifier a column holds
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     for command in COMMANDS:

@@ -18,6 +18,7 @@ from portal.demo import sample_pdf
 from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
 from tests.helpers import (
     PASSWORD,
+    TALLY,
     Auth,
     Inbox,
     QueryCounter,
@@ -291,3 +292,9 @@ def smtp(app):
     app.extensions["mail"].port = server.port
     yield server
     server.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    if TALLY.sent:
+        counts = ", ".join(f"{test} {n}" for test, n in TALLY.by_test.items())
+        terminalreporter.write_line(f"hostile inputs sent: {TALLY.sent} ({counts})")

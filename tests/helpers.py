@@ -265,3 +265,22 @@ class SMTPServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+# --- the hostile-input suite's count ------------------------------------------
+
+
+@dataclass
+class Tally:
+    """How many hostile inputs tests/web/test_hostile_input.py sent, by test: the
+    run prints it at the end (tests/conftest.py pytest_terminal_summary)."""
+
+    sent: int = 0
+    by_test: dict[str, int] = field(default_factory=dict)
+
+    def count(self, test: str, n: int = 1) -> None:
+        self.sent += n
+        self.by_test[test] = self.by_test.get(test, 0) + n
+
+
+TALLY = Tally()

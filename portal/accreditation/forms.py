@@ -1,29 +1,29 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.accreditation.decisions import DECISIONS
+from portal.core.forms import DayField, PortalForm
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PortalForm):
     file = FileField("Document", validators=[FileRequired("Choose a file to upload.")])
 
 
-class OpenCycleForm(FlaskForm):
+class OpenCycleForm(PortalForm):
     # Choices (the current template versions) are set by the view.
     template_id = SelectField(
         "Template", coerce=int, validators=[InputRequired("Choose a template.")]
     )
-    started_on = DateField(
+    started_on = DayField(
         "Starts on",
         validators=[InputRequired("Choose the start date.")],
         description="Each stage's due date follows from it.",
     )
 
 
-class DeadlineForm(FlaskForm):
-    due_on = DateField("New due date", validators=[InputRequired("Choose the new due date.")])
+class DeadlineForm(PortalForm):
+    due_on = DayField("New due date", validators=[InputRequired("Choose the new due date.")])
     reason = TextAreaField(
         "Reason",
         validators=[
@@ -34,7 +34,7 @@ class DeadlineForm(FlaskForm):
     )
 
 
-class NotApplicableForm(FlaskForm):
+class NotApplicableForm(PortalForm):
     # "undo" makes the requirement apply again.
     action = HiddenField(default="waive")
     reason = TextAreaField(
@@ -46,13 +46,13 @@ class NotApplicableForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(PortalForm):
     decision = RadioField(
         "Decision",
         choices=[SelectChoice(key, label) for key, label in DECISIONS.items()],
         validators=[InputRequired("Choose accredited or not accredited.")],
     )
-    valid_until = DateField(
+    valid_until = DayField(
         "Accredited until",
         validators=[Optional()],
         description="Defaults to the template's validity period.",
@@ -64,5 +64,5 @@ class DecisionForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(PortalForm):
     """A one-button action (renew, withdraw): the CSRF token only."""

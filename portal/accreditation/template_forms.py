@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     FieldList,
@@ -20,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accreditation.templates import RequirementDraft, StageDraft, TemplateDraft
 from portal.core import filetypes
+from portal.core.forms import PortalForm
 from portal.vault.models import DOCUMENT_TYPES
 
 
@@ -94,7 +94,7 @@ class StageForm(Form):
         )
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(PortalForm):
     name = StringField("Template name", validators=[Length(max=200)])
     description = TextAreaField("Description", validators=[Length(max=5000)])
     validity_months = IntegerField(

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import (
-    DateField,
     FieldList,
     Form,
     FormField,
@@ -28,14 +26,15 @@ from portal.checkins.meetings import (
     CheckInPlan,
     FollowUpDraft,
 )
+from portal.core.forms import DayField, PortalForm
 
 
 def _choices(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in labels.items()]
 
 
-class CheckInForm(FlaskForm):
-    starts_on = DateField("Date", validators=[InputRequired("Enter the date of the meeting.")])
+class CheckInForm(PortalForm):
+    starts_on = DayField("Date", validators=[InputRequired("Enter the date of the meeting.")])
     start_time = TimeField("Starts at", validators=[InputRequired("Enter the start time.")])
     end_time = TimeField("Ends at", validators=[InputRequired("Enter the end time.")])
     location = StringField(
@@ -70,10 +69,10 @@ class CheckInForm(FlaskForm):
 class FollowUpRow(Form):
     description = StringField("Action", validators=[Optional(), Length(max=1000)])
     owner = SelectField("Owner", choices=_choices(FOLLOW_UP_OWNERS), default="partner")
-    due_on = DateField("Due", validators=[Optional()])
+    due_on = DayField("Due", validators=[Optional()])
 
 
-class RecordForm(FlaskForm):
+class RecordForm(PortalForm):
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=20000)])
     follow_ups = FieldList(FormField(FollowUpRow), min_entries=3, max_entries=12)
 
@@ -88,5 +87,5 @@ class RecordForm(FlaskForm):
         ]
 
 
-class CancelForm(FlaskForm):
+class CancelForm(PortalForm):
     reason = StringField("Reason (optional)", validators=[Optional(), Length(max=500)])

@@ -16,6 +16,7 @@ from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.htmx import go_to, render
+from portal.core.inputs import identifier_or_none
 from portal.models import CheckIn, Partner, utcnow
 
 
@@ -94,7 +95,7 @@ def record(checkin_id: int):
     checkin = _checkin(checkin_id)
     form = RecordForm()
     if form.validate_on_submit():
-        done = {int(v) for v in request.form.getlist("done") if v.isdigit()}
+        done = {identifier_or_none(v) for v in request.form.getlist("done")} - {None}
         try:
             service.record(current_user, checkin, form.notes.data or "", form.drafts(), done=done)
         except DomainError as error:

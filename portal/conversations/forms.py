@@ -1,8 +1,9 @@
-from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 
+from portal.core.forms import PortalForm
 
-class MessageForm(FlaskForm):
+
+class MessageForm(PortalForm):
     # Length and emptiness are the service's rules (DomainError on "body"), so
     # that the same answer comes whichever way a message arrives.
     body = TextAreaField("Your message")

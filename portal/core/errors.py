@@ -4,9 +4,12 @@ operations and shown next to the form field), and the friendly error pages
 
 from __future__ import annotations
 
-from flask import Flask, current_app, make_response, render_template
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.core.extensions import db
@@ -32,11 +35,52 @@ MESSAGES = {
     404: ("Not found", "There is nothing here, or you do not have access to it."),
     405: ("Not allowed", "That action is not available here."),
     413: ("File too large", "The file is larger than the {mb} MB limit. Upload a smaller file."),
+    422: (
+        "Cannot be stored",
+        "Something you entered cannot be stored (a number too large, or a character "
+        "the database refuses). Nothing was saved; check what you entered and try again.",
+    ),
     500: (
         "Something went wrong",
         "The error has been logged. Nothing you entered was saved; please try again.",
     ),
+    503: (
+        "Briefly unavailable",
+        "The portal lost its connection to the database for a moment. Check whether "
+        "your change was saved, then try again.",
+    ),
 }
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def lost_connection(error: Exception) -> bool:
+    """The database went away (a restart, a failover) or is busy, as opposed to
+    refusing the statement: SQLAlchemy marked the connection invalid, none could
+    be made (PostgreSQL's OperationalError), or SQLite's file stayed locked."""
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    if db.engine.dialect.name == "sqlite":
+        return "database is locked" in str(error.orig)
+    return isinstance(error, OperationalError)
+
+
+def dispatch_retrying_a_lost_connection(dispatch: Callable):
+    """Run the view; if the database connection dropped under a request that
+    changes nothing, run it once more on a fresh connection (the pool's pre-ping
+    reconnects). A change is never repeated: it gets the 503 page instead, as
+    its transaction may or may not have been committed."""
+    try:
+        return dispatch()
+    except DBAPIError as error:
+        if request.method not in SAFE_METHODS or not lost_connection(error):
+            raise
+        current_app.logger.warning("Database connection lost; running %s again", request.path)
+        db.session.rollback()
+        db.session.remove()
+        g.pop("_login_user", None)  # Flask-Login's user came from the lost session
+        return dispatch()
 
 
 def _answer(code: int, detail: str | None = None):
@@ -71,6 +115,27 @@ def register(app: Flask) -> None:
         for name, value in error.get_headers():
             if name.lower() != "content-type":
                 response.headers[name] = value
+        return response
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def unstorable(error: Exception):
+        # The last net under core.inputs and core.forms: a value the database
+        # refuses (NUL on PostgreSQL, a number beyond a column) is the sender's
+        # error, not the portal's, and nothing of the request is kept.
+        db.session.rollback()
+        app.logger.warning("Refused a value the database cannot store: %s", error)
+        return _answer(422)
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        db.session.rollback()
+        if not lost_connection(error):
+            app.logger.exception("Database error", exc_info=error)
+            return _answer(InternalServerError.code)
+        app.logger.error("Database unavailable: %s", error)
+        response = make_response(_answer(503))
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)

@@ -1,9 +1,61 @@
-"""What every form shares: a domain error shown next to its field, and a
-confirmation page carrying what was typed as hidden inputs."""
+"""What every form shares: values a database can store (no NUL, no number
+beyond a column, no day beyond the calendar; see core.inputs), a domain error
+shown next to its field, and a confirmation page carrying what was typed as
+hidden inputs."""
 
 from __future__ import annotations
 
+from flask_wtf import FlaskForm
 from markupsafe import Markup
+from wtforms import DateField
+
+from portal.core.inputs import DAYS_MESSAGE, MAX_ID, NUL_MESSAGE, day, has_nul
+
+NUMBER_MESSAGE = "Enter a smaller number."
+
+
+class PortalForm(FlaskForm):
+    """The base of every form the portal serves: on top of each field's own
+    validators, nothing reaches the database that it cannot store, and the
+    person is told next to the field."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        return _storable(self) and valid
+
+
+def _storable(fields) -> bool:
+    ok = True
+    for field in fields:
+        if field.type in ("FieldList", "FormField"):
+            entries = field.entries if field.type == "FieldList" else [field]
+            for entry in entries:
+                ok = _storable(entry.form if hasattr(entry, "form") else [entry]) and ok
+            continue
+        problem = None
+        if any(has_nul(value) for value in getattr(field, "raw_data", None) or ()):
+            problem = NUL_MESSAGE
+        elif isinstance(field.data, int) and not isinstance(field.data, bool):
+            problem = NUMBER_MESSAGE if abs(field.data) > MAX_ID else None
+        if problem:
+            if not isinstance(field.errors, list):
+                field.errors = list(field.errors)
+            field.errors.append(problem)
+            ok = False
+    return ok
+
+
+class DayField(DateField):
+    """A date field whose day the portal's calendars can hold (core.inputs.day)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None:
+            try:
+                day(self.data.isoformat())
+            except ValueError:
+                self.data = None
+                raise ValueError(DAYS_MESSAGE) from None
 
 
 def attach_error(form, error) -> None:

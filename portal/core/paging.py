@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import ceil
 
+from portal.core.inputs import identifier_or_none
+
 
 def page_number(value: str | int | None) -> int:
-    """The page a URL asks for: a positive whole number, else the first."""
-    try:
-        return max(1, int(value or 1))
-    except (TypeError, ValueError):
-        return 1
+    """The page a URL asks for (also as `type=` of `args.get`): a positive whole
+    number a query's offset can hold, else the first."""
+    return identifier_or_none(value) or 1
 
 
 @dataclass

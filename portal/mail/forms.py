@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, Length
 
+from portal.core.forms import PortalForm
 from portal.mail.merge_fields import BODY_MAX, SUBJECT_MAX
 
 
-class EmailTemplateForm(FlaskForm):
+class EmailTemplateForm(PortalForm):
     subject = StringField(
         "Subject", validators=[InputRequired("Write a subject."), Length(max=SUBJECT_MAX)]
     )

@@ -6,6 +6,7 @@ from portal.core.access import admin_required, staff_required
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import safe_next
+from portal.core.paging import page_number
 from portal.mail import log_bp as bp
 from portal.mail.links import without_secrets
 from portal.mail.retry import retry_now
@@ -39,7 +40,7 @@ def log():
     if state in STATES:
         query = query.where(_state() == state)
     page = db.paginate(
-        query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False
+        query, page=request.args.get("page", 1, type=page_number), per_page=50, error_out=False
     )
     # Grouped by the label: the CASE carries bound values, so PostgreSQL would
     # not see two copies of it as the same expression.

@@ -17,6 +17,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.htmx import render
 from portal.core.i18n import LANGUAGES
+from portal.core.inputs import identifier_or_none
 from portal.mail import templates_bp as bp
 from portal.mail.defaults import DEFAULTS
 from portal.mail.email_templates import (
@@ -54,8 +55,7 @@ def _chosen() -> tuple[str, str]:
 
 
 def _partner_id() -> int | None:
-    value = request.values.get("partner_id", "")
-    return int(value) if value.isdigit() else None
+    return identifier_or_none(request.values.get("partner_id", ""))
 
 
 def _old_version(key: str, language: str, versions):

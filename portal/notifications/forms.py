@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import RadioField
 
+from portal.core.forms import PortalForm
 from portal.notifications.preferences import DELIVERIES
 from portal.partners.forms import MultiCheckboxField, options
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(PortalForm):
     delivery = RadioField(
         "How notifications reach you by email",
         choices=options(DELIVERIES),

@@ -3,6 +3,8 @@ from flask_login import current_user, login_required
 
 from portal.core.errors import DomainError
 from portal.core.htmx import safe_next
+from portal.core.inputs import identifier
+from portal.core.paging import page_number
 from portal.notifications import bell as notifications
 from portal.notifications import bp
 from portal.notifications.models import NOTIFICATION_KINDS
@@ -26,7 +28,7 @@ def index():
 
 
 def _page(status: int = 200, error: str | None = None):
-    page = notifications.page_of(current_user, request.args.get("page", 1, type=int))
+    page = notifications.page_of(current_user, request.args.get("page", 1, type=page_number))
     # "Mark all as read" covers what exists now, not what arrives before it is pressed.
     newest = page.items[0].id if page.page == 1 and page.items else None
     return (
@@ -56,7 +58,7 @@ def read(notification_id: int):
 def read_all():
     """Mark all of the current user's notifications read."""
     try:
-        changed = notifications.read_all(current_user, request.form.get("up_to", type=int))
+        changed = notifications.read_all(current_user, request.form.get("up_to", type=identifier))
     except DomainError as error:
         return _page(422, error.message)
     if changed:

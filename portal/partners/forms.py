@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import phonenumbers
 from flask import current_app
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     FieldList,
     Form,
@@ -27,6 +25,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.core.forms import DayField, PortalForm
+from portal.core.inputs import identifier_or_none
 from portal.partners.drafts import ContactDraft, CoverageDraft, PartnerDraft
 from portal.partners.models import (
     DOCUMENT_KINDS,
@@ -83,15 +83,15 @@ class CoverageForm(Form):
     target = HiddenField()
     label = HiddenField()  # what the picker called it, to show it again
     scope_note = StringField("Scope", validators=[Optional(), Length(max=300)])
-    starts_on = DateField("From", validators=[InputRequired("Enter the date the coverage starts.")])
-    ends_on = DateField("Until", validators=[Optional()])
+    starts_on = DayField("From", validators=[InputRequired("Enter the date the coverage starts.")])
+    ends_on = DayField("Until", validators=[Optional()])
 
     def validate_ends_on(self, field) -> None:
         if field.data and self.starts_on.data and field.data < self.starts_on.data:
             raise ValidationError("The end date is before the start date.")
 
 
-class PartnerForm(FlaskForm):
+class PartnerForm(PortalForm):
     # Organisation
     name = StringField(
         "Official name",
@@ -118,7 +118,7 @@ class PartnerForm(FlaskForm):
     invoice_format = SelectField(
         "Preferred invoice format", choices=options(INVOICE_FORMATS), default="pdf"
     )
-    next_review_on = DateField("Next annual review", validators=[Optional()])
+    next_review_on = DayField("Next annual review", validators=[Optional()])
     # Editing only
     reason = StringField(
         "Reason for the change",
@@ -157,7 +157,7 @@ class PartnerForm(FlaskForm):
                     phone=e.form.phone.data or "",
                     address=e.form.address.data or "",
                     is_primary=index == self.primary.data,
-                    id=int(e.form.id.data) if e.form.id.data else None,
+                    id=identifier_or_none(e.form.id.data),
                 )
                 for index, e in enumerate(self.contacts)
             ],
@@ -167,7 +167,7 @@ class PartnerForm(FlaskForm):
                     scope_note=e.form.scope_note.data or "",
                     starts_on=e.form.starts_on.data,
                     ends_on=e.form.ends_on.data,
-                    id=int(e.form.id.data) if e.form.id.data else None,
+                    id=identifier_or_none(e.form.id.data),
                 )
                 for e in self.coverage
             ],
@@ -212,9 +212,9 @@ class PartnerForm(FlaskForm):
         return cls(data=data, **kwargs)
 
 
-class StatusForm(FlaskForm):
+class StatusForm(PortalForm):
     status = SelectField("New status", choices=options(PARTNER_STATUSES))
-    effective_on = DateField(
+    effective_on = DayField(
         "Effective from", validators=[InputRequired("Enter the date the change takes effect.")]
     )
     reason = TextAreaField(
@@ -223,20 +223,20 @@ class StatusForm(FlaskForm):
     )
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     note = TextAreaField("Review note", validators=[Optional(), Length(max=4000)])
 
 
-class DocumentForm(FlaskForm):
+class DocumentForm(PortalForm):
     kind = SelectField("Kind", choices=options(DOCUMENT_KINDS))
     reference = StringField(
         "Reference number",
         validators=[DataRequired("Enter the document's reference number."), Length(max=100)],
     )
-    valid_from = DateField(
+    valid_from = DayField(
         "Valid from", validators=[InputRequired("Enter the date it takes effect.")]
     )
-    valid_until = DateField("Valid until", validators=[Optional()])
+    valid_until = DayField("Valid until", validators=[Optional()])
     file = FileField("File", validators=[FileRequired("Choose a file to upload.")])
 
     def validate_valid_until(self, field) -> None:
@@ -244,7 +244,7 @@ class DocumentForm(FlaskForm):
             raise ValidationError("The end of validity is before its start.")
 
 
-class LeadershipForm(FlaskForm):
+class LeadershipForm(PortalForm):
     name = StringField(
         "New focal person's name",
         validators=[DataRequired("Enter the new focal person's name."), Length(max=200)],

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import (
     Form,
     HiddenField,
@@ -21,8 +20,9 @@ from wtforms.widgets import HiddenInput
 from portal.core.access import admin_required
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.core.forms import attach_error
+from portal.core.forms import PortalForm, attach_error
 from portal.core.htmx import go_to, render
+from portal.core.inputs import identifier_or_none
 from portal.models import Partner
 from portal.partners import bp
 from portal.partners.drafts import PROFILE_FIELDS
@@ -62,7 +62,7 @@ class ChooseForm(Form):
     b = SelectField("Duplicate to merge into it", validate_choice=False)
 
 
-class MergeForm(FlaskForm):
+class MergeForm(PortalForm):
     """The confirmation: which value to keep for each profile field (added below),
     the versions compared, and why."""
 
@@ -176,9 +176,10 @@ def merge_compare():
 
 
 def _partner_or_404(value: str | None) -> Partner:
-    if not (value or "").isdigit():
+    partner_id = identifier_or_none(value)
+    if partner_id is None:
         abort(404)
-    return db.get_or_404(Partner, int(value))
+    return db.get_or_404(Partner, partner_id)
 
 
 @bp.post("/merge")

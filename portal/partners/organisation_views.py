@@ -12,6 +12,7 @@ from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.forms import attach_error
 from portal.core.htmx import render
+from portal.core.inputs import identifier_or_none
 from portal.models import AuditEvent, Partner, User
 from portal.partners import organisation_bp as bp
 from portal.partners.drafts import ContactDraft
@@ -69,7 +70,7 @@ def details():
                             email=e.form.email.data or "",
                             phone=e.form.phone.data or "",
                             address=e.form.address.data or "",
-                            id=int(e.form.id.data) if (e.form.id.data or "").isdigit() else None,
+                            id=identifier_or_none(e.form.id.data),
                         )
                         for e in form.contacts
                     ],

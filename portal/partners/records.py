@@ -167,6 +167,14 @@ def _save_contacts(
             db.select(Contact).filter_by(partner_id=partner.id, ended_at=None)
         )
     }
+    for index, draft in enumerate(drafts):
+        if draft.id and draft.id not in current:
+            # A form opened before someone else ended or replaced this contact.
+            raise Conflict(
+                "This contact was removed or replaced since the form was opened. "
+                "Reload the page to see the current contacts.",
+                field=f"contacts-{index}-name",
+            )
     kept_ids = {d.id for d in drafts if d.id and d.name.strip()}
     # End the ones that went, and un-mark a primary before another is marked
     # (the database allows one current primary per partner).

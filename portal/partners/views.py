@@ -78,8 +78,11 @@ def partner_record(partner_id: int) -> Partner:
         if request.method != "GET":
             abort(404)  # a change meant for a partner that no longer exists on its own
         # Old links of a merged partner lead to the one it was merged into.
-        args = request.view_args | {"partner_id": partner.merged_into_id}
-        abort(redirect(url_for(request.endpoint, **args, **request.args)))
+        # (The query string keeps every value of a repeated argument, and cannot
+        # override the path's: `?partner_id=` on the old link names nothing.)
+        args = request.args.to_dict(flat=False) | request.view_args
+        args["partner_id"] = partner.merged_into_id
+        abort(redirect(url_for(request.endpoint, **args)))
     return partner
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     RadioField,
@@ -13,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
+from portal.core.forms import PortalForm
 from portal.partners.models import PARTNERSHIP_TYPES
 from portal.reports.audience import AUDIENCES, MAX_INTRO, MAX_POSITION, Audience, ReportRequest
 
@@ -27,7 +27,7 @@ def choices(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     # The service says why a period is refused (e.g. a future quarter), not WTForms.
     period = SelectField("Period", validate_choice=False)
     recipients = RadioField("Recipients", choices=choices(AUDIENCES.items()), default="all")

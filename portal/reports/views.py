@@ -21,6 +21,8 @@ from portal.core.extensions import db
 from portal.core.forms import attach_error
 from portal.core.htmx import render
 from portal.core.i18n import format_day, format_percent
+from portal.core.inputs import identifier
+from portal.core.paging import page_number
 from portal.models import Partner
 from portal.reports import bp, periods, reading
 from portal.reports import sending as service
@@ -70,7 +72,7 @@ def index():
     period = request.args.get("period", "").strip()[:10]
     page = db.paginate(
         reading.sent_reports(period),
-        page=request.args.get("page", 1, type=int),
+        page=request.args.get("page", 1, type=page_number),
         per_page=100,
         error_out=False,
     )
@@ -138,7 +140,7 @@ def preview():
     if form.errors:
         shown = {"error": " ".join(e for errors in form.errors.values() for e in errors)}
     else:
-        shown = _preview(form, request.args.get("partner_id", type=int), today)
+        shown = _preview(form, request.args.get("partner_id", type=identifier), today)
     return render("reports/preview.html", block="preview", form=form, preview=shown)
 
 
@@ -146,7 +148,7 @@ def preview():
 
 
 def _report_or_404():
-    return report_or_404(current_user, request.args.get("report", type=int))
+    return report_or_404(current_user, request.args.get("report", type=identifier))
 
 
 @bp.get("/organisation/reports")

@@ -1,9 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
+from portal.core.forms import PortalForm
 
-class ReviewForm(FlaskForm):
+
+class ReviewForm(PortalForm):
     # Set by the button pressed: "approve" or "request_changes".
     decision = StringField(validators=[AnyOf(["approve", "request_changes"])])
     feedback = TextAreaField(
@@ -13,6 +14,6 @@ class ReviewForm(FlaskForm):
     )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(PortalForm):
     # "" means nobody in particular; choices are set by the view (active staff).
     reviewer_id = SelectField("Reviewer", coerce=str, validate_choice=False)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.inputs import identifier_or_none
 from portal.models import (
     Accreditation,
     ChecklistItem,
@@ -164,11 +165,9 @@ def board(days: int = DEFAULT_DAYS, group: str = "partner", today: date | None =
 
 def parse_ids(values: Iterable[str]) -> list[int]:
     """Checkbox values as ids; anything else is a tampered form."""
-    ids = []
-    for value in values:
-        if not value.isdigit():
-            raise DomainError("The selection could not be read; choose the rows again.")
-        ids.append(int(value))
+    ids = [identifier_or_none(value) for value in values]
+    if None in ids:
+        raise DomainError("The selection could not be read; choose the rows again.")
     return sorted(set(ids))
 
 

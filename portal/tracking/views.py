@@ -12,6 +12,7 @@ from portal.core.access import may_change_records, require, staff_required
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, push_url, render
+from portal.core.inputs import DAYS_MESSAGE, day, identifier_or_none
 from portal.models import User, utcnow
 from portal.reminders.on_demand import send_reminders
 from portal.review.assignment import reviewers
@@ -156,7 +157,8 @@ def board():
 def _chosen_reviewer(value: str) -> User | None:
     if not value:
         return None  # nobody in particular
-    reviewer = db.session.get(User, int(value)) if value.isdigit() else None
+    reviewer_id = identifier_or_none(value)
+    reviewer = db.session.get(User, reviewer_id) if reviewer_id else None
     if reviewer is None:
         raise DomainError("Choose a member of the programme team.", field="reviewer_id")
     return reviewer
@@ -164,9 +166,11 @@ def _chosen_reviewer(value: str) -> User | None:
 
 def _due_on(value: str) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        return day(value) if value else None
     except ValueError:
-        raise DomainError("Give the new due date as a date.", field="due_on") from None
+        raise DomainError(
+            f"Give the new due date as a date. {DAYS_MESSAGE}", field="due_on"
+        ) from None
 
 
 def _bulk(action: str, item_ids: list[int], submission_ids: list[int]) -> str:
