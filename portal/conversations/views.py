@@ -13,7 +13,7 @@ from portal.core.access import (
     submission_or_404,
 )
 from portal.core.errors import DomainError
-from portal.core.forms import attach_error
+from portal.core.forms import Unstorable, attach_error
 from portal.core.htmx import is_htmx, render
 from portal.models import Accreditation
 
@@ -50,7 +50,11 @@ def thread(accreditation_id: int):
     if request.method == "POST":
         require(may_write_messages(current_user, accreditation))  # partner viewers read
         try:
+            if not form.validate():  # only what can be stored (core.forms)
+                raise Unstorable
             conversations.post_message(current_user, accreditation, form.body.data)
+        except Unstorable:
+            status = 422
         except DomainError as error:
             attach_error(form, error)
             status = 422
@@ -80,7 +84,11 @@ def comment(submission_id: int):
     require(may_write_messages(current_user, accreditation))
     form, status = MessageForm(), 200
     try:
+        if not form.validate():
+            raise Unstorable
         conversations.post_comment(current_user, submission, form.body.data)
+    except Unstorable:
+        status = 422
     except DomainError as error:
         attach_error(form, error)
         status = 422

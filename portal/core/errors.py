@@ -12,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal.core.extensions import db
+from portal.core.extensions import db, login_manager
 from portal.core.htmx import is_htmx, retarget
 
 
@@ -134,6 +134,8 @@ def register(app: Flask) -> None:
             app.logger.exception("Database error", exc_info=error)
             return _answer(InternalServerError.code)
         app.logger.error("Database unavailable: %s", error)
+        # The page is drawn as for a visitor: who is signed in is in the database.
+        g._login_user = login_manager.anonymous_user()
         response = make_response(_answer(503))
         response.headers["Retry-After"] = "5"
         return response

@@ -45,6 +45,11 @@ def _storable(fields) -> bool:
     return ok
 
 
+class Unstorable(Exception):
+    """A form's values cannot be stored; its fields carry the messages. For views
+    whose rules live in a service: `if not form.validate(): raise Unstorable`."""
+
+
 class DayField(DateField):
     """A date field whose day the portal's calendars can hold (core.inputs.day)."""
 
