@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, request
-from flask_login import current_user
+from flask import Flask
 
 # Each views module attaches its routes to its area's blueprint when imported.
 from portal import (
@@ -29,7 +28,7 @@ from portal.accreditation import views as _accreditation_views  # noqa: F401
 from portal.checkins import views as _checkins_views  # noqa: F401
 from portal.conversations import views as _conversations_views  # noqa: F401
 from portal.core import config as settings
-from portal.core import errors, filters, i18n, inputs
+from portal.core import errors, filters, headers, i18n, inputs
 from portal.core.extensions import csrf, db, login_manager, migrate
 from portal.core.extensions import mail as mail_extension
 from portal.demo import seed_demo
@@ -122,7 +121,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     for command in COMMANDS:
         app.cli.add_command(command)
-    app.after_request(_security_headers)
+    headers.register(app)
     errors.register(app)
     filters.register(app)
     return app
@@ -155,19 +154,3 @@ def _refuse_settings_that_contradict_each_other(config) -> None:
         problems.append("OUTBOX_MAX_ATTEMPTS and OUTBOX_BATCH must be at least 1.")
     if problems:
         raise RuntimeError("Settings that contradict each other: " + " ".join(problems))
-
-
-def _security_headers(response):
-    """Browsers must not guess types (a download stays a download), frame the
-    portal, or send its URLs (which may hold tokens) to other sites. Where cookies
-    are HTTPS-only, the browser is told to use nothing but HTTPS; and what a
-    signed-in person sees is never kept by a cache (nor shown again by the back
-    button after logging out)."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    if request.is_secure or current_app.config["SESSION_COOKIE_SECURE"]:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-    if request.endpoint != "static" and current_user.is_authenticated:
-        response.headers["Cache-Control"] = "no-store"  # files too: send_file says no-cache
-    return response

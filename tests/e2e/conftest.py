@@ -54,13 +54,23 @@ def new_page(live_server, new_context) -> Iterator[Callable[[], Page]]:
     """A page in a fresh browser context (its own cookies: one person each).
 
     `live_server` comes first so that the contexts close before the server stops.
-    Any uncaught JavaScript error on any page fails the test.
+    Any uncaught JavaScript error on any page fails the test, and so does anything
+    the Content-Security-Policy blocks (Chromium reports it on the console): every
+    browser test is also a test that the portal runs without inline script or eval.
     """
     errors: list[str] = []
 
     def make() -> Page:
         page = new_context(base_url=live_server).new_page()
         page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+        page.on(
+            "console",
+            lambda message: (
+                errors.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         return page
 
     yield make
