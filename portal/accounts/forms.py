@@ -10,6 +10,13 @@ class LoginForm(FlaskForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email."), Email("Enter a valid email address.")],
+    )
+
+
 class SetPasswordForm(FlaskForm):
     password = PasswordField(
         "New password",
