@@ -94,6 +94,8 @@ def test_only_failures_count(app, focal):
         auth.logout()
     fail(client, focal.email, 4)
     assert auth.login(focal.email).status_code == 302
+    auth.logout()
+    assert fail(client, focal.email, 2) == [422, 429]  # the fifth failure spends it
 
 
 def test_a_colleague_at_the_same_address_still_logs_in(app, make_partner, focal):
@@ -101,6 +103,7 @@ def test_a_colleague_at_the_same_address_still_logs_in(app, make_partner, focal)
     office = client_from(app, "192.0.2.20")
     fail(office, focal.email, 10)
 
+    assert Auth(office).login(focal.email).status_code == 429
     assert Auth(office).login(colleague.email).status_code == 302
 
 
@@ -237,3 +240,26 @@ def test_asking_for_links_too_often_is_refused_plainly(app, focal):
     assert statuses == [200] * 3 + [429] * 2
     assert "Too many requests for a new password for this account." in text_of(refused)
     assert db.session.scalar(db.select(db.func.count(OutboxEmail.id))) == 3
+
+
+def test_behind_a_proxy_each_client_address_is_counted_apart(app, database_url, make_partner):
+    """PROXY_COUNT=1: the address the proxy saw, not the proxy's own."""
+    _, focal, _ = make_partner()
+    _, colleague, _ = make_partner(name="Bravo Relief", acronym="BR")
+    proxied = create_app(
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "PROXY_COUNT": 1}
+    )
+    try:
+        guesser = client_from(proxied, "10.0.0.1")  # the proxy
+        guesser.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
+        for n in range(10):
+            fail(guesser, f"guess{n}@example.org", 5)
+        office = client_from(proxied, "10.0.0.1")
+        office.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.2"
+
+        assert Auth(guesser).login(colleague.email).status_code == 429
+        assert Auth(office).login(colleague.email).status_code == 302
+    finally:
+        with proxied.app_context():
+            db.session.remove()
+            db.engine.dispose()
