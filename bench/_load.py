@@ -92,7 +92,12 @@ def gunicorn(env: dict[str, str], workers: int = 2, log: Path | None = None) -> 
         "wsgi:app",
     ]
     output = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115
-    env = {"PORTAL_URL": "http://127.0.0.1"} | os.environ | env  # a deployed start needs it
+    # A deployed start needs both.
+    deployed = {
+        "PORTAL_URL": "http://127.0.0.1",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+    }
+    env = deployed | os.environ | env
     process = subprocess.Popen(  # noqa: S603
         command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT
     )

@@ -54,6 +54,7 @@ def _config(url: str, tmp: Path, port: int) -> dict:
         "MAIL_PORT": port,
         "MAIL_DEFAULT_SENDER": "programme@example.org",
         "PORTAL_URL": "https://portal.example.org",
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",  # as deployed
     }
 
 

@@ -106,6 +106,7 @@ def main() -> None:
                 "UPLOAD_DIR": f"{tmp}/uploads",
                 "SESSION_COOKIE_SECURE": False,
                 "PORTAL_URL": "http://127.0.0.1",
+                "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",  # as deployed
             }
         )
         with app.app_context():

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from limits import parse as parse_limit
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 # Each views module attaches its routes to its area's blueprint when imported.
 from portal import (
@@ -29,7 +31,7 @@ from portal.checkins import views as _checkins_views  # noqa: F401
 from portal.conversations import views as _conversations_views  # noqa: F401
 from portal.core import config as settings
 from portal.core import errors, filters, headers, i18n, inputs
-from portal.core.extensions import csrf, db, login_manager, migrate
+from portal.core.extensions import csrf, db, limiter, login_manager, migrate
 from portal.core.extensions import mail as mail_extension
 from portal.demo import seed_demo
 from portal.mail import log_views  # noqa: F401
@@ -93,7 +95,13 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.update(settings.load(Path(app.instance_path), app.debug))
     app.config.update(config or {})
     _refuse_a_deployment_without_its_address(app)
+    _refuse_a_deployment_without_a_shared_limiter_store(app)
     _refuse_settings_that_contradict_each_other(app.config)
+    # Development and tests count in this process (each app its own memory).
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"] or "memory://"
+    if app.config["PROXY_COUNT"]:
+        # The client address the throttle counts is the one the proxies saw.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"])
     # Flask-Mail would silently drop mail under `testing`; the outbox decides what is sent.
     app.config.setdefault("MAIL_SUPPRESS_SEND", False)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
@@ -113,6 +121,7 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     mail_extension.init_app(app)
     login_manager.init_app(app)
+    limiter.init_app(app)
     i18n.init_app(app)  # Flask-Babel: each person's pages and emails in their language
     init_login(login_manager)
 
@@ -138,9 +147,32 @@ def _refuse_a_deployment_without_its_address(app: Flask) -> None:
         )
 
 
+def _refuse_a_deployment_without_a_shared_limiter_store(app: Flask) -> None:
+    """Failed sign-ins counted in each worker's memory would be forgotten at every
+    restart and multiplied by the number of workers: a deployment counts in Redis."""
+    uri = app.config["RATELIMIT_STORAGE_URI"]
+    if not (app.debug or app.testing or uri.startswith(("redis", "valkey"))):
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI is not a Redis address. Set it to the Redis server "
+            "that counts failed sign-ins for every worker, e.g. "
+            "RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379/0; "
+            "for development use `make run` or `flask --debug ...`."
+        )
+
+
 def _refuse_settings_that_contradict_each_other(config) -> None:
     """Settings that would quietly do harm are refused at start, with the reason."""
     problems = []
+    for name in (
+        "LOGIN_FAILURES_PER_ACCOUNT",
+        "LOGIN_FAILURES_PER_ADDRESS",
+        "PASSWORD_RESETS_PER_ACCOUNT",
+        "PASSWORD_RESETS_PER_ADDRESS",
+    ):
+        try:
+            parse_limit(config[name])
+        except ValueError:
+            problems.append(f"{name} ({config[name]!r}) is not a limit like '5 per 15 minutes'.")
     if config["OUTBOX_CLAIM_SECONDS"] <= 2 * config["OUTBOX_SMTP_TIMEOUT"]:
         problems.append(
             f"OUTBOX_CLAIM_SECONDS ({config['OUTBOX_CLAIM_SECONDS']:g}) must be well above "

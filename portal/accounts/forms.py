@@ -10,6 +10,13 @@ class LoginForm(PortalForm):
     password = PasswordField("Password", validators=[DataRequired()])
 
 
+class ForgotPasswordForm(PortalForm):
+    email = EmailField(
+        "Email",
+        validators=[DataRequired("Enter your email."), Email("Enter a valid email address.")],
+    )
+
+
 class SetPasswordForm(PortalForm):
     password = PasswordField(
         "New password",

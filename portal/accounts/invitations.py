@@ -1,5 +1,6 @@
 """Invitations: a new login for someone at a partner, and the one-time link to
-set a password, from the editable "invitation" or "welcome" email template."""
+set a password, from the editable "invitation" or "welcome" email template; and
+the same kind of link for someone who forgot their password."""
 
 from __future__ import annotations
 
@@ -56,3 +57,21 @@ def invitation_fields(
         "hours": current_app.config["INVITATION_HOURS"],
         "login_email": user.email if user is not None else "",
     }
+
+
+def send_reset_link(email: str) -> None:
+    """Email a one-time link to set a new password to the active login with this
+    email, if there is one; nothing else happens otherwise, so that the answer
+    (the same either way) says nothing about who has a login."""
+    user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    if user is None or not user.active:
+        return
+    link = external_url("auth.set_password", token=issue_token(user))
+    queue_email(
+        [user],
+        "password_reset",
+        {"user": user, "link": link, "hours": current_app.config["INVITATION_HOURS"]},
+        subject="Set a new password for the portal",
+    )
+    audit.record(None, "password_reset_requested", user, partner_id=user.partner_id)
+    db.session.commit()

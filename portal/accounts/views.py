@@ -2,11 +2,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts import bp
-from portal.accounts.forms import EmptyForm, LoginForm, SetPasswordForm
+from portal.accounts.forms import EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.accounts.invitations import send_reset_link
 from portal.accounts.passwords import authenticate, set_password_with_token, usable_token
 from portal.accounts.sessions import log_in, log_out
+from portal.accounts.throttle import login_refusal, record_failed_login, reset_refusal
 from portal.core.errors import DomainError
-from portal.core.htmx import safe_next
+from portal.core.htmx import go_to, render, safe_next
 
 
 def home_for(user) -> str:
@@ -28,15 +30,44 @@ def login():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     form = LoginForm()
+    refusal = None
     if form.validate_on_submit():
-        user = authenticate(form.email.data, form.password.data)
+        # Checked before the password, so that a throttled guess learns nothing.
+        refusal = login_refusal(form.email.data)
+        user = None if refusal else authenticate(form.email.data, form.password.data)
         if user is not None:
             log_in(user)
-            return redirect(safe_next(request.args.get("next"), home_for(user)))
-        # One answer for unknown email and wrong password alike.
-        form.password.errors.append("Email or password is incorrect.")
-    status = 422 if form.errors else 200
-    return render_template("accounts/login.html", form=form), status
+            return go_to(safe_next(request.args.get("next"), home_for(user)))
+        if refusal is None:
+            record_failed_login(form.email.data)
+            # One answer for unknown email and wrong password alike.
+            form.password.errors.append("Email or password is incorrect.")
+    status = 429 if refusal else 422 if form.errors else 200
+    response = render(
+        "accounts/login.html", block="form", status=status, form=form, refusal=refusal
+    )
+    if refusal:
+        response.headers["Retry-After"] = refusal.retry_after
+    return response
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a link to set a new password; the answer is the same for every email."""
+    form = ForgotPasswordForm()
+    refusal = None
+    if form.validate_on_submit():
+        refusal = reset_refusal(form.email.data)
+        if refusal is None:
+            send_reset_link(form.email.data)
+            return render("accounts/reset_sent.html", email=form.email.data.strip())
+    status = 429 if refusal else 422 if form.errors else 200
+    response = render(
+        "accounts/forgot_password.html", block="form", status=status, form=form, refusal=refusal
+    )
+    if refusal:
+        response.headers["Retry-After"] = refusal.retry_after
+    return response
 
 
 @bp.post("/logout")

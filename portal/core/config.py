@@ -132,4 +132,21 @@ def load(instance_path: Path, debug: bool) -> dict:
         # The scheduler sends the previous period's reports during this many first
         # days of a month or quarter (a missed day is caught up the next).
         "REPORT_DUE_DAYS": int(env("REPORT_DUE_DAYS", "7")),
+        # Where failed sign-ins are counted: shared by every worker and kept across
+        # restarts, so Redis in production (a start without it is refused); empty
+        # means memory://, for development and tests.
+        "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", ""),
+        "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX", "portal"),
+        # A moving window: the budget frees one attempt at a time as the old ones age.
+        "RATELIMIT_STRATEGY": "moving-window",
+        # Failed sign-ins allowed per account (the email typed) and per client address
+        # before every sign-in there is refused, the right password too, for the window.
+        "LOGIN_FAILURES_PER_ACCOUNT": env("LOGIN_FAILURES_PER_ACCOUNT", "5 per 15 minutes"),
+        "LOGIN_FAILURES_PER_ADDRESS": env("LOGIN_FAILURES_PER_ADDRESS", "50 per 15 minutes"),
+        # Requests for a password-reset link per account and per client address.
+        "PASSWORD_RESETS_PER_ACCOUNT": env("PASSWORD_RESETS_PER_ACCOUNT", "3 per hour"),
+        "PASSWORD_RESETS_PER_ADDRESS": env("PASSWORD_RESETS_PER_ADDRESS", "20 per hour"),
+        # Proxies in front of the portal that add X-Forwarded-For (1 behind one
+        # TLS-terminating proxy): the client address is then the one they saw.
+        "PROXY_COUNT": int(env("PROXY_COUNT", "0")),
     }

@@ -1,5 +1,7 @@
 """Extension objects, bare, so that nothing has to import the app."""
 
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_mail import Mail
 from flask_migrate import Migrate
@@ -47,3 +49,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 mail = Mail()
+# Counts failed sign-ins and password-reset requests (portal/accounts/throttle.py);
+# its store is RATELIMIT_STORAGE_URI: Redis in production, memory in development.
+limiter = Limiter(get_remote_address)

@@ -107,7 +107,7 @@ def people():
         require(may_manage_partner(current_user, partner))
         if form.validate():
             try:
-                user = invite_colleague(
+                invite_colleague(
                     current_user,
                     partner,
                     name=form.name.data,
@@ -117,7 +117,8 @@ def people():
             except DomainError as error:
                 attach_error(form, error)
             else:
-                flash(f"{user.name} is invited; they will get an email.", "success")
+                # The name as typed: the same answer whether the address was new or not.
+                flash(f"{form.name.data.strip()} is invited; they will get an email.", "success")
                 return redirect(url_for(".people"))
         status = 422
     users = db.session.scalars(

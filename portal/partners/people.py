@@ -12,24 +12,58 @@ from portal.core import audit
 from portal.core.access import may_change_records, may_manage_partner, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.mail.queue import queue_email
 from portal.models import Contact, Partner, User, utcnow
 from portal.partners import search as partner_search
 from portal.partners.status import notify_programme_team
 
 
-def invite_colleague(actor: User, partner: Partner, *, name: str, email: str, role: str) -> User:
-    """Give a colleague a login with the chosen role and email them an invitation."""
+def invite_colleague(
+    actor: User, partner: Partner, *, name: str, email: str, role: str
+) -> User | None:
+    """Give a colleague a login with the chosen role and email them an invitation.
+
+    An address with a login elsewhere (another partner, the programme team) is
+    left as it is, and its owner is told instead; a partner's focal point gets
+    the same answer as for a new address (None instead of the new login), so
+    that inviting does not tell them who has a login where. Staff are told."""
     require(may_manage_partner(actor, partner))
     if partner.status == "closed":
         raise DomainError(f"{partner.name} is closed; reopen it first.")
     email = email.strip().lower()
     if role not in ("editor", "viewer"):
         raise DomainError("Choose editor or viewer.", field="role")
-    if db.session.scalar(db.select(User.id).filter_by(email=email)):
+    existing = db.session.scalar(db.select(User).filter_by(email=email))
+    if existing is not None and (existing.partner_id == partner.id or actor.is_staff):
+        # Their own people are on their list; staff may know the rest.
         raise DomainError("Someone already uses this email address.", field="email")
+    if existing is not None:
+        _tell_the_existing_login(actor, partner, existing, role)
+        db.session.commit()
+        return None
     user = new_partner_user(actor, partner, name=name.strip(), email=email, role=role)
     db.session.commit()
     return user
+
+
+def _tell_the_existing_login(actor: User, partner: Partner, existing: User, role: str) -> None:
+    """The owner of an address invited by another partner hears of it (once per
+    partner), and the audit trail keeps it outside both partners' histories."""
+    queue_email(
+        [existing],
+        "invitation_to_existing_login",
+        {"user": existing, "inviter": actor, "partner": partner},
+        subject=f"{partner.name} invited your address to the portal",
+        idempotency_key=f"invited-elsewhere:{existing.id}:{partner.id}",
+    )
+    audit.record(
+        actor,
+        "invitation_to_existing_login",
+        existing,
+        partner_id=None,
+        reason=f"{partner.name} (partner #{partner.id}) invited this login as {role}; "
+        "nothing was changed",
+    )
 
 
 def set_user_access(

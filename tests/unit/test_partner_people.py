@@ -148,8 +148,6 @@ def test_the_focal_point_invites_a_colleague(hai, focal, role):
         ("eve@hai.example.org", "focal", "role"),
         ("eve@hai.example.org", "admin", "role"),
         ("ANA@hai.example.org", "editor", "email"),  # the focal point's own
-        ("focal@sp.example.org", "viewer", "email"),  # another partner's
-        ("manager@example.org", "viewer", "email"),  # staff
     ],
 )
 def test_an_invitation_needs_a_colleague_role_and_a_free_email(
@@ -161,6 +159,46 @@ def test_an_invitation_needs_a_colleague_role_and_a_free_email(
 
     assert error.field == field
     assert _users() == users
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["focal@sp.example.org", " Manager@example.org "],  # another partner's; staff
+)
+def test_an_address_with_a_login_elsewhere_is_left_alone_and_its_owner_told(
+    hai, focal, other, staff, email
+):
+    """The focal point is answered as for a new address (None, no error); the
+    other login keeps its partner, role and password; its owner is told once.
+    Staff inviting the same address are told the truth."""
+    owner = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    before = (owner.partner_id, owner.role, owner.partner_role, owner.password_hash, owner.name)
+    users, invitations = _users(), len(_outbox("invitation"))
+
+    assert invite_colleague(focal, hai, name="Eve", email=email, role="editor") is None
+    assert invite_colleague(focal, hai, name="Eve", email=email, role="viewer") is None
+
+    db.session.expire_all()
+    assert _users() == users
+    assert (owner.partner_id, owner.role, owner.partner_role, owner.password_hash, owner.name) == (
+        before
+    )
+    [notice] = _outbox("invitation_to_existing_login")
+    assert notice.recipient_list == [owner.email]
+    assert "Health Access Initiative" in notice.body_text
+    assert "/set-password/" not in notice.body_text
+    assert len(_outbox("invitation")) == invitations
+    # Nothing of it in either partner's history; the audit trail keeps it.
+    assert _events(hai, "invitation_to_existing_login") == []
+    assert _events(other, "invitation_to_existing_login") == []
+    events = db.session.scalars(
+        db.select(AuditEvent).filter_by(action="invitation_to_existing_login")
+    ).all()
+    assert [(e.actor_id, e.object_id, e.partner_id) for e in events] == [
+        (focal.id, owner.id, None)
+    ] * 2
+    error = _refused(invite_colleague, staff["admin"], hai, name="Eve", email=email, role="viewer")
+    assert error.field == "email"
 
 
 @pytest.mark.parametrize("role", ["editor", "viewer"])

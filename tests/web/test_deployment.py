@@ -14,6 +14,7 @@ from portal.core.extensions import db
 from portal.models import OutboxEmail
 
 FORGED = "evil.example.org"
+REDIS = "redis://127.0.0.1:6379/0"
 
 
 def _invitation_under(app, host: str, user) -> str:
@@ -51,11 +52,36 @@ def test_a_deployed_start_without_portal_url_is_refused(database_url, monkeypatc
     monkeypatch.setenv("FLASK_DEBUG", "0")
     monkeypatch.setenv("SECRET_KEY", "a-deployed-secret")  # leave the instance folder alone
     monkeypatch.delenv("PORTAL_URL", raising=False)
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", REDIS)
     with pytest.raises(RuntimeError, match="PORTAL_URL is not set"):
         create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     monkeypatch.setenv("PORTAL_URL", "https://portal.example.org/")
     deployed = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
     assert deployed.config["PORTAL_URL"] == "https://portal.example.org"
+
+
+@pytest.mark.parametrize("storage", [None, "memory://"])
+def test_a_deployed_start_without_redis_for_the_limiter_is_refused(
+    database_url, monkeypatch, storage
+):
+    """Failed log-ins counted in each worker's memory would be multiplied by the
+    workers and forgotten at each restart."""
+    monkeypatch.setenv("FLASK_DEBUG", "0")
+    monkeypatch.setenv("SECRET_KEY", "a-deployed-secret")
+    monkeypatch.setenv("PORTAL_URL", "https://portal.example.org")
+    if storage is None:
+        monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    else:
+        monkeypatch.setenv("RATELIMIT_STORAGE_URI", storage)
+    with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI is not a Redis address"):
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", REDIS)
+    deployed = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    assert deployed.config["RATELIMIT_STORAGE_URI"] == REDIS
+
+
+def test_in_development_failed_log_ins_are_counted_in_memory(app):
+    assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
 
 
 @pytest.mark.parametrize(
@@ -64,6 +90,7 @@ def test_a_deployed_start_without_portal_url_is_refused(database_url, monkeypatc
         ({"OUTBOX_CLAIM_SECONDS": 30, "OUTBOX_SMTP_TIMEOUT": 30}, "OUTBOX_CLAIM_SECONDS"),
         ({"OUTBOX_BACKOFF_SECONDS": 600, "OUTBOX_BACKOFF_MAX_SECONDS": 60}, "BACKOFF_MAX"),
         ({"OUTBOX_BATCH": 0}, "OUTBOX_BATCH"),
+        ({"LOGIN_FAILURES_PER_ACCOUNT": "five a day"}, "LOGIN_FAILURES_PER_ACCOUNT"),
     ],
 )
 def test_settings_that_contradict_each_other_are_refused_at_start(database_url, settings, named):
