@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
+from limits.errors import StorageError
 
 from portal.core import audit
 from portal.core.extensions import db, limiter
@@ -48,29 +49,45 @@ class Throttled:
         return f"Too many {what} {where}. Try again in {wait}."
 
 
+# When the store cannot be reached, log-ins go on unthrottled (and it is logged):
+# an outage of the counters must not lock everyone out; argon2 still slows guesses.
+
+
 def login_refusal(email: str) -> Throttled | None:
     """Why a log-in as `email` from this request's address is refused now, if it is."""
-    return _spent(_budgets("login", "LOGIN_FAILURES", email))
+    try:
+        return _spent(_budgets("login", "LOGIN_FAILURES", email))
+    except StorageError:
+        current_app.logger.exception("The rate-limit store is unreachable; log-in not checked")
+        return None
 
 
 def record_failed_login(email: str) -> None:
     """Count a failed log-in; the owner of an account whose budget this spends is
     told (once per window) and the event is audited."""
     budgets = _budgets("login", "LOGIN_FAILURES", email)
-    for item, identifiers in budgets.values():
-        limiter.limiter.hit(item, *identifiers)
     item, identifiers = budgets["account"]
-    if limiter.limiter.get_window_stats(item, *identifiers).remaining == 0:
+    try:
+        for budget, budget_identifiers in budgets.values():
+            limiter.limiter.hit(budget, *budget_identifiers)
+        spent = limiter.limiter.get_window_stats(item, *identifiers).remaining == 0
+    except StorageError:
+        current_app.logger.exception("The rate-limit store is unreachable; failure not counted")
+        return
+    if spent:
         _tell_the_owner(email, item)
 
 
 def reset_refusal(email: str) -> Throttled | None:
     """Count a request for a password-reset link; say why it is refused, if it is."""
     budgets = _budgets("reset", "PASSWORD_RESETS", email)
-    if refusal := _spent(budgets):
-        return refusal
-    for item, identifiers in budgets.values():
-        limiter.limiter.hit(item, *identifiers)
+    try:
+        if refusal := _spent(budgets):
+            return refusal
+        for item, identifiers in budgets.values():
+            limiter.limiter.hit(item, *identifiers)
+    except StorageError:
+        current_app.logger.exception("The rate-limit store is unreachable; request not counted")
     return None
 
 

@@ -137,6 +137,12 @@ def load(instance_path: Path, debug: bool) -> dict:
         # means memory://, for development and tests.
         "RATELIMIT_STORAGE_URI": env("RATELIMIT_STORAGE_URI", ""),
         "RATELIMIT_KEY_PREFIX": env("RATELIMIT_KEY_PREFIX", "portal"),
+        # A Redis that is down or hung answers within seconds, as a StorageError.
+        "RATELIMIT_STORAGE_OPTIONS": {
+            "wrap_exceptions": True,
+            "socket_connect_timeout": 2,
+            "socket_timeout": 2,
+        },
         # A moving window: the budget frees one attempt at a time as the old ones age.
         "RATELIMIT_STRATEGY": "moving-window",
         # Failed sign-ins allowed per account (the email typed) and per client address

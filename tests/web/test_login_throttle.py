@@ -17,7 +17,7 @@ import redis
 from portal import create_app
 from portal.core.extensions import db
 from portal.models import AuditEvent, OutboxEmail
-from tests.helpers import PASSWORD, Auth, csrf_token
+from tests.helpers import PASSWORD, Auth, csrf_token, free_port
 
 WRONG = "not-the-password"
 ACCOUNT_MESSAGE = "Too many failed log-ins for this account. Try again in 15 minutes."
@@ -261,5 +261,25 @@ def test_behind_a_proxy_each_client_address_is_counted_apart(app, database_url, 
         assert Auth(office).login(colleague.email).status_code == 302
     finally:
         with proxied.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_with_redis_down_people_still_log_in(app, database_url, focal, caplog):
+    """The counters' outage is logged; it does not lock everyone out."""
+    down = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{free_port()}/0",
+        }
+    )
+    try:
+        client = client_from(down, "192.0.2.100")
+        assert fail(client, focal.email, 2) == [422, 422]
+        assert Auth(client).login(focal.email).status_code == 302
+        assert "rate-limit store is unreachable" in caplog.text
+    finally:
+        with down.app_context():
             db.session.remove()
             db.engine.dispose()

@@ -51,7 +51,7 @@ OWNED = {
     "checkin_id",
 }
 # Open without logging in (the calendar feed: its secret URL is the permission).
-PUBLIC = {"auth.login", "auth.set_password", "static", "calendar.ics"}
+PUBLIC = {"auth.login", "auth.forgot_password", "auth.set_password", "static", "calendar.ics"}
 # POSTs about the walker's own account (session, calendar link): tested on their own.
 SKIP_POST = {"auth.logout", "auth.login", "calendar.reset"}
 # What a programme manager may change: review decisions, never partner records.
