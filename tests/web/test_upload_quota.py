@@ -108,4 +108,3 @@ def test_each_partner_has_its_own_allowance(app, world, login, report):
     assert send(client_a, upload_path(a), report)[0].status_code == 422  # A is full
 
     assert send(login(b.focal.email), upload_path(b), report)[0].status_code == 302
-

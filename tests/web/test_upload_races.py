@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 import threading
-from datetime import date, timedelta
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
 
 import pytest
 
