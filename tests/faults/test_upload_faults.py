@@ -24,6 +24,7 @@ from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -151,7 +152,7 @@ def sign_in(port: int, email: str, accreditation_id: int, requirement_id: int) -
     status, headers, page = request(port, "GET", "/login")
     cookie = cookie_of(headers, None)
     token = TOKEN.search(page.decode()).group(1)
-    body = f"email={email}&password={PASSWORD}&csrf_token={token}".replace("@", "%40").encode()
+    body = urlencode({"email": email, "password": PASSWORD, "csrf_token": token}).encode()
     status, headers, _ = request(
         port,
         "POST",
