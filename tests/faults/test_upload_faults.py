@@ -235,10 +235,12 @@ def test_uploads_survive_killed_web_workers(
     try:
         server.wait_until(server.ready, "gunicorn to answer")
         server.wait_until(lambda: len(server.workers()) == WORKERS, "every worker")
-        focals = [
-            sign_in(server.port, focal.email, accreditation.id, requirement.id)
-            for _, focal, accreditation in sides
+        boot_seconds = time.monotonic() - started - setup_seconds
+        logins = [
+            (focal.email, accreditation.id, requirement.id) for _, focal, accreditation in sides
         ]
+        with ThreadPoolExecutor(CLIENTS) as pool:
+            focals = list(pool.map(lambda login: sign_in(server.port, *login), logins))
         # Two uploads of a partner side by side, so its versions race as well.
         uploads = [
             Upload(focals[p], f"Partner {p} file {f}")
@@ -263,7 +265,9 @@ def test_uploads_survive_killed_web_workers(
             "gunicorn to replace the killed workers",
         )
     finally:
+        stopping = time.monotonic()
         server.stop()
+        stop_seconds = time.monotonic() - stopping
     log = server.log_tail()
 
     outcomes = Counter(u.outcome for u in uploads)
@@ -319,8 +323,9 @@ def test_uploads_survive_killed_web_workers(
             f"checksum mismatches {len(report.mismatched)}, lost uploads {len(lost)}, "
             f"requirements with unclean versions {len(gapped)}\n"
             f"   after storage check --remove-orphans: exit {after.exit_code}\n"
-            f"   set-up {setup_seconds:.1f} s, uploads {load_seconds:.1f} s "
-            f"({len(uploads) / load_seconds:.0f}/s), total {time.monotonic() - started:.1f} s"
+            f"   set-up {setup_seconds:.1f} s, gunicorn up {boot_seconds:.1f} s, uploads "
+            f"{load_seconds:.1f} s ({len(uploads) / load_seconds:.0f}/s), "
+            f"stop {stop_seconds:.1f} s, total {time.monotonic() - started:.1f} s"
         )
 
     assert len(killed) == KILLS
