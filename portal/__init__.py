@@ -33,6 +33,7 @@ from portal.core import config as settings
 from portal.core import errors, filters, headers, i18n, inputs
 from portal.core.extensions import csrf, db, limiter, login_manager, migrate
 from portal.core.extensions import mail as mail_extension
+from portal.core.storage_check import storage_commands
 from portal.demo import seed_demo
 from portal.mail import log_views  # noqa: F401
 from portal.mail import template_views as _mail_template_views  # noqa: F401
@@ -74,6 +75,7 @@ COMMANDS = (
     reminders_commands,
     reports_commands,
     orgunits_commands,
+    storage_commands,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

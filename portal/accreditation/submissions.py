@@ -44,10 +44,12 @@ def submit_document(
     """Store a new version of a requirement's document and put it up for review."""
     if requirement.stage.template_id != accreditation.template_id:
         raise DomainError("That document is not part of this accreditation.")
-    previous = latest_submission(accreditation, requirement)
-    if previous is not None and previous.status == "approved":
-        raise DomainError("This document is already approved.", field="file")
-    with accepted_file(upload) as accepted:
+    _refuse_if_approved(latest_submission(accreditation, requirement))  # before storing
+    with accepted_file(upload, partner_id=accreditation.partner_id) as accepted:
+        # Read again under the partner's upload lock: of two uploads at once the
+        # second sees the first's version and numbers its own after it.
+        previous = latest_submission(accreditation, requirement)
+        _refuse_if_approved(previous)
         # The type read from the content (the name's extension is set from it).
         detected = accepted.filename.rsplit(".", 1)[-1]
         if requirement.formats and detected not in requirement.formats:
@@ -81,6 +83,11 @@ def submit_document(
         )
         db.session.commit()
     return submission
+
+
+def _refuse_if_approved(latest: Submission | None) -> None:
+    if latest is not None and latest.status == "approved":
+        raise DomainError("This document is already approved.", field="file")
 
 
 def review_submission(

@@ -64,6 +64,11 @@ def load(instance_path: Path, debug: bool) -> dict:
         "TIMEZONE": env("TIMEZONE", "UTC"),
         "UPLOAD_DIR": env("UPLOAD_DIR") or str(instance_path / "uploads"),
         "MAX_UPLOAD_MB": max_upload_mb,
+        # What one partner's uploads (submissions and vault documents, every
+        # version) may take on disk, in bytes; 0 = no limit. Default 2 GB.
+        "UPLOAD_QUOTA_PER_PARTNER": int(env("UPLOAD_QUOTA_PER_PARTNER", str(2 * 1024**3))),
+        # `flask storage check --remove-orphans` removes stray files older than this.
+        "STORAGE_ORPHAN_HOURS": float(env("STORAGE_ORPHAN_HOURS", "24")),
         # Werkzeug refuses larger bodies with 413 before the view reads them;
         # a little headroom covers the multipart envelope around the file.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 64 * 1024,

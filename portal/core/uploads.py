@@ -1,5 +1,6 @@
-"""Taking in an uploaded file: stored, measured, and its type read from its
-content. Whatever goes wrong afterwards leaves neither a stray file nor a row."""
+"""Taking in an uploaded file: stored, measured, its type read from its content,
+and counted against its partner's allowance. Whatever goes wrong afterwards
+leaves neither a stray file nor a row."""
 
 from __future__ import annotations
 
@@ -9,16 +10,32 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from flask import current_app
+from sqlalchemy import func, union_all
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from portal.core import filetypes
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import filesize
 from portal.core.storage import StoredFile, TooLarge, storage
+from portal.models import (
+    Accreditation,
+    OrganisationDocument,
+    Partner,
+    PartnerDocument,
+    Submission,
+)
+
+# Every table whose rows own a stored file (by its storage_key column).
+STORED_FILE_MODELS = (Submission, OrganisationDocument, PartnerDocument)
 
 
 class UploadTooLarge(DomainError):
+    pass
+
+
+class QuotaExceeded(DomainError):
     pass
 
 
@@ -46,11 +63,56 @@ def clean_name(original: str, ext: str) -> str:
     return f"{stem[:150]}.{ext}"
 
 
+def stored_bytes(partner_id: int) -> int:
+    """What a partner's uploads (submissions and vault documents) take on disk:
+    one SUM over both tables."""
+    sizes = union_all(
+        db.select(Submission.size)
+        .join(Accreditation, Accreditation.id == Submission.accreditation_id)
+        .where(Accreditation.partner_id == partner_id),
+        db.select(OrganisationDocument.size).where(OrganisationDocument.partner_id == partner_id),
+    ).subquery()
+    return db.session.scalar(db.select(func.coalesce(func.sum(sizes.c.size), 0)))
+
+
+def hold_partner(partner_id: int) -> None:
+    """Take the partner's upload lock until the transaction ends, so that of two
+    uploads at once the second reads the first's rows (its version number, the
+    document it replaces, the bytes it used) instead of racing it.
+
+    A write to the partner's row does it on both databases: on PostgreSQL it
+    locks the row; on SQLite it takes the database's write lock (pysqlite starts
+    the transaction at the first write, so a SELECT ... FOR UPDATE, which SQLite
+    ignores anyway, would hold nothing). Setting id to itself changes nothing."""
+    partners = Partner.__table__
+    db.session.execute(
+        partners.update().where(partners.c.id == partner_id).values(id=partners.c.id)
+    )
+
+
+def _check_quota(partner_id: int, size: int) -> None:
+    quota = current_app.config["UPLOAD_QUOTA_PER_PARTNER"]
+    if not quota:
+        return
+    used = stored_bytes(partner_id)
+    if used + size > quota:
+        raise QuotaExceeded(
+            f"The organisation's documents would pass its storage allowance of "
+            f"{filesize(quota)} ({filesize(used)} used, this file {filesize(size)}). "
+            "Ask the programme team for more space; nothing was saved.",
+            field="file",
+        )
+
+
 @contextmanager
-def accepted_file(upload: FileStorage | None, field: str = "file") -> Iterator[AcceptedFile]:
+def accepted_file(
+    upload: FileStorage | None, field: str = "file", *, partner_id: int | None = None
+) -> Iterator[AcceptedFile]:
     """Store `upload` if its size and content are acceptable, then run the block
-    (which adds rows and commits). On any failure the session is rolled back and
-    the file deleted."""
+    (which adds rows and commits). With `partner_id` the file counts against
+    that partner's allowance and the block runs holding the partner's upload
+    lock (see hold_partner). On any failure the session is rolled back and the
+    file deleted, unless a committed row holds it."""
     if upload is None or not upload.filename:
         raise DomainError("Choose a file to upload.", field=field)
     max_mb = current_app.config["MAX_UPLOAD_MB"]
@@ -59,6 +121,8 @@ def accepted_file(upload: FileStorage | None, field: str = "file") -> Iterator[A
         stored = store.save(upload.stream, max_bytes=max_mb * 1024 * 1024)
     except TooLarge:
         raise UploadTooLarge(f"The file is larger than {max_mb} MB.", field=field) from None
+    # The file is whole and in place before any row names it (see LocalStorage.save);
+    # the block's commit is what makes it count.
     try:
         if stored.size == 0:
             raise DomainError("The file is empty.", field=field)
@@ -71,8 +135,28 @@ def accepted_file(upload: FileStorage | None, field: str = "file") -> Iterator[A
                 f"This file type is not accepted. Upload a {filetypes.ALLOWED_LABEL} file.",
                 field=field,
             )
+        if partner_id is not None:
+            hold_partner(partner_id)
+            _check_quota(partner_id, stored.size)
         yield AcceptedFile(stored, clean_name(upload.filename, ext), filetypes.ALLOWED[ext])
     except BaseException:
-        db.session.rollback()
-        store.delete(stored.key)
+        _discard(stored.key)
         raise
+
+
+def _discard(key: str) -> None:
+    """Roll back and delete the file, unless its row was committed after all (a
+    commit that failed on the way back); when that cannot be known the file
+    stays, and `flask storage check` finds it if it has no row."""
+    try:
+        db.session.rollback()
+        owned = any(
+            db.session.scalar(db.select(model.id).filter_by(storage_key=key).limit(1))
+            for model in STORED_FILE_MODELS
+        )
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the database is gone; keeping the file is safe
+        current_app.logger.warning("Upload %s kept: could not tell whether it has a row", key)
+        return
+    if not owned:
+        storage().delete(key)

@@ -190,7 +190,9 @@ def add_document(
         raise DomainError(
             "This document expires today: upload the renewed one.", field="valid_until"
         )
-    with accepted_file(upload) as accepted:
+    # Under the partner's upload lock: of two uploads of a type at once, the
+    # second replaces the first, and one document of the type stays in use.
+    with accepted_file(upload, partner_id=partner.id) as accepted:
         previous = db.session.scalars(
             db.select(OrganisationDocument).where(
                 OrganisationDocument.partner_id == partner.id,
