@@ -69,6 +69,9 @@ class Server:
             PORTAL_URL=f"http://127.0.0.1:{self.port}",
             SESSION_COOKIE_SECURE="0",
             MAIL_SERVER="",
+            # As deployed: the sign-in throttle counts in Redis, under this run's own prefix.
+            RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/15",
+            RATELIMIT_KEY_PREFIX="fault-suite-" + uuid.uuid4().hex,
             PYTHONPATH=str(ROOT),
         )
         self.master = subprocess.Popen(
