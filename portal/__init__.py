@@ -78,11 +78,14 @@ COMMANDS = (
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app; it only registers things: no tables, no migrations, no I/O."""
+def create_app(config: dict | None = None, instance_path: Path | None = None) -> Flask:
+    """Build the app; it only registers things: no tables, no migrations, no I/O.
+
+    `instance_path` (default: the repository's instance/) holds the generated
+    secret key and the default SQLite file; tests give each app a folder of its own."""
     app = Flask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(instance_path or ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )

@@ -176,7 +176,9 @@ def test_existing_accreditations_get_their_checklist_from_the_migration(
     from portal import create_app
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    old = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    old = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "TESTING": True}, instance_path=tmp_path / "instance"
+    )
     with old.app_context():
         upgrade(revision="0004")
         engine = create_engine(url)

@@ -194,6 +194,7 @@ def worker_process(database_url: str, smtp, *args: str, **settings) -> subproces
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp.port),
         "PORTAL_URL": "https://portal.example.org",  # as a deployed worker has
+        "SECRET_KEY": "a-worker-secret",  # and its own key: the repository's instance/ stays alone
         **{k: str(v) for k, v in settings.items()},
     }
     return subprocess.Popen(
