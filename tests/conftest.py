@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, event, text
 from portal import create_app
 from portal.accounts.passwords import hash_password
 from portal.accreditation.lifecycle import open_accreditation
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
@@ -20,6 +21,7 @@ from tests.helpers import (
     PASSWORD,
     ROOT,
     Auth,
+    Clock,
     Inbox,
     QueryCounter,
     RequestClient,
@@ -141,6 +143,17 @@ def app(_schema, database_url, tmp_path):
 
 
 @pytest.fixture
+def clock(app, monkeypatch) -> Clock:
+    """The app's clock, moved: `clock.set(day, time)` stops it at that local time
+    of the programme's zone, for the app and for the test's own local_today().
+    Everything the portal dates goes through portal.core.types.utcnow(), so that
+    is the one place it is moved."""
+    moved = Clock()
+    monkeypatch.setattr("portal.core.types.datetime", moved.datetime_class())
+    return moved
+
+
+@pytest.fixture
 def keep_logging():
     """migrations/env.py calls logging.fileConfig(), which disables every logger
     that already exists and replaces the root handlers; put them back so the
@@ -239,7 +252,6 @@ def make_partner(app, make_user, make_template):
         focal_email: str | None = None,
         started_on=None,
     ):
-        from datetime import date
 
         from portal.models import Contact
         from portal.partners import search as partner_search
@@ -263,7 +275,7 @@ def make_partner(app, make_user, make_template):
         template = (
             template or db.session.scalar(db.select(AccreditationTemplate)) or make_template()
         )
-        accreditation = open_accreditation(None, partner, template, started_on or date.today())
+        accreditation = open_accreditation(None, partner, template, started_on or local_today())
         db.session.commit()
         return partner, focal, accreditation
 

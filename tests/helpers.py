@@ -15,6 +15,7 @@ import socket
 import threading
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,6 +26,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from portal.core.clock import to_utc
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import Accreditation, OutboxEmail, Partner, Requirement, Submission, User
@@ -59,6 +61,28 @@ class RequestClient(FlaskClient):
             response = super().open(*args, **kwargs)
         db.session.expire_all()
         return response
+
+
+class Clock:
+    """What the `clock` fixture gives: the app's clock, stopped where it is set."""
+
+    def __init__(self):
+        self.now: datetime | None = None  # None: the real time
+
+    def set(self, day: date, at: time) -> None:
+        """Stop the clock at `day` `at` in the programme's time zone (TIMEZONE)."""
+        self.now = to_utc(day, at)
+
+    def datetime_class(self) -> type[datetime]:
+        clock = self
+
+        class MovedDatetime(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                # The portal asks for now(UTC) only (portal.core.types.utcnow).
+                return datetime.now(tz) if clock.now is None else clock.now.astimezone(tz)
+
+        return MovedDatetime
 
 
 # --- logging in -----------------------------------------------------------
