@@ -86,11 +86,14 @@ class Portal(Flask):
         return errors.dispatch_retrying_a_lost_connection(super().dispatch_request)
 
 
-def create_app(config: dict | None = None) -> Flask:
-    """Build the app; it only registers things: no tables, no migrations, no I/O."""
+def create_app(config: dict | None = None, instance_path: Path | None = None) -> Flask:
+    """Build the app; it only registers things: no tables, no migrations, no I/O.
+
+    `instance_path` (default: the repository's instance/) holds the generated
+    secret key and the default SQLite file; tests give each app a folder of its own."""
     app = Portal(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=str(instance_path or ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )

@@ -16,6 +16,7 @@ from portal.accreditation.submissions import review_submission, submit_document
 from portal.checkins.meetings import CheckInPlan, schedule
 from portal.conversations.threads import post_comment, post_message
 from portal.core import audit
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import (
     AccreditationTemplate,
@@ -175,7 +176,7 @@ def load() -> bool:
             for i, (n, d) in enumerate(documents, start=1)
         ]
         template.stages.append(stage)
-    today = date.today()
+    today = local_today()
     partners = [
         Partner(
             name=n,

@@ -13,20 +13,56 @@ from sqlalchemy import create_engine, event, text
 from portal import create_app
 from portal.accounts.passwords import hash_password
 from portal.accreditation.lifecycle import open_accreditation
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
 from tests.helpers import (
     PASSWORD,
+    ROOT,
     TALLY,
     Auth,
+    Clock,
     Inbox,
     QueryCounter,
     RequestClient,
     SMTPServer,
-    free_port,
     htmx_url,
 )
+
+# A development server (`make run`) may be writing its own database meanwhile.
+_DEV_DATABASE = "portal.db"
+_DEV_JOURNALS = ("-journal", "-wal", "-shm")
+
+
+def _instance_files() -> dict[str, tuple[int, int]] | None:
+    folder = ROOT / "instance"
+    if not folder.exists():
+        return None
+    return {
+        str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns)
+        for path in folder.rglob("*")
+        if path.is_file() and not path.name.endswith(_DEV_JOURNALS)
+    }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _repository_instance_untouched():
+    """Fail the run if a test wrote the repository's own instance/ folder (its
+    secret key, its database): every app a test builds gets a folder of its own."""
+    before = _instance_files()
+    yield
+    after = _instance_files()
+    if before is None:
+        assert after is None, f"the tests created {ROOT / 'instance'}: {sorted(after)}"
+        return
+    gained = sorted(set(after) - set(before))
+    changed = sorted(
+        name
+        for name in set(after) & set(before)
+        if after[name] != before[name] and name != _DEV_DATABASE
+    )
+    assert not (gained or changed), f"the tests wrote {ROOT / 'instance'}: {gained + changed}"
 
 
 @pytest.fixture(scope="session")
@@ -50,9 +86,12 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def _schema(database_url):
+def _schema(database_url, tmp_path_factory):
     """Create the tables once per run; each test then starts from empty tables."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True},
+        instance_path=tmp_path_factory.mktemp("instance"),
+    )
     with app.app_context():
         db.drop_all()
         with db.engine.begin() as conn:
@@ -90,7 +129,8 @@ def app(_schema, database_url, tmp_path):
             "HTMX_SRI": "",
             "MAIL_SERVER": "",
             "SERVER_NAME": None,
-        }
+        },
+        instance_path=tmp_path / "instance",
     )
     app.test_client_class = RequestClient
     with app.app_context():
@@ -101,6 +141,17 @@ def app(_schema, database_url, tmp_path):
             for table in reversed(db.metadata.sorted_tables):
                 conn.execute(table.delete())
         db.engine.dispose()
+
+
+@pytest.fixture
+def clock(app, monkeypatch) -> Clock:
+    """The app's clock, moved: `clock.set(day, time)` stops it at that local time
+    of the programme's zone, for the app and for the test's own local_today().
+    Everything the portal dates goes through portal.core.types.utcnow(), so that
+    is the one place it is moved."""
+    moved = Clock()
+    monkeypatch.setattr("portal.core.types.datetime", moved.datetime_class())
+    return moved
 
 
 @pytest.fixture
@@ -202,7 +253,6 @@ def make_partner(app, make_user, make_template):
         focal_email: str | None = None,
         started_on=None,
     ):
-        from datetime import date
 
         from portal.models import Contact
         from portal.partners import search as partner_search
@@ -226,7 +276,7 @@ def make_partner(app, make_user, make_template):
         template = (
             template or db.session.scalar(db.select(AccreditationTemplate)) or make_template()
         )
-        accreditation = open_accreditation(None, partner, template, started_on or date.today())
+        accreditation = open_accreditation(None, partner, template, started_on or local_today())
         db.session.commit()
         return partner, focal, accreditation
 
@@ -285,13 +335,13 @@ def count_queries(app):
 @pytest.fixture
 def smtp(app):
     """A running SMTP server; the app is configured to deliver to it."""
-    server = SMTPServer(port=free_port(), inbox=Inbox())
+    server = SMTPServer(inbox=Inbox())
     server.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port)
     app.extensions["mail"].server = "127.0.0.1"
     app.extensions["mail"].port = server.port
     yield server
-    server.stop()
+    server.close()
 
 
 def pytest_terminal_summary(terminalreporter):

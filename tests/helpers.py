@@ -15,15 +15,18 @@ import socket
 import threading
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
+from aiosmtpd.controller import Controller
 from flask import current_app
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
+from portal.core.clock import to_utc
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import Accreditation, OutboxEmail, Partner, Requirement, Submission, User
@@ -58,6 +61,28 @@ class RequestClient(FlaskClient):
             response = super().open(*args, **kwargs)
         db.session.expire_all()
         return response
+
+
+class Clock:
+    """What the `clock` fixture gives: the app's clock, stopped where it is set."""
+
+    def __init__(self):
+        self.now: datetime | None = None  # None: the real time
+
+    def set(self, day: date, at: time) -> None:
+        """Stop the clock at `day` `at` in the programme's time zone (TIMEZONE)."""
+        self.now = to_utc(day, at)
+
+    def datetime_class(self) -> type[datetime]:
+        clock = self
+
+        class MovedDatetime(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                # The portal asks for now(UTC) only (portal.core.types.utcnow).
+                return datetime.now(tz) if clock.now is None else clock.now.astimezone(tz)
+
+        return MovedDatetime
 
 
 # --- logging in -----------------------------------------------------------
@@ -242,29 +267,72 @@ class Inbox:
         return [m for m in self.messages if address in m["X-Envelope-To"]]
 
 
-def free_port() -> int:
-    # aiosmtpd's Controller(port=0) fails its own readiness check: pick a port first.
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class _HeldPortController(Controller):
+    """aiosmtpd's Controller serving on a socket the test has already bound.
+
+    aiosmtpd binds in `_create_server`, the hook its subclasses override; given
+    the socket's real port, its readiness check (which fails for port 0) connects."""
+
+    def __init__(self, handler, sock: socket.socket, **kwargs):
+        self._sock = sock
+        host, port = sock.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
+
+    def _create_server(self):
+        return self.loop.create_server(self._factory_invoker, sock=self._sock, ssl=self.ssl_context)
+
+
+def _shared_port_socket() -> socket.socket:
+    # SO_REUSEPORT lets this process's sockets share the port (and only sockets of
+    # the same user that ask for it, which no server the tests start does).
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    return sock
 
 
 @dataclass
 class SMTPServer:
-    port: int
+    """A real SMTP server on a port that stays this server's until close().
+
+    Choosing a free port, closing it and letting aiosmtpd bind it later left a
+    moment in which another suite running side by side could take the port (and
+    the mail). So a claim socket is bound, never listening, for the server's whole
+    life: nobody else can bind the port, connections to it are refused while the
+    server is stopped (as some tests want), and each start() listens on the
+    same port through a socket of its own."""
+
     inbox: Inbox
+    port: int | None = None  # the system picks it on the first start()
     controller: object = None
+    _claim: socket.socket | None = None
 
     def start(self):
-        from aiosmtpd.controller import Controller
-
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
+        if self._claim is None:
+            self._claim = _shared_port_socket()
+            self._claim.bind(("127.0.0.1", 0))
+            self.port = self._claim.getsockname()[1]
+        sock = _shared_port_socket()
+        try:
+            # Connections closed by the server linger in TIME_WAIT on this port.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", self.port))
+            self.controller = _HeldPortController(self.inbox, sock)
+            self.controller.start()
+        except BaseException:
+            self.controller = None
+            sock.close()
+            raise
 
     def stop(self):
         if self.controller is not None:
-            self.controller.stop()
+            self.controller.stop()  # closes the listening socket
             self.controller = None
+
+    def close(self):
+        self.stop()
+        if self._claim is not None:
+            self._claim.close()
+            self._claim = None
 
 
 # --- the hostile-input suite's count ------------------------------------------

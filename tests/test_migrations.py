@@ -44,9 +44,12 @@ def empty_database(database_url, tmp_path):
 
 
 @pytest.fixture
-def migrated_app(empty_database, keep_logging):
+def migrated_app(empty_database, keep_logging, tmp_path):
     """An app on the empty database, upgraded to the newest migration."""
-    app = create_app({"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True},
+        instance_path=tmp_path / "instance",
+    )
     with app.app_context():
         try:
             flask_migrate.upgrade(directory=str(MIGRATIONS))

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from portal.core import audit
 from portal.core.access import may_see_accreditation
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import Accreditation, Milestone, Partner, User, utcnow
 
@@ -29,7 +30,7 @@ class Deadline:
 
     @property
     def overdue(self) -> bool:
-        return not self.done and self.day < date.today()
+        return not self.done and self.day < local_today()
 
 
 def deadlines(user: User) -> list[Deadline]:

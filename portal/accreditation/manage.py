@@ -26,11 +26,12 @@ from portal.accreditation.forms import (
 from portal.accreditation.progress import load_accreditation, progress
 from portal.accreditation.templates import current_templates, open_cycle, running_accreditation
 from portal.core.access import accreditation_or_404, admin_required, partner_or_404
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.forms import attach_error
 from portal.core.htmx import go_to, render
-from portal.models import Accreditation, AccreditationTemplate, ChecklistItem, Milestone, utcnow
+from portal.models import Accreditation, AccreditationTemplate, ChecklistItem, Milestone
 
 
 def _to_accreditation(accreditation: Accreditation, notice: str):
@@ -63,7 +64,7 @@ def open_cycle_form(partner_id: int):
     """Open an accreditation for a partner from a template and a start date."""
     partner = partner_or_404(current_user, partner_id)
     templates = current_templates()
-    form = OpenCycleForm(started_on=utcnow().date())
+    form = OpenCycleForm(started_on=local_today())
     form.template_id.choices = [
         SelectChoice(t.id, f"{t.name} (version {t.version})") for t in templates
     ]
@@ -199,7 +200,7 @@ def not_applicable(accreditation_id: int, item_id: int):
 def decide(accreditation_id: int):
     """Record the final decision: accredited until a date, or not accredited."""
     accreditation = load_accreditation(accreditation_or_404(current_user, accreditation_id).id)
-    today = utcnow().date()
+    today = local_today()
     form = DecisionForm(valid_until=default_valid_until(accreditation, today))
     if accreditation.decision is None and form.validate_on_submit():
         try:
@@ -241,7 +242,7 @@ def renew(accreditation_id: int):
     accreditation = accreditation_or_404(current_user, accreditation_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    today = utcnow().date()
+    today = local_today()
     try:
         renewal = open_renewal(current_user, accreditation, today, today)
     except DomainError as error:

@@ -15,6 +15,7 @@ from datetime import date
 from sqlalchemy import and_, case, exists, func, or_
 from sqlalchemy.orm import selectinload
 
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
@@ -24,7 +25,6 @@ from portal.models import (
     Requirement,
     Stage,
     Submission,
-    utcnow,
 )
 
 SATISFIED = ("approved", "in_vault", "not_applicable")
@@ -180,7 +180,7 @@ def progress(accreditation: Accreditation, today: date) -> Progress:
 
 
 def satisfied_requirement_ids(accreditation: Accreditation, today: date | None = None) -> set[int]:
-    state = progress(accreditation, today or utcnow().date())
+    state = progress(accreditation, today or local_today())
     return {s.requirement.id for s in state.requirements if s.satisfied}
 
 
@@ -232,7 +232,7 @@ def completion(accreditation_ids: list[int], today: date | None = None) -> dict[
     """Completion percentage of many accreditations in one query, not one per row."""
     if not accreditation_ids:
         return {}
-    today = today or utcnow().date()
+    today = today or local_today()
     rows = db.session.execute(
         db.select(
             ChecklistItem.accreditation_id,

@@ -6,6 +6,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.accreditation.lifecycle import advance
 from portal.core import audit
+from portal.core.clock import local_day
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.uploads import UploadTooLarge, accepted_file
@@ -152,7 +153,7 @@ def _why_not_waiting(submission: Submission) -> str:
     if submission.status == "superseded":
         return "A newer version replaced this submission; review that one. Nothing was changed."
     who = submission.reviewer.name if submission.reviewer else "someone else"
-    when = f" on {submission.reviewed_at:%d %b %Y}" if submission.reviewed_at else ""
+    when = f" on {local_day(submission.reviewed_at):%d %b %Y}" if submission.reviewed_at else ""
     return f"Already reviewed by {who}{when}; nothing was changed."
 
 

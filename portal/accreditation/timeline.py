@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import DateTime, cast, func, or_
 from sqlalchemy.orm import aliased
 
+from portal.core.clock import local_day
 from portal.core.extensions import db
 from portal.models import Accreditation, AccreditationTemplate, Milestone
 
@@ -117,7 +118,7 @@ def timeline(accreditation: Accreditation) -> Timeline:
     expected_start = accreditation.started_on
     actual_start: date | None = accreditation.started_on
     for milestone in accreditation.milestones:
-        actual_end = milestone.completed_at.date() if milestone.completed_at else None
+        actual_end = local_day(milestone.completed_at) if milestone.completed_at else None
         median = usual.get(milestone.position)
         stages.append(
             StageDates(

@@ -14,11 +14,12 @@ from portal.core.access import (
     require,
     submission_or_404,
 )
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, render
 from portal.core.storage import storage
-from portal.models import Accreditation, Requirement, utcnow
+from portal.models import Accreditation, Requirement
 
 
 def _dashboard(accreditation: Accreditation, status: int = 200, **extra):
@@ -29,7 +30,7 @@ def _dashboard(accreditation: Accreditation, status: int = 200, **extra):
         block="dashboard",
         status=status,
         accreditation=accreditation,
-        progress=progress(accreditation, utcnow().date()),
+        progress=progress(accreditation, local_today()),
         upload_form=UploadForm(),
         errors=extra.pop("errors", {}),
         renewal_opens_on=renewal_opens_on(accreditation),

@@ -19,5 +19,12 @@ def to_utc(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=programme_zone()).astimezone(UTC)
 
 
+def local_day(at: datetime) -> date:
+    """The programme's calendar day at instant `at`."""
+    return at.astimezone(programme_zone()).date()
+
+
 def local_today() -> date:
-    return utcnow().astimezone(programme_zone()).date()
+    """Today where the programme is: what "due today", "overdue" and "expired"
+    mean everywhere (never date.today(), the server's zone, nor UTC's date)."""
+    return local_day(utcnow())

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask import Flask, current_app
 
 from portal.accounts.models import PARTNER_ROLES
+from portal.core.clock import local_today
 from portal.models import utcnow
 from portal.partners.models import (
     DOCUMENT_KINDS,
@@ -142,5 +143,5 @@ def register(app: Flask) -> None:
             "programme": app.config["PROGRAMME_NAME"],
             "htmx_url": app.config["HTMX_URL"],
             "htmx_sri": app.config["HTMX_SRI"],
-            "today": utcnow().date(),
+            "today": local_today(),
         }

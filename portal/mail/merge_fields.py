@@ -8,6 +8,7 @@ from datetime import date
 
 from flask import current_app
 
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 
 TEMPLATE_KEYS = ("report", "reminder", "invitation", "welcome")
@@ -79,7 +80,7 @@ def checked_key(key: str) -> str:
 def sample_fields(key: str, language: str = "en") -> dict:
     """Made-up values of every field, for checking a template and for the
     editor's preview when no partner is chosen."""
-    today = date.today()
+    today = local_today()
     soon = date.fromordinal(today.toordinal() + 21)
     common = {
         "partner_name": "Health Access Initiative",

@@ -4,9 +4,9 @@ of email would get now, built by the same function its sender uses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
 from portal.accounts.invitations import invitation_fields
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.mail.checks import check_template
 from portal.mail.email_templates import RenderedEmail, render_source
@@ -40,7 +40,7 @@ def preview_fields(key: str, partner_id: int | None, actor: User, language: str)
     partner = db.session.get(Partner, partner_id) if partner_id else None
     if partner is None:
         return sample_fields(key, language)
-    today = date.today()
+    today = local_today()
     if key == "report":
         return report_fields(actor, partner, today, language)
     contact = partner.primary_contact

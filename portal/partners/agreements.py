@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from werkzeug.datastructures import FileStorage
 
 from portal.core import audit
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.uploads import accepted_file
@@ -18,14 +19,14 @@ EXPIRY_WARNING_DAYS = 60
 
 def expiring_soon(document: PartnerDocument, today: date | None = None) -> bool:
     """Valid today but not for another 60 days: time to renew."""
-    today = today or date.today()
+    today = today or local_today()
     until = document.valid_until
     return until is not None and today <= until <= today + timedelta(EXPIRY_WARNING_DAYS)
 
 
 def expired(document: PartnerDocument, today: date | None = None) -> bool:
     until = document.valid_until
-    return until is not None and until < (today or date.today())
+    return until is not None and until < (today or local_today())
 
 
 def add_document(

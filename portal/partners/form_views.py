@@ -3,7 +3,6 @@ without JavaScript), with the coverage picker."""
 
 from __future__ import annotations
 
-from datetime import date
 from urllib.parse import parse_qsl
 
 from flask import flash, request, url_for
@@ -12,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
 
 from portal.core.access import admin_required, staff_required
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.forms import attach_error, hidden_inputs
@@ -148,7 +148,7 @@ def _change_areas(form: PartnerForm, partner: Partner | None, action: str):
         for pick in picks:
             if pick in labels:
                 form.coverage.append_entry(
-                    {"target": pick, "label": labels[pick], "starts_on": date.today()}
+                    {"target": pick, "label": labels[pick], "starts_on": local_today()}
                 )
         return _form_page(form, partner, areas=[], focus="area-q")
     if action.startswith("remove_area-"):

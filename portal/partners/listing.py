@@ -4,13 +4,14 @@ queries however many partners there are or are shown."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import exists, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.accreditation.progress import completion
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.paging import Window
 from portal.core.text import fold
@@ -98,7 +99,7 @@ def _covers_district(district_id: str):
     """Covers the district, something in it, something above it, or the whole country."""
     unit = db.session.get(OrgUnit, district_id)
     above = unit.ancestor_ids if unit else []
-    today = date.today()
+    today = local_today()
     return exists().where(
         Coverage.partner_id == Partner.id,
         or_(Coverage.ends_on.is_(None), Coverage.ends_on >= today),
@@ -125,9 +126,9 @@ def _where(filters: Filters, with_status: bool = True) -> list:
     if filters.district:
         conditions.append(_covers_district(filters.district))
     if filters.review == "overdue":
-        conditions.append(Partner.next_review_on < date.today())
+        conditions.append(Partner.next_review_on < local_today())
     elif filters.review == "due":
-        conditions.append(Partner.next_review_on <= date.today() + timedelta(REVIEW_DUE_DAYS))
+        conditions.append(Partner.next_review_on <= local_today() + timedelta(REVIEW_DUE_DAYS))
     return conditions
 
 
@@ -195,6 +196,6 @@ def reviews_due_count() -> int:
     return db.session.scalar(
         select(func.count()).where(
             Partner.status.in_(STATUS_FILTERS["current"]),
-            Partner.next_review_on <= date.today() + timedelta(REVIEW_DUE_DAYS),
+            Partner.next_review_on <= local_today() + timedelta(REVIEW_DUE_DAYS),
         )
     )

@@ -9,14 +9,13 @@ its old links still lead somewhere."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.core import audit
+from portal.core.clock import local_today
 from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.models import (
@@ -106,7 +105,7 @@ def merge_partners(
     other_status = other.status
     _take_profile(survivor, other, chosen)
     other.status, other.merged_into_id = "merged", survivor.id
-    other.status_reason, other.status_effective_on = reason, date.today()
+    other.status_reason, other.status_effective_on = reason, local_today()
     try:
         # Version-checked UPDATEs of both rows first: a concurrent edit or merge of
         # either partner fails here, before anything moves.

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, String, Text, and_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
 
@@ -183,7 +184,7 @@ class Coverage(db.Model):
 
     @property
     def current(self) -> bool:
-        return self.ends_on is None or self.ends_on >= date.today()
+        return self.ends_on is None or self.ends_on >= local_today()
 
     @property
     def target_name(self) -> str:

@@ -7,14 +7,13 @@ moved. Callers get a DomainError naming the form field for a broken rule."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal.accounts.invitations import new_partner_user
 from portal.accreditation.lifecycle import default_template, open_accreditation
 from portal.core import audit
 from portal.core.access import may_manage_partner, require
+from portal.core.clock import local_today
 from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.models import (
@@ -44,7 +43,7 @@ def add_partner(actor: User, draft: PartnerDraft) -> Partner:
     check_draft(draft, None)
     partner = Partner(status="active", next_review_on=draft.next_review_on)
     _apply_profile(partner, draft)
-    partner.next_review_on = draft.next_review_on or one_year_after(date.today())
+    partner.next_review_on = draft.next_review_on or one_year_after(local_today())
     db.session.add(partner)
     db.session.flush()
     audit.record(
@@ -58,7 +57,7 @@ def add_partner(actor: User, draft: PartnerDraft) -> Partner:
     _save_contacts(actor, partner, draft.contacts, reason=None)
     _save_coverage(actor, partner, draft.coverage, reason=None)
     if template := default_template():
-        open_accreditation(actor, partner, template, date.today())
+        open_accreditation(actor, partner, template, local_today())
     partner_search.refresh([partner.id])
     db.session.commit()
     return partner
@@ -277,7 +276,7 @@ def _save_coverage(
 ) -> list[str]:
     """Add, change and end coverage so the current entries are `drafts`; returns
     what changed, in words."""
-    today = date.today()
+    today = local_today()
     current = {
         c.id: c
         for c in db.session.scalars(db.select(Coverage).filter_by(partner_id=partner.id))

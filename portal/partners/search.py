@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date
 
 from sqlalchemy import bindparam, or_, select, update
 
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.text import fold, squash
 from portal.models import Contact, Coverage, OrgUnit, Partner
@@ -44,7 +44,7 @@ def refresh(partner_ids: Iterable[int] | None = None) -> None:
     districts = (
         select(Coverage.partner_id, OrgUnit.name)
         .join(OrgUnit, OrgUnit.id == Coverage.district_id)
-        .where(or_(Coverage.ends_on.is_(None), Coverage.ends_on >= date.today()))
+        .where(or_(Coverage.ends_on.is_(None), Coverage.ends_on >= local_today()))
         .distinct()
     )
     for pid, name in db.session.execute(only(districts, Coverage.partner_id)):

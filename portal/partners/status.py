@@ -9,6 +9,7 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.mail.links import external_url
@@ -41,7 +42,7 @@ def change_status(
         raise DomainError("Say why the status changes.", field="reason")
     if effective_on is None:
         raise DomainError("Enter the date the change takes effect.", field="effective_on")
-    if effective_on > date.today():
+    if effective_on > local_today():
         # The change applies now (logins end at once); a future date would say otherwise.
         raise DomainError(
             "Choose today or an earlier date: the change applies when you make it.",
@@ -94,7 +95,7 @@ def change_status(
 
 def mark_reviewed(actor: User, partner: Partner, note: str) -> PartnerReview:
     """Record this year's review; the next one is due a year from today."""
-    next_on = one_year_after(date.today())
+    next_on = one_year_after(local_today())
     review = PartnerReview(
         partner_id=partner.id, reviewed_by_id=actor.id, note=note.strip(), next_review_on=next_on
     )

@@ -4,14 +4,13 @@ changes and annual reviews."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, flash, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from portal.accreditation.progress import completion
 from portal.core.access import admin_required, agreement_or_404, staff_required
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.forms import attach_error
@@ -128,10 +127,10 @@ def show(partner_id: int):
         percent=completion([a.id for a in partner.accreditations]),
         since=previous_look.seen_at if previous_look else None,
         status_form=StatusForm(
-            prefix="status", status=_next_status(partner), effective_on=date.today()
+            prefix="status", status=_next_status(partner), effective_on=local_today()
         ),
         review_form=ReviewForm(),
-        document_form=DocumentForm(valid_from=date.today()),
+        document_form=DocumentForm(valid_from=local_today()),
         expiring_soon=expiring_soon,
         expired=expired,
         kinds=DOCUMENT_KINDS,

@@ -14,7 +14,7 @@ reminders = AppGroup("reminders", help="Reminders, due reports and daily digests
 @click.option(
     "--today",
     type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Act as if it were this day (YYYY-MM-DD); default: today (UTC).",
+    help="Act as if it were this day (YYYY-MM-DD); default: the programme's today (TIMEZONE).",
 )
 def send_reminders(today) -> None:
     """Deadline reminders to partners, review and sign-off reminders to staff,

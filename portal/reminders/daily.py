@@ -9,10 +9,8 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
+from portal.core.clock import local_today
 from portal.core.extensions import db
-from portal.models import (
-    utcnow,
-)
 from portal.reminders.digests import send_digests
 from portal.reminders.schedule import Summary
 from portal.reminders.to_partners import remind_partners
@@ -22,7 +20,7 @@ from portal.reports.sending import send_due_reports
 
 def run(today: date | None = None) -> Summary:
     """Everything the daily scheduler sends; safe to run as often as wanted."""
-    today = today or utcnow().date()
+    today = today or local_today()
     summary = Summary()
     for part in (remind_partners, remind_staff, send_digests):
         try:

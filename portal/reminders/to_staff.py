@@ -12,6 +12,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.core.clock import local_day
 from portal.core.extensions import db
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
@@ -122,6 +123,6 @@ def _review_line(submission: Submission, today: date) -> dict:
         "partner": submission.accreditation.partner.name,
         "document": submission.requirement.name,
         "version": submission.version,
-        "days": (today - submission.uploaded_at.date()).days,
+        "days": (today - local_day(submission.uploaded_at)).days,
         "link": external_url("review.decide", submission_id=submission.id),
     }

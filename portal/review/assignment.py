@@ -8,6 +8,7 @@ from flask import current_app
 
 from portal.core import audit
 from portal.core.access import may_assign_reviews, require
+from portal.core.clock import local_day
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Submission, User
@@ -26,7 +27,7 @@ def add_working_days(start: date, days: int) -> date:
 def review_due_on(submission: Submission) -> date:
     """The date by which staff should have decided (REVIEW_WORKING_DAYS after upload)."""
     days = current_app.config["REVIEW_WORKING_DAYS"]
-    return add_working_days(submission.uploaded_at.date(), days)
+    return add_working_days(local_day(submission.uploaded_at), days)
 
 
 def reviewers() -> list[User]:

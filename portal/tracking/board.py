@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.inputs import identifier_or_none
@@ -20,7 +21,6 @@ from portal.models import (
     Requirement,
     Submission,
     User,
-    utcnow,
 )
 from portal.review.assignment import assign_reviewer, review_due_on
 from portal.tracking.overview import owed_condition
@@ -155,7 +155,7 @@ def waiting_reviews(today: date) -> list[WaitingReview]:
 
 
 def board(days: int = DEFAULT_DAYS, group: str = "partner", today: date | None = None) -> Board:
-    today = today or utcnow().date()
+    today = today or local_today()
     group = group if group in GROUPINGS else "partner"
     return Board(days, group, due_items(days, today), waiting_reviews(today))
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.conversations.threads import unanswered
+from portal.core.clock import local_today
 from portal.core.extensions import db
-from portal.models import Accreditation, Submission, User, utcnow
+from portal.models import Accreditation, Submission, User
 from portal.review.assignment import review_due_on
 from portal.tracking.overview import OverviewRow, ready_for_sign_off
 
@@ -50,7 +51,7 @@ def _waiting(*conditions) -> list[Review]:
 
 def my_actions(user: User, today: date | None = None) -> MyActions:
     """Four queries, however much is waiting."""
-    today = today or utcnow().date()
+    today = today or local_today()
     return MyActions(
         assigned=_waiting(Submission.assigned_to_id == user.id),
         unassigned=_waiting(Submission.assigned_to_id.is_(None)),

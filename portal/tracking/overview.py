@@ -18,6 +18,7 @@ from sqlalchemy.orm import aliased
 
 from portal.accreditation.progress import satisfied_condition
 from portal.core import audit
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.paging import Window
 from portal.core.text import fold
@@ -31,7 +32,6 @@ from portal.models import (
     Stage,
     Submission,
     User,
-    utcnow,
 )
 
 PER_PAGE = 50
@@ -327,7 +327,7 @@ def overview_page(
     filters: Filters, today: date | None = None, per_page: int | None = None
 ) -> OverviewPage:
     """One page of the overview: three queries however many rows."""
-    today = today or utcnow().date()
+    today = today or local_today()
     per_page = per_page or current_app.config.get("ACCREDITATIONS_PER_PAGE", PER_PAGE)
     query = _Query(today)
     conditions = query.where(filters)
@@ -344,7 +344,7 @@ def overview_page(
 
 def overview_rows(filters: Filters, today: date | None = None) -> list[OverviewRow]:
     """Every row matching `filters` (for the export): two queries."""
-    today = today or utcnow().date()
+    today = today or local_today()
     query = _Query(today)
     result = db.session.execute(
         query.rows().where(*query.where(filters)).order_by(*query.order(filters.sort))
@@ -356,7 +356,7 @@ def ready_for_sign_off(today: date | None = None, limit: int | None = None) -> l
     """Accreditations whose every stage but final approval is complete, with all
     required documents in hand and no decision yet (progress.Progress.ready_for_sign_off,
     for all accreditations at once)."""
-    today = today or utcnow().date()
+    today = today or local_today()
     query = _Query(today)
     statement = (
         query.rows()

@@ -9,11 +9,12 @@ from flask_login import current_user
 
 from portal.accreditation.deadlines import move_deadlines
 from portal.core.access import may_change_records, require, staff_required
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, push_url, render
 from portal.core.inputs import DAYS_MESSAGE, day, identifier_or_none
-from portal.models import User, utcnow
+from portal.models import User
 from portal.reminders.on_demand import send_reminders
 from portal.review.assignment import reviewers
 from portal.tracking import bp
@@ -118,7 +119,7 @@ def export():
     record_export(current_user, filters, len(rows))
     response = make_response(buffer.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    stamp = utcnow().date().isoformat()
+    stamp = local_today().isoformat()
     response.headers["Content-Disposition"] = f'attachment; filename="accreditations-{stamp}.csv"'
     return response
 
@@ -189,7 +190,7 @@ def _bulk(action: str, item_ids: list[int], submission_ids: list[int]) -> str:
             current_user, items, _due_on(form.get("due_on", "")), form.get("reason", "")
         )
         return f"{moved} deadline{'s' if moved != 1 else ''} moved."
-    result = send_reminders(current_user, items, utcnow().date())
+    result = send_reminders(current_user, items, local_today())
     message = f"Reminder sent to {', '.join(result.partners)}." if result.partners else ""
     if result.nobody:
         message += f" No active user to remind at {', '.join(result.nobody)}."

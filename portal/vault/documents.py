@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 
 from portal.accreditation.lifecycle import advance
 from portal.core import audit
+from portal.core.clock import local_today
 from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.core.uploads import accepted_file
@@ -175,7 +176,7 @@ def add_document(
 ) -> OrganisationDocument:
     """Put a document in the vault; it replaces the one of its type in use, and
     every running accreditation moves on if that was all a stage waited for."""
-    today = today or utcnow().date()
+    today = today or local_today()
     if document_type not in DOCUMENT_TYPES:
         raise DomainError("Choose the type of document.", field="document_type")
     if valid_until is None:

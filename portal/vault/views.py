@@ -17,12 +17,13 @@ from portal.core.access import (
     staff_required,
     vault_document_or_404,
 )
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.htmx import is_htmx, render
 from portal.core.storage import storage
 from portal.core.uploads import UploadTooLarge
-from portal.models import OrganisationDocument, Partner, utcnow
+from portal.models import OrganisationDocument, Partner
 from portal.vault import bp
 from portal.vault.documents import add_document, current_documents, reject, vault_rows
 from portal.vault.forms import RejectForm, VaultDocumentForm
@@ -38,7 +39,7 @@ def vault_summary(partner_id: int) -> list[OrganisationDocument]:
 
 def _page(partner: Partner, form: VaultDocumentForm, status: int = 200, **extra):
     """The vault page, or its #vault block for HTMX."""
-    today = utcnow().date()
+    today = local_today()
     return render(
         "vault/page.html",
         block="vault",

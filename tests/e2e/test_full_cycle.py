@@ -5,13 +5,12 @@ page says "Accredited until <date>"."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import expect
 
 from portal.accounts.passwords import hash_password
 from portal.accreditation.decisions import add_months
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import User
 from tests.helpers import PASSWORD
@@ -85,7 +84,7 @@ def test_a_partner_goes_from_template_to_accredited_until(app, staff, new_page, 
     admin.get_by_role("link", name="Open accreditation").click()
     panel = admin.get_by_role("dialog", name="Open accreditation")
     panel_settled(admin, panel.get_by_label("Template"))
-    panel.get_by_label("Starts on").fill(date.today().isoformat())
+    panel.get_by_label("Starts on").fill(local_today().isoformat())
     panel.get_by_role("button", name="Open accreditation").click()
     expect(admin.locator("#alerts")).to_contain_text(f"Accreditation opened for {PARTNER}.")
     expect(admin.get_by_test_id("current-stage")).to_have_text("Document submission")
@@ -124,7 +123,7 @@ def test_a_partner_goes_from_template_to_accredited_until(app, staff, new_page, 
     decision = admin.get_by_role("dialog", name="Final decision")
     expect(decision.get_by_test_id("readiness")).to_contain_text("Ready for final approval")
     decision.get_by_label("Accredited", exact=True).check()
-    until = add_months(date.today(), 24)
+    until = add_months(local_today(), 24)
     expect(decision.get_by_label("Accredited until")).to_have_value(until.isoformat())
     decision.get_by_role("button", name="Record decision").click()
     expect(admin.locator("#alerts")).to_contain_text(

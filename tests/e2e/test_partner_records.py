@@ -5,11 +5,12 @@ point after a leadership change, and closes a partner."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from portal.core.clock import local_today
 from portal.demo import SAMPLE_ORGUNITS
 from portal.orgunits.importer import import_file
 from tests.helpers import PASSWORD
@@ -282,7 +283,7 @@ def test_closing_a_partner_with_a_reason(app, staff, make_partner, new_page, liv
     )
     partner_id, partner_name, focal_email = partner.id, partner.name, focal.email
     reason = "The partnership agreement ended and was not renewed."
-    effective = date.today() - timedelta(days=1)  # decided yesterday, recorded today
+    effective = local_today() - timedelta(days=1)  # decided yesterday, recorded today
 
     partner_user = new_page()
     log_in(partner_user, focal_email)  # working in the portal when the partner closes

@@ -5,11 +5,10 @@ remaining action with its deadline."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from playwright.sync_api import expect
 
+from portal.core.clock import local_today
 from portal.core.i18n import format_day
 from portal.reports import periods
 
@@ -29,7 +28,7 @@ def test_admin_previews_and_sends_a_quarterly_report_that_arrives(
     first = accreditation.milestones[0]
     stage, first_due = first.name, first.due_on
     document = first.stage.requirements[0].name
-    quarter = periods.quarter_of(date.today()).key
+    quarter = periods.quarter_of(local_today()).key
     programme = app.config["PROGRAMME_NAME"]
     subject = f"[{programme}] Quarterly Accreditation Progress Report for {name}"
 

@@ -3,6 +3,7 @@ meeting, recording notes and follow-ups, and what the dashboards read."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -17,12 +18,20 @@ from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent, CheckIn, FollowUp, Notification, OutboxEmail, utcnow
 
-FAR = date(2031, 1, 31)  # a Friday, safely in the future, on a month's last day
+
+def far() -> date:
+    """31 January, on a month's last day, of a year at least two years away and
+    not a leap year (so its monthly series runs 31 Jan, 28 Feb, 31 Mar): in the
+    future whenever the test runs."""
+    year = local_today().year + 2
+    while calendar.isleap(year):
+        year += 1
+    return date(year, 1, 31)
 
 
 def plan(**changes) -> CheckInPlan:
     values = {
-        "starts_on": FAR,
+        "starts_on": far(),
         "start_time": time(10, 0),
         "duration_minutes": 60,
         "location": "https://meet.example.org/alpha",
@@ -90,10 +99,11 @@ def test_a_monthly_series_is_stored_in_utc_from_the_programme_time(
     rows = db.session.scalars(db.select(CheckIn).order_by(CheckIn.starts_at)).all()
     assert [m.id for m in rows] == [m.id for m in meetings]
     assert {m.series_id for m in rows} == {rows[0].id}
+    year = far().year
     assert [m.starts_at for m in rows] == [
-        datetime(2031, 1, 31, 7, 0, tzinfo=UTC),
-        datetime(2031, 2, 28, 7, 0, tzinfo=UTC),
-        datetime(2031, 3, 31, 7, 0, tzinfo=UTC),
+        datetime(year, 1, 31, 7, 0, tzinfo=UTC),
+        datetime(year, 2, 28, 7, 0, tzinfo=UTC),
+        datetime(year, 3, 31, 7, 0, tzinfo=UTC),
     ]
     assert all(m.repeat == "monthly" and m.duration_minutes == 60 for m in rows)
     kinds = db.session.scalars(db.select(Notification.kind)).all()
@@ -106,7 +116,9 @@ def test_a_series_keeps_the_local_time_across_daylight_saving(app, staff, make_p
     partner, _, _ = make_partner()
 
     meetings = service.schedule(
-        staff["admin"], partner, plan(starts_on=date(2031, 2, 10), repeat="monthly", meetings=3)
+        staff["admin"],
+        partner,
+        plan(starts_on=date(far().year, 2, 10), repeat="monthly", meetings=3),
     )
 
     # 10:00 in London: GMT in February, BST from the end of March.
@@ -149,7 +161,7 @@ def test_each_side_gets_one_email_with_the_whole_series_as_an_invitation(
         assert str(first["LOCATION"]) == "https://meet.example.org/alpha"
         assert str(first["DESCRIPTION"]) == "Documents still missing\nNext steps"
         assert str(first["ORGANIZER"]).startswith("mailto:")
-    assert "31 Jan 2031" in to_partner.subject
+    assert f"31 Jan {far().year}" in to_partner.subject
     assert to_partner.subject.endswith("then every two months")
 
 
@@ -248,7 +260,7 @@ def test_notes_and_follow_ups_are_recorded_and_audited(staff, make_partner):
         meeting,
         "Audited accounts are late; agreed a new date.",
         [
-            FollowUpDraft("Upload the audited accounts", "partner", date(2031, 3, 1)),
+            FollowUpDraft("Upload the audited accounts", "partner", date(far().year, 3, 1)),
             FollowUpDraft("Send the template for the budget", "programme"),
             FollowUpDraft("   "),  # an empty row of the form
         ],
@@ -257,7 +269,7 @@ def test_notes_and_follow_ups_are_recorded_and_audited(staff, make_partner):
     meeting = db.session.get(CheckIn, meeting.id)
     assert meeting.notes == "Audited accounts are late; agreed a new date."
     assert [(f.description, f.owner, f.due_on) for f in meeting.follow_ups] == [
-        ("Upload the audited accounts", "partner", date(2031, 3, 1)),
+        ("Upload the audited accounts", "partner", date(far().year, 3, 1)),
         ("Send the template for the budget", "programme", None),
     ]
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="checkin_recorded"))
@@ -313,7 +325,7 @@ def test_the_partner_partials_cost_the_same_queries_for_one_or_many_meetings(
             db.session.expire_all()
             with count_queries() as queries:
                 html = render_template(
-                    partial, partner=partner, accreditation=accreditation, today=date.today()
+                    partial, partner=partner, accreditation=accreditation, today=local_today()
                 )
         counts.append(queries.count)
         assert "Check-in" in html

@@ -10,6 +10,7 @@ import pytest
 from portal.accreditation.deadlines import mark_not_applicable, move_deadlines, move_milestone
 from portal.accreditation.lifecycle import open_accreditation
 from portal.accreditation.progress import completion, load_accreditation, progress
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent, Notification, OrganisationDocument
@@ -65,7 +66,7 @@ def test_a_waived_requirement_leaves_the_percentage_and_the_actions(
     documents = requirements_of(accreditation)  # 4 required
     approve(staff["manager"], focal, accreditation, documents[1:2])
     item = next(i for i in accreditation.items if i.requirement_id == documents[0].id)
-    today = date.today()
+    today = local_today()
     assert _both(accreditation, today) == (25, 25)
 
     mark_not_applicable(staff["admin"], item, "Registered abroad: no local certificate")
@@ -108,7 +109,7 @@ def test_rejected_or_other_partners_vault_documents_do_not_count(
     other, other_focal, _ = make_partner(name="Other Org", acronym="OO")
     requirements_of(accreditation)[0].document_type = "tax_clearance"
     db.session.commit()
-    today = date.today()
+    today = local_today()
     _vault(partner, focal, "tax_clearance", today + timedelta(days=90), status="rejected")
     _vault(other, other_focal, "tax_clearance", today + timedelta(days=90))
 
@@ -120,9 +121,9 @@ def test_a_new_cycle_counts_vault_documents_at_once(make_template, make_partner,
     template.stages[0].requirements[0].document_type = "audited_accounts"
     db.session.commit()
     partner, focal, first = make_partner(template=template)
-    _vault(partner, focal, "audited_accounts", date.today() + timedelta(days=200))
+    _vault(partner, focal, "audited_accounts", local_today() + timedelta(days=200))
 
-    second = open_accreditation(staff["admin"], partner, template, date.today())
+    second = open_accreditation(staff["admin"], partner, template, local_today())
     db.session.commit()
 
     assert second.milestones[0].completed_at is not None
@@ -176,7 +177,9 @@ def test_existing_accreditations_get_their_checklist_from_the_migration(
     from portal import create_app
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    old = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
+    old = create_app(
+        {"SQLALCHEMY_DATABASE_URI": url, "TESTING": True}, instance_path=tmp_path / "instance"
+    )
     with old.app_context():
         upgrade(revision="0004")
         engine = create_engine(url)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from portal.accounts.passwords import authenticate
 from portal.accreditation.progress import progress
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import DEMO_PASSWORD
 from portal.models import (
@@ -90,13 +89,13 @@ def test_seed_demo_accreditations_are_at_three_different_stages(seeded):
 
     sent_back = by_partner["NDST"]
     assert "changes_requested" in statuses(sent_back)
-    assert any(a.kind == "revise" for a in progress(sent_back, date.today()).actions)
+    assert any(a.kind == "revise" for a in progress(sent_back, local_today()).actions)
 
     advanced = by_partner["MCTA"]
     assert [m.completed_at is not None for m in advanced.milestones] == [True, True, False]
     assert advanced.completed_at is None
 
-    percents = [progress(a, date.today()).percent for a in (fresh, sent_back, advanced)]
+    percents = [progress(a, local_today()).percent for a in (fresh, sent_back, advanced)]
     assert percents[0] < percents[1] < percents[2]
 
 

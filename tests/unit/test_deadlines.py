@@ -3,7 +3,7 @@ trail, and counted the same way everywhere progress is shown."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -14,6 +14,7 @@ from portal.accreditation.deadlines import (
     move_milestone,
 )
 from portal.accreditation.progress import completion, load_accreditation, progress
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent
@@ -40,7 +41,7 @@ def test_a_moved_deadline_is_audited_with_its_reason(accreditation_for, staff):
     [event] = _events("deadline_moved")
     assert event.reason == "Registrar's office closed."
     assert event.changes == {"due_on": [str(before), str(new_date)]}
-    state = progress(load_accreditation(accreditation.id), date.today())
+    state = progress(load_accreditation(accreditation.id), local_today())
     assert state.requirements[0].due_on == new_date
 
 
@@ -76,7 +77,7 @@ def test_not_applicable_leaves_the_percentage_and_the_actions(accreditation_for,
     waived = documents[1]
     mark_not_applicable(staff["admin"], _item(accreditation, waived), "Not registered for VAT.")
 
-    state = progress(load_accreditation(accreditation.id), date.today())
+    state = progress(load_accreditation(accreditation.id), local_today())
     assert [s.status for s in state.requirements][1] == "not_applicable"
     assert waived.name not in [a.title for a in state.actions if a.kind == "upload"][0]
     assert state.percent == 0
@@ -85,7 +86,7 @@ def test_not_applicable_leaves_the_percentage_and_the_actions(accreditation_for,
 
     approve(staff["manager"], focal, accreditation, [documents[0]])
     # 1 of the 3 that still apply; the first stage completes without the waived one.
-    assert progress(load_accreditation(accreditation.id), date.today()).percent == 33
+    assert progress(load_accreditation(accreditation.id), local_today()).percent == 33
     assert completion([accreditation.id]) == {accreditation.id: 33}
     assert load_accreditation(accreditation.id).milestones[0].completed_at is not None
 

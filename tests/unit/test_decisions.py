@@ -14,6 +14,7 @@ from portal.accreditation.decisions import (
 )
 from portal.accreditation.templates import RequirementDraft, save_template
 from portal.accreditation.templates import TemplateDraft as Draft
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Accreditation, AuditEvent, OutboxEmail
@@ -31,7 +32,7 @@ def ready(accreditation_for, staff, approve):
 def test_the_decision_waits_for_every_document(accreditation_for, staff):
     partner, focal, accreditation = accreditation_for
     with pytest.raises(DomainError, match="Not ready for final approval") as caught:
-        record_decision(staff["admin"], accreditation, "accredited", "", None, date.today())
+        record_decision(staff["admin"], accreditation, "accredited", "", None, local_today())
     assert caught.value.field == "decision"
     assert requirements_of(accreditation)[0].name in caught.value.message
     db.session.rollback()
@@ -52,7 +53,7 @@ def test_accredited_until_defaults_to_the_templates_validity(ready, staff):
 
 
 def test_a_chosen_validity_must_lie_ahead(ready, staff):
-    today = date.today()
+    today = local_today()
     with pytest.raises(DomainError) as caught:
         record_decision(staff["admin"], ready, "accredited", "", today, today)
     assert caught.value.field == "valid_until"
@@ -61,10 +62,10 @@ def test_a_chosen_validity_must_lie_ahead(ready, staff):
 def test_not_accredited_needs_a_reason_but_not_every_document(accreditation_for, staff):
     partner, focal, accreditation = accreditation_for
     with pytest.raises(DomainError) as caught:
-        record_decision(staff["admin"], accreditation, "not_accredited", "", None, date.today())
+        record_decision(staff["admin"], accreditation, "not_accredited", "", None, local_today())
     assert caught.value.field == "note"
     record_decision(
-        staff["admin"], accreditation, "not_accredited", "Governance gaps.", None, date.today()
+        staff["admin"], accreditation, "not_accredited", "Governance gaps.", None, local_today()
     )
     assert (accreditation.decision, accreditation.valid_until) == ("not_accredited", None)
 
@@ -86,7 +87,7 @@ def test_renewal_opens_sixty_days_before_expiry(ready, staff):
 
 
 def test_renewal_starts_on_the_newest_version(ready, staff):
-    record_decision(staff["admin"], ready, "accredited", "", None, date.today())
+    record_decision(staff["admin"], ready, "accredited", "", None, local_today())
     draft = Draft.of(ready.template)
     draft.stages[0].requirements.append(RequirementDraft("Safeguarding policy"))
     newer = save_template(staff["admin"], ready.template, draft)
@@ -99,6 +100,6 @@ def test_renewal_starts_on_the_newest_version(ready, staff):
 
 def test_a_refused_decision_cannot_be_renewed(accreditation_for, staff):
     partner, focal, accreditation = accreditation_for
-    record_decision(staff["admin"], accreditation, "not_accredited", "No.", None, date.today())
+    record_decision(staff["admin"], accreditation, "not_accredited", "No.", None, local_today())
     with pytest.raises(DomainError, match="granted"):
-        open_renewal(staff["admin"], accreditation, date.today(), date.today())
+        open_renewal(staff["admin"], accreditation, local_today(), local_today())

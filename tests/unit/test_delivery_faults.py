@@ -195,6 +195,7 @@ def worker_process(database_url: str, smtp, *args: str, **settings) -> subproces
         "MAIL_PORT": str(smtp.port),
         "PORTAL_URL": "https://portal.example.org",  # as a deployed worker has
         "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/15",
+        "SECRET_KEY": "a-worker-secret",  # and its own key: the repository's instance/ stays alone
         **{k: str(v) for k, v in settings.items()},
     }
     return subprocess.Popen(

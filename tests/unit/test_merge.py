@@ -4,11 +4,12 @@ partner, nothing is lost or doubled, and the refusals change nothing."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
+from portal.core.clock import local_today
 from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.models import (
@@ -93,7 +94,7 @@ def _document(partner: Partner, actor: User, reference: str) -> PartnerDocument:
         kind="agreement",
         reference=reference,
         valid_from=date(2024, 1, 1),
-        valid_until=date(2026, 12, 31),
+        valid_until=local_today() + timedelta(days=365),
         filename=f"{reference}.pdf",
         storage_key=f"key-{reference}",
         content_type="application/pdf",
@@ -181,7 +182,7 @@ def pair(app, staff, make_template, make_user, org_units, upload) -> Pair:
         _vault_and_checkin(partner, focal, admin)
     # The duplicate's next review was set by hand after its review.
     draft = PartnerDraft.of(other)
-    draft.next_review_on = date(2029, 6, 30)
+    draft.next_review_on = set_by_hand()
     update_partner(admin, other, draft, version=other.version)
     _look(admin, survivor, days_ago=5)
     _look(admin, other, days_ago=1)  # the later of the admin's two looks
@@ -190,13 +191,18 @@ def pair(app, staff, make_template, make_user, org_units, upload) -> Pair:
     return Pair(survivor, other, earlier)
 
 
+def set_by_hand() -> date:
+    """A next review staff chose themselves: years away, whenever the test runs."""
+    return local_today() + timedelta(days=1000)
+
+
 def _vault_and_checkin(partner, focal, admin) -> None:
     db.session.add_all(
         [
             OrganisationDocument(
                 partner_id=partner.id,
                 document_type="tax_clearance",
-                valid_until=date(2030, 1, 1),
+                valid_until=local_today() + timedelta(days=1000),
                 filename="tax.pdf",
                 storage_key=f"vault-{partner.acronym}",
                 content_type="application/pdf",
@@ -206,7 +212,7 @@ def _vault_and_checkin(partner, focal, admin) -> None:
             ),
             CheckIn(
                 partner_id=partner.id,
-                starts_at=datetime(2030, 1, 1, 9, tzinfo=UTC),
+                starts_at=utcnow().replace(microsecond=0) + timedelta(days=1000),
                 created_by_id=admin.id,
             ),
             ProgressReport(
@@ -332,7 +338,7 @@ def test_the_chosen_values_are_kept_and_audited(pair):
     assert survivor.acronym == "AHI"
     assert survivor.scope_of_work == "Clinics and outreach in the north."
     assert (survivor.language, survivor.reporting_frequency) == ("fr", "quarterly")
-    assert (survivor.invoice_format, survivor.next_review_on) == ("xlsx", date(2029, 6, 30))
+    assert (survivor.invoice_format, survivor.next_review_on) == ("xlsx", set_by_hand())
     assert survivor.search_key == "alpha health ahi"
     assert survivor.version == version + 1  # a form opened before the merge is stale
     [kept_event] = db.session.scalars(
@@ -345,7 +351,7 @@ def test_the_chosen_values_are_kept_and_audited(pair):
         "scope_of_work": ["Clinics in the north.", "Clinics and outreach in the north."],
         "language": ["en", "fr"],
         "invoice_format": ["pdf", "xlsx"],
-        "next_review_on": [str(one_year_after(date.today())), "2029-06-30"],
+        "next_review_on": [str(one_year_after(local_today())), str(set_by_hand())],
         "types": ["funding, supervision", "funding, supervision, technical_assistance"],
         "merged_from": [None, f"Alpha Health Initiative (AHI) (#{other_id})"],
     }

@@ -3,13 +3,12 @@ the essential notifications no preference holds back."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from portal.accreditation.decisions import record_decision
 from portal.accreditation.submissions import review_submission
 from portal.conversations.threads import post_message
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.mail.queue import queue_email
@@ -65,7 +64,7 @@ def test_essential_notifications_reach_everyone_whatever_they_chose(people):
     partner, focal, digest, quiet, accreditation = people
     quiet.muted_notices = "accreditation_decided,changes_requested"  # e.g. set before
     db.session.commit()
-    record_decision(focal, accreditation, "not_accredited", "Too late.", None, date.today())
+    record_decision(focal, accreditation, "not_accredited", "Too late.", None, local_today())
     [email] = emails("accreditation_decided")
     assert email.recipient_list == sorted([focal.email, digest.email, quiet.email])
 

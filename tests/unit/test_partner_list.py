@@ -3,11 +3,12 @@ sorting, pages, counts per status, and a fixed number of queries per page."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import OrgUnit, Partner
 from portal.partners.drafts import ContactDraft, CoverageDraft, PartnerDraft
@@ -15,9 +16,6 @@ from portal.partners.listing import Filters, partner_page
 from portal.partners.people import change_leadership
 from portal.partners.records import add_partner, update_partner
 from portal.partners.status import change_status
-
-TODAY = date.today()
-LONG_AGO = TODAY - timedelta(days=200)
 
 
 @pytest.fixture
@@ -66,8 +64,11 @@ def _add(admin, name, acronym, contacts, coverage=(), types=(), review_in=None) 
         contacts=[
             ContactDraft(name=n, email=e, is_primary=i == 0) for i, (n, e) in enumerate(contacts)
         ],
-        coverage=[CoverageDraft(t, LONG_AGO, ends_on=end) for t, end in coverage],
-        next_review_on=TODAY + timedelta(days=review_in) if review_in is not None else None,
+        coverage=[
+            CoverageDraft(t, local_today() - timedelta(days=200), ends_on=end)
+            for t, end in coverage
+        ],
+        next_review_on=local_today() + timedelta(days=review_in) if review_in is not None else None,
     )
     return add_partner(admin, draft)
 
@@ -100,7 +101,7 @@ def partners(staff, areas):
             "LO",
             [("Hélène Dupont", "h.dupont@lakeside.example.org")],
             # It used to work in Lowland too; now only in Hillside.
-            coverage=[("unit:D2", None), ("unit:D3", TODAY - timedelta(days=1))],
+            coverage=[("unit:D2", None), ("unit:D3", local_today() - timedelta(days=1))],
             types=["technical_assistance"],
             review_in=200,
         ),
@@ -131,9 +132,13 @@ def partners(staff, areas):
         ),
     }
     change_status(
-        admin, found["closed"], "closed", reason="Grant ended", effective_on=TODAY - timedelta(1)
+        admin,
+        found["closed"],
+        "closed",
+        reason="Grant ended",
+        effective_on=local_today() - timedelta(1),
     )
-    change_status(admin, found["south"], "on_hold", reason="Audit", effective_on=TODAY)
+    change_status(admin, found["south"], "on_hold", reason="Audit", effective_on=local_today())
     return found
 
 
@@ -302,7 +307,7 @@ def test_sorting(partners):
 
 def test_partners_without_a_review_date_come_last_in_review_order(partners):
     partners["lakeside"].next_review_on = None
-    partners["sante"].next_review_on = TODAY + timedelta(days=1000)
+    partners["sante"].next_review_on = local_today() + timedelta(days=1000)
     db.session.commit()
 
     assert _names(Filters(sort="review"))[-2:] == ["Santé Plus", "Lakeside Outreach"]

@@ -3,13 +3,13 @@ and colleagues' logins; an administrator hands the focal role to someone new."""
 
 from __future__ import annotations
 
-from datetime import date
 from functools import cache
 
 import pytest
 
 from portal.accounts.passwords import authenticate, hash_password
 from portal.core.access import Refused
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent, Contact, OutboxEmail, Partner, PartnerLook, User
@@ -271,7 +271,7 @@ def test_staff_logins_are_not_managed_here(staff):
 
 
 def test_no_one_is_reactivated_on_a_closed_partner(staff, hai, focal):
-    change_status(staff["admin"], hai, "closed", reason="Grant over", effective_on=date.today())
+    change_status(staff["admin"], hai, "closed", reason="Grant over", effective_on=local_today())
 
     _refused(set_user_access, staff["admin"], focal, active=True)
 
@@ -281,7 +281,7 @@ def test_no_one_is_reactivated_on_a_closed_partner(staff, hai, focal):
 
 
 def test_no_one_is_invited_to_a_closed_partner(staff, hai):
-    change_status(staff["admin"], hai, "closed", reason="Grant over", effective_on=date.today())
+    change_status(staff["admin"], hai, "closed", reason="Grant over", effective_on=local_today())
     users = _users()
 
     _refused(

@@ -3,12 +3,13 @@ with its audit trail and conflicts, status changes, annual reviews and agreement
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from functools import cache
 
 import pytest
 
 from portal.accounts.passwords import authenticate, hash_password
+from portal.core.clock import local_today
 from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.models import (
@@ -36,8 +37,6 @@ from portal.partners.records import add_partner, update_partner
 from portal.partners.status import change_status, mark_reviewed
 from tests.helpers import PASSWORD, file_upload, stored_files
 
-TODAY = date.today()
-YESTERDAY = TODAY - timedelta(days=1)
 TEAM = ["team@example.org", "lead@example.org"]
 
 
@@ -205,7 +204,7 @@ def test_the_primary_email_of_another_partners_user_is_refused(staff, make_partn
 
 
 def test_coverage_records_the_district_of_what_is_covered(staff, areas):
-    start = TODAY - timedelta(days=30)
+    start = local_today() - timedelta(days=30)
     draft = _draft(
         coverage=[
             CoverageDraft("unit:F", start, scope_note="Maternal health"),
@@ -241,24 +240,29 @@ def test_coverage_records_the_district_of_what_is_covered(staff, areas):
     }
 
 
+def _coverage(*targets, ends_yesterday=()) -> list[CoverageDraft]:
+    """Coverage starting today (the app's), some of it ending the day before."""
+    today = local_today()
+    ends = {t: today - timedelta(days=1) for t in ends_yesterday}
+    return [CoverageDraft(t, today, ends_on=ends.get(t)) for t in targets]
+
+
 @pytest.mark.parametrize(
     ("coverage", "field"),
     [
-        (
-            [CoverageDraft("unit:F", TODAY), CoverageDraft("unit:D", TODAY, ends_on=YESTERDAY)],
-            "coverage-1-ends_on",
-        ),
-        ([CoverageDraft("unit:F", TODAY), CoverageDraft("unit:F", TODAY)], "coverage-1-target"),
-        ([CoverageDraft("nationwide", TODAY)] * 2, "coverage-1-target"),
-        ([CoverageDraft("unit:NOWHERE", TODAY)], "coverage-0-target"),
-        ([CoverageDraft("group:NOWHERE", TODAY)], "coverage-0-target"),
-        ([CoverageDraft("planet:earth", TODAY)], "coverage-0-target"),
+        (("unit:F", "unit:D", {"ends_yesterday": ["unit:D"]}), "coverage-1-ends_on"),
+        (("unit:F", "unit:F", {}), "coverage-1-target"),
+        (("nationwide", "nationwide", {}), "coverage-1-target"),
+        (("unit:NOWHERE", {}), "coverage-0-target"),
+        (("group:NOWHERE", {}), "coverage-0-target"),
+        (("planet:earth", {}), "coverage-0-target"),
     ],
     ids=["ends before it starts", "same unit twice", "nationwide twice", "unknown unit",
          "unknown group", "unknown kind"],
 )  # fmt: skip
 def test_broken_coverage_is_refused_and_nothing_is_added(staff, areas, coverage, field):
-    error = _refused(add_partner, staff["admin"], _draft(coverage=coverage))
+    *targets, options = coverage
+    error = _refused(add_partner, staff["admin"], _draft(coverage=_coverage(*targets, **options)))
 
     assert error.field == field
     assert _count(Partner) == _count(Coverage) == 0
@@ -268,11 +272,16 @@ def test_the_next_review_is_a_year_away_unless_given(staff):
     default = add_partner(staff["admin"], _draft())
     chosen = add_partner(
         staff["admin"],
-        _draft("Other Org", "OO", "o@oo.example.org", next_review_on=date(2031, 5, 1)),
+        _draft(
+            "Other Org",
+            "OO",
+            "o@oo.example.org",
+            next_review_on=local_today() + timedelta(days=1000),
+        ),
     )
 
-    assert default.next_review_on == one_year_after(TODAY)
-    assert chosen.next_review_on == date(2031, 5, 1)
+    assert default.next_review_on == one_year_after(local_today())
+    assert chosen.next_review_on == local_today() + timedelta(days=1000)
 
 
 def test_adding_is_audited_with_before_and_after(staff, areas):
@@ -281,7 +290,7 @@ def test_adding_is_audited_with_before_and_after(staff, areas):
         scope_of_work="Supervision of health centres",
         types=["supervision", "funding"],
         contacts=_contacts(("Ana Focal", "ana@hai.example.org", True), ("Ben", "ben@x.org", False)),
-        coverage=[CoverageDraft("unit:F", TODAY)],
+        coverage=[CoverageDraft("unit:F", local_today())],
     )
 
     partner = add_partner(admin, draft)
@@ -299,7 +308,7 @@ def test_adding_is_audited_with_before_and_after(staff, areas):
     assert created["name"] == [None, "Health Access Initiative"]
     assert created["scope_of_work"] == [None, "Supervision of health centres"]
     assert created["status"] == [None, "active"]
-    assert created["next_review_on"] == [None, one_year_after(TODAY).isoformat()]
+    assert created["next_review_on"] == [None, one_year_after(local_today()).isoformat()]
     assert set(created["types"][1].split(", ")) == {"supervision", "funding"}
     assert events[3].changes == {"name": [None, "Ben"], "email": [None, "ben@x.org"]}
 
@@ -366,8 +375,8 @@ def partner(staff, areas):
             ("Ana Focal", "ana@hai.example.org", True), ("Ben", "ben@hai.example.org", False)
         ),
         coverage=[
-            CoverageDraft("unit:F", TODAY - timedelta(days=100)),
-            CoverageDraft("unit:D2", TODAY - timedelta(days=100)),
+            CoverageDraft("unit:F", local_today() - timedelta(days=100)),
+            CoverageDraft("unit:D2", local_today() - timedelta(days=100)),
         ],
     )  # fmt: skip
     return add_partner(staff["admin"], draft)
@@ -480,10 +489,10 @@ def test_removing_coverage_sets_its_end_and_keeps_the_row(staff, partner):
     _update(staff["admin"], partner, drop_hillside)
 
     hillside = db.session.scalars(db.select(Coverage).filter_by(org_unit_id="D2")).one()
-    assert hillside.ends_on == TODAY
+    assert hillside.ends_on == local_today()
     assert _count(Coverage) == 2
     [event] = _events(partner, "coverage_ended")
-    assert event.changes == {"ends_on": [None, TODAY.isoformat()]}
+    assert event.changes == {"ends_on": [None, local_today().isoformat()]}
 
 
 def test_scope_types_and_coverage_changes_send_the_team_one_email(staff, partner, team):
@@ -491,7 +500,7 @@ def test_scope_types_and_coverage_changes_send_the_team_one_email(staff, partner
         draft.scope_of_work = "Supervision and training"
         draft.types = ["supervision", "technical_assistance"]
         draft.coverage = [c for c in draft.coverage if c.target != "unit:D2"]
-        draft.coverage.append(CoverageDraft("nationwide", TODAY, scope_note="Hotline"))
+        draft.coverage.append(CoverageDraft("nationwide", local_today(), scope_note="Hotline"))
 
     summary = _update(staff["admin"], partner, change, reason="New grant")
 
@@ -499,7 +508,7 @@ def test_scope_types_and_coverage_changes_send_the_team_one_email(staff, partner
         "Scope of work changed.",
         "Partnership types: supervision, technical_assistance.",
         "No longer covers Hillside.",
-        f"Now covers Whole country (Hotline) from {TODAY:%d %b %Y}.",
+        f"Now covers Whole country (Hotline) from {local_today():%d %b %Y}.",
     ]
     [email] = _emails("partner_changed")
     assert email.recipient_list == sorted(team)
@@ -547,16 +556,17 @@ def test_choosing_another_primary_leaves_one_focal_point(staff, partner):
 
 
 @pytest.mark.parametrize(
-    ("reason", "effective_on", "field"),
+    ("reason", "effective_in", "field"),
     [
-        ("  ", TODAY, "reason"),
+        ("  ", 0, "reason"),
         ("Funding ended", None, "effective_on"),
-        ("Funding ended", TODAY + timedelta(days=1), "effective_on"),  # applies now
+        ("Funding ended", 1, "effective_on"),  # applies now
     ],
     ids=["no reason", "no date", "future date"],
 )
-def test_a_status_change_needs_a_reason_and_a_date(staff, partner, reason, effective_on, field):
+def test_a_status_change_needs_a_reason_and_a_date(staff, partner, reason, effective_in, field):
     events = len(_events(partner))
+    effective_on = None if effective_in is None else local_today() + timedelta(days=effective_in)
 
     error = _refused(
         change_status, staff["admin"], partner, "closed", reason=reason, effective_on=effective_on
@@ -583,7 +593,7 @@ def _with_passwords(partner: Partner, make_user) -> list[User]:
 def test_on_hold_keeps_the_logins(staff, partner, make_user):
     _with_passwords(partner, make_user)
 
-    change_status(staff["admin"], partner, "on_hold", reason="Audit", effective_on=TODAY)
+    change_status(staff["admin"], partner, "on_hold", reason="Audit", effective_on=local_today())
 
     assert partner.status == "on_hold"
     assert authenticate("ana@hai.example.org", PASSWORD) is not None
@@ -594,7 +604,7 @@ def test_on_hold_keeps_the_logins(staff, partner, make_user):
 
 def test_closing_ends_coverage_and_logins_and_keeps_every_row(staff, partner, make_user, team):
     users = _with_passwords(partner, make_user)
-    closed_on = TODAY - timedelta(days=1)
+    closed_on = local_today() - timedelta(days=1)
     rows_before = {m: _count(m) for m in (Contact, Coverage, User, Partner)}
 
     change_status(staff["admin"], partner, "closed", reason="Grant over", effective_on=closed_on)
@@ -628,27 +638,27 @@ def test_closing_ends_coverage_and_logins_and_keeps_every_row(staff, partner, ma
 
 
 def test_closing_leaves_coverage_that_ended_earlier(staff, areas):
-    ended_on = TODAY - timedelta(days=20)
+    ended_on = local_today() - timedelta(days=20)
     partner = add_partner(
         staff["admin"],
         _draft(
             coverage=[
-                CoverageDraft("unit:F", TODAY - timedelta(days=90), ends_on=ended_on),
-                CoverageDraft("nationwide", TODAY - timedelta(days=90)),
+                CoverageDraft("unit:F", local_today() - timedelta(days=90), ends_on=ended_on),
+                CoverageDraft("nationwide", local_today() - timedelta(days=90)),
             ]
         ),
     )
 
-    change_status(staff["admin"], partner, "closed", reason="Done", effective_on=TODAY)
+    change_status(staff["admin"], partner, "closed", reason="Done", effective_on=local_today())
 
     ends = dict(db.session.execute(db.select(Coverage.nationwide, Coverage.ends_on)).all())
-    assert ends == {False: ended_on, True: TODAY}
+    assert ends == {False: ended_on, True: local_today()}
     assert len(_events(partner, "coverage_ended")) == 1
 
 
 def test_the_same_status_again_is_refused(staff, partner):
     error = _refused(
-        change_status, staff["admin"], partner, "active", reason="x", effective_on=TODAY
+        change_status, staff["admin"], partner, "active", reason="x", effective_on=local_today()
     )
 
     assert error.field == "status"
@@ -658,33 +668,26 @@ def test_the_same_status_again_is_refused(staff, partner):
 
 
 def test_a_review_records_who_and_moves_the_next_one_a_year_on(staff, partner):
-    partner.next_review_on = TODAY - timedelta(days=3)
+    partner.next_review_on = local_today() - timedelta(days=3)
     db.session.commit()
 
     review = mark_reviewed(staff["manager"], partner, "  All documents in order ")
 
     assert review.reviewed_by == staff["manager"]
     assert review.note == "All documents in order"
-    assert review.next_review_on == partner.next_review_on == one_year_after(TODAY)
+    assert review.next_review_on == partner.next_review_on == one_year_after(local_today())
     [event] = _events(partner, "partner_reviewed")
     assert event.changes == {
         "next_review_on": [
-            (TODAY - timedelta(days=3)).isoformat(),
-            one_year_after(TODAY).isoformat(),
+            (local_today() - timedelta(days=3)).isoformat(),
+            one_year_after(local_today()).isoformat(),
         ]
     }
     assert event.reason == "All documents in order"
 
 
-def test_a_review_on_29_february_is_due_on_28_february(staff, partner, monkeypatch):
-    import portal.partners.status as partners
-
-    class LeapDay(date):
-        @classmethod
-        def today(cls):
-            return cls(2028, 2, 29)
-
-    monkeypatch.setattr(partners, "date", LeapDay)
+def test_a_review_on_29_february_is_due_on_28_february(staff, partner, clock):
+    clock.set(date(2028, 2, 29), time(12, 0))
 
     review = mark_reviewed(staff["admin"], partner, "")
 
@@ -700,8 +703,8 @@ def _agreement(actor, partner, data: bytes, filename="agreement.pdf", **kw):
     values = {
         "kind": "agreement",
         "reference": "AGR-2025-01",
-        "valid_from": TODAY,
-        "valid_until": TODAY + timedelta(days=365),
+        "valid_from": local_today(),
+        "valid_until": local_today() + timedelta(days=365),
     } | kw
     return add_document(actor, partner, upload=file_upload(data, filename), **values)
 
@@ -731,7 +734,11 @@ def test_a_text_file_is_refused_without_a_row_or_a_file(staff, partner):
 
 def test_validity_ending_before_it_starts_is_refused(staff, partner, pdf_bytes):
     error = _refused(
-        _agreement, staff["admin"], partner, pdf_bytes, valid_until=TODAY - timedelta(days=1)
+        _agreement,
+        staff["admin"],
+        partner,
+        pdf_bytes,
+        valid_until=local_today() - timedelta(days=1),
     )
 
     assert error.field == "valid_until"
@@ -743,16 +750,16 @@ def test_validity_ending_before_it_starts_is_refused(staff, partner, pdf_bytes):
     ("days_left", "soon", "gone"),
     [(-1, False, True), (0, True, False), (59, True, False), (60, True, False), (61, False, False)],
 )
-def test_an_agreement_expires_soon_within_60_days(days_left, soon, gone):
+def test_an_agreement_expires_soon_within_60_days(app, days_left, soon, gone):
     document = PartnerDocument(
-        valid_from=TODAY - timedelta(400), valid_until=TODAY + timedelta(days_left)
+        valid_from=local_today() - timedelta(400), valid_until=local_today() + timedelta(days_left)
     )
 
     assert expiring_soon(document) is soon
     assert expired(document) is gone
 
 
-def test_an_agreement_without_an_end_never_expires():
-    document = PartnerDocument(valid_from=TODAY, valid_until=None)
+def test_an_agreement_without_an_end_never_expires(app):
+    document = PartnerDocument(valid_from=local_today(), valid_until=None)
 
     assert not expiring_soon(document) and not expired(document)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from portal.accounts.passwords import authenticate
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import (
@@ -57,7 +56,7 @@ def test_a_new_partner_starts_on_the_newest_template(staff, make_template):
 
     [accreditation] = partner.accreditations
     assert accreditation.template == newest
-    assert accreditation.started_on == date.today()
+    assert accreditation.started_on == local_today()
     assert [m.name for m in accreditation.milestones] == ["Registration", "Approval"]
 
 
@@ -117,7 +116,7 @@ def test_adding_a_partner_is_audited_field_by_field(staff, make_template):
     }
     opened = events["accreditation_opened"]
     assert opened.object_id == partner.accreditations[0].id
-    assert opened.changes["started_on"] == [None, date.today().isoformat()]
+    assert opened.changes["started_on"] == [None, local_today().isoformat()]
 
 
 def test_an_email_already_in_use_is_refused_and_nothing_is_created(staff, make_template):

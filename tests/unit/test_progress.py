@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from portal.accreditation.decisions import record_decision
 from portal.accreditation.progress import completion, load_accreditation, progress
 from portal.accreditation.submissions import review_submission
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import Requirement
 from tests.helpers import requirements_of
@@ -15,7 +16,7 @@ from tests.helpers import requirements_of
 def test_percent_is_approved_required_documents_over_required(accreditation_for, staff, approve):
     partner, focal, accreditation = accreditation_for
     documents = requirements_of(accreditation)  # 4 required documents
-    today = date.today()
+    today = local_today()
 
     assert progress(accreditation, today).percent == 0
     approve(staff["manager"], focal, accreditation, documents[:1])
@@ -34,7 +35,7 @@ def test_documents_waiting_or_sent_back_do_not_count_as_done(accreditation_for, 
         staff["manager"], upload(focal, accreditation, second), "request_changes", "Redo."
     )
 
-    state = progress(accreditation, date.today())
+    state = progress(accreditation, local_today())
 
     assert state.percent == 0
     assert [r.status for r in state.requirements[:2]] == ["submitted", "changes_requested"]
@@ -52,7 +53,7 @@ def test_an_optional_document_does_not_change_the_percentage(
     partner, focal, accreditation = make_partner(template=template)
 
     approve(staff["manager"], focal, accreditation, [optional])
-    state = progress(accreditation, date.today())
+    state = progress(accreditation, local_today())
 
     assert state.percent == 0
     assert [a.title for a in state.actions] == ["Upload Document submission document 1"]
@@ -63,7 +64,7 @@ def test_outstanding_actions_are_ordered_by_deadline(make_partner, staff, upload
     """Started 40 days ago: the first milestone (30 days) is overdue; one of its
     documents is missing, one was sent back; the second stage's document waits
     for review (nothing for the partner to do) and the last stage's is missing."""
-    started = date.today() - timedelta(days=40)
+    started = local_today() - timedelta(days=40)
     partner, focal, accreditation = make_partner(started_on=started)
     missing, sent_back, waiting, last = requirements_of(accreditation)
     review_submission(
@@ -72,7 +73,7 @@ def test_outstanding_actions_are_ordered_by_deadline(make_partner, staff, upload
     upload(focal, accreditation, waiting)
     first, second, third = accreditation.milestones
 
-    actions = progress(accreditation, date.today()).actions
+    actions = progress(accreditation, local_today()).actions
 
     assert [(a.kind, a.title, a.due_on) for a in actions] == [
         ("overdue", f"{first.name} is overdue", started + timedelta(days=30)),
@@ -81,18 +82,18 @@ def test_outstanding_actions_are_ordered_by_deadline(make_partner, staff, upload
         ("upload", f"Upload {last.name}", started + timedelta(days=74)),
     ]
     assert [a.due_on for a in actions] == sorted(a.due_on for a in actions)
-    assert actions[0].is_overdue(date.today())
-    assert not actions[-1].is_overdue(date.today())
+    assert actions[0].is_overdue(local_today())
+    assert not actions[-1].is_overdue(local_today())
     assert second.due_on == started + timedelta(days=60)
     assert third.due_on == started + timedelta(days=74)
 
 
 def test_a_completed_milestone_is_never_overdue(make_partner, staff, approve):
-    started = date.today() - timedelta(days=40)
+    started = local_today() - timedelta(days=40)
     partner, focal, accreditation = make_partner(started_on=started)
     approve(staff["manager"], focal, accreditation, accreditation.milestones[0].stage.requirements)
 
-    actions = progress(accreditation, date.today()).actions
+    actions = progress(accreditation, local_today()).actions
 
     assert [a.kind for a in actions] == ["upload", "upload"]
 
@@ -100,9 +101,9 @@ def test_a_completed_milestone_is_never_overdue(make_partner, staff, approve):
 def test_a_finished_accreditation_has_nothing_outstanding(accreditation_for, staff, approve):
     partner, focal, accreditation = accreditation_for
     approve(staff["manager"], focal, accreditation, requirements_of(accreditation))
-    record_decision(staff["admin"], accreditation, "accredited", "", None, date.today())
+    record_decision(staff["admin"], accreditation, "accredited", "", None, local_today())
 
-    state = progress(load_accreditation(accreditation.id), date.today() + timedelta(days=365))
+    state = progress(load_accreditation(accreditation.id), local_today() + timedelta(days=365))
 
     assert state.actions == []
     assert state.percent == 100
@@ -128,5 +129,5 @@ def test_the_list_percentage_matches_each_accreditations_own_page(
 
     listed = completion([a.id for a in accreditations])
 
-    assert listed == {a.id: progress(a, date.today()).percent for a in accreditations}
+    assert listed == {a.id: progress(a, local_today()).percent for a in accreditations}
     assert list(listed.values()) == [0, 50, 25, 100]

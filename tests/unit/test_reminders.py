@@ -10,6 +10,7 @@ import pytest
 from flask import g
 
 from portal.accreditation.submissions import review_submission
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import ChecklistItem, Notification, OutboxEmail, User, utcnow
 from portal.reminders.daily import run
@@ -286,7 +287,7 @@ def test_staff_hear_of_reviews_waiting_too_long_and_sign_offs(
 ):
     from portal.accreditation.deadlines import mark_not_applicable
 
-    today = utcnow().date()
+    today = local_today()
     alpha, focal, accreditation = make_partner()
     first, second, third, last = items_of(accreditation)
     old = upload(focal, accreditation, first.requirement)
@@ -294,7 +295,7 @@ def test_staff_hear_of_reviews_waiting_too_long_and_sign_offs(
     fresh = upload(focal, accreditation, third.requirement)
     assign_reviewer(staff["admin"], mine, staff["manager"])
     for submission, days in ((old, 6), (mine, 9), (fresh, 2)):
-        submission.uploaded_at = datetime.now(UTC) - timedelta(days=days)
+        submission.uploaded_at = utcnow() - timedelta(days=days)
     # Bravo is ready for the final decision.
     bravo, bravo_focal, ready = make_partner("Bravo Relief", "BR")
     approve(staff["admin"], bravo_focal, ready, [i.requirement for i in items_of(ready)[:-1]])
@@ -344,7 +345,7 @@ def test_a_digest_gathers_the_days_notifications_once_a_day(alpha, staff, upload
     partner, focal, editor, accreditation = alpha
     focal.notice_delivery = "digest"
     focal.muted_notices = "new_message"
-    focal.last_digest_at = datetime.now(UTC) - timedelta(hours=30)
+    focal.last_digest_at = utcnow() - timedelta(hours=30)
     db.session.commit()
     for kind, title in (
         ("changes_requested", "Changes requested: Budget"),
@@ -354,7 +355,7 @@ def test_a_digest_gathers_the_days_notifications_once_a_day(alpha, staff, upload
     ):
         notify([focal, editor], kind, title, "/accreditation")
     db.session.commit()
-    today = utcnow().date()
+    today = local_today()
     assert run(today).digests == 1
     digest = db.session.scalar(db.select(OutboxEmail).where(OutboxEmail.template == "digest"))
     assert digest.recipients == focal.email

@@ -3,11 +3,12 @@ once (and again only when confirmed), the scheduler, and bad input."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from portal.core.access import Refused
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.i18n import format_day, format_percent
@@ -18,13 +19,17 @@ from portal.reports.audience import Audience, ReportRequest, audience_partners
 from portal.reports.pdf import report_pdf
 from portal.reports.sending import ResendNeedsConfirmation
 
-TODAY = date.today()
-QUARTER = periods.quarter_of(TODAY).key
+
+def this_quarter() -> str:
+    """The quarter the app is in today (the programme's today, read when asked)."""
+    return periods.quarter_of(local_today()).key
+
+
 PROGRAMME = "Partner Accreditation Programme"
 
 
 def one(partner, **changes) -> ReportRequest:
-    return ReportRequest(QUARTER, Audience("one", partner_id=partner.id), **changes)
+    return ReportRequest(this_quarter(), Audience("one", partner_id=partner.id), **changes)
 
 
 def outbox() -> list[OutboxEmail]:
@@ -41,7 +46,9 @@ def test_a_report_says_stage_completion_and_each_remaining_action_with_its_deadl
     partner, focal, accreditation = make_partner()
     first = accreditation.milestones[0].stage.requirements[0]
     approve(staff["admin"], focal, accreditation, [first])
-    result = service.send(staff["admin"], one(partner, position="Head of partnerships"), TODAY)
+    result = service.send(
+        staff["admin"], one(partner, position="Head of partnerships"), local_today()
+    )
 
     (report,) = result.reports
     content = report.content
@@ -62,7 +69,7 @@ def test_a_report_says_stage_completion_and_each_remaining_action_with_its_deadl
     assert email.subject == (
         f"[{PROGRAMME}] Quarterly Accreditation Progress Report for {partner.name}"
     )
-    assert email.idempotency_key == f"report:{partner.id}:{QUARTER}:1"
+    assert email.idempotency_key == f"report:{partner.id}:{this_quarter()}:1"
     text = email.body_text
     assert "Current stage: Document submission" in text
     assert "Completion: 25%" in text
@@ -72,8 +79,8 @@ def test_a_report_says_stage_completion_and_each_remaining_action_with_its_deadl
     assert report.email_id == email.id and report.sent_by_id == staff["admin"].id
     assert (report.subject, report.body_text, report.language) == (email.subject, text, "en")
     assert (report.period_start, report.period_end) == (
-        periods.parse(QUARTER).start,
-        periods.parse(QUARTER).end,
+        periods.parse(this_quarter()).start,
+        periods.parse(this_quarter()).end,
     )
     events = db.session.scalars(db.select(AuditEvent).where(AuditEvent.action == "report_sent"))
     assert [e.partner_id for e in events] == [partner.id]
@@ -81,17 +88,17 @@ def test_a_report_says_stage_completion_and_each_remaining_action_with_its_deadl
 
 def test_sending_a_period_twice_needs_confirmation(staff, make_partner):
     partner, _, _ = make_partner()
-    service.send(staff["admin"], one(partner), TODAY)
+    service.send(staff["admin"], one(partner), local_today())
     with pytest.raises(ResendNeedsConfirmation, match=partner.name) as error:
-        service.send(staff["admin"], one(partner), TODAY)
+        service.send(staff["admin"], one(partner), local_today())
     assert [p.id for p, _ in error.value.plan.already] == [partner.id]
     db.session.rollback()
     assert len(outbox()) == 1 and len(reports()) == 1
 
-    service.send(staff["admin"], one(partner), TODAY, confirm_resend=True)
+    service.send(staff["admin"], one(partner), local_today(), confirm_resend=True)
     assert [e.idempotency_key for e in outbox()] == [
-        f"report:{partner.id}:{QUARTER}:1",
-        f"report:{partner.id}:{QUARTER}:2",
+        f"report:{partner.id}:{this_quarter()}:1",
+        f"report:{partner.id}:{this_quarter()}:2",
     ]
     assert len(reports()) == 2
 
@@ -102,7 +109,7 @@ def test_a_partner_without_an_active_user_is_skipped_and_the_rest_are_sent(staff
     bravo_focal.active = False
     db.session.commit()
 
-    result = service.send(staff["admin"], ReportRequest(QUARTER), TODAY)
+    result = service.send(staff["admin"], ReportRequest(this_quarter()), local_today())
     assert [r.partner_id for r in result.reports] == [alpha.id]
     assert [(p.id, why) for p, why in result.skipped] == [
         (bravo.id, "no active user with an email address")
@@ -115,19 +122,19 @@ def test_nobody_to_send_to_is_a_clear_error_and_queues_nothing(staff, make_partn
     focal.active = False
     db.session.commit()
     with pytest.raises(DomainError, match="Nobody to send to.*no active user"):
-        service.send(staff["admin"], one(partner), TODAY)
+        service.send(staff["admin"], one(partner), local_today())
     db.session.rollback()
     assert outbox() == [] and reports() == []
 
 
 def test_an_empty_recipient_set_is_refused(staff, make_partner):
     make_partner()
-    request = ReportRequest(QUARTER, Audience("filter", type="funding", status="active"))
+    request = ReportRequest(this_quarter(), Audience("filter", type="funding", status="active"))
     with pytest.raises(DomainError, match="No partner matches") as error:
-        service.send(staff["admin"], request, TODAY)
+        service.send(staff["admin"], request, local_today())
     assert error.value.field == "recipients"
     with pytest.raises(DomainError, match="Choose the partner"):
-        service.send(staff["admin"], ReportRequest(QUARTER, Audience("one")), TODAY)
+        service.send(staff["admin"], ReportRequest(this_quarter(), Audience("one")), local_today())
     assert outbox() == []
 
 
@@ -153,7 +160,7 @@ def test_a_filter_picks_partners_by_type_and_status(staff, make_partner):
 def test_an_intro_with_html_or_template_code_is_shown_as_text(staff, make_partner):
     partner, _, _ = make_partner()
     intro = "<b>Thanks</b> {{ 7 * 7 }} {% if true %}x{% endif %}"
-    service.send(staff["admin"], one(partner, intro=intro), TODAY)
+    service.send(staff["admin"], one(partner, intro=intro), local_today())
     (email,) = outbox()
     assert intro in email.body_text and "</b> 49" not in email.body_text  # stays text
     assert "&lt;b&gt;Thanks&lt;/b&gt;" in email.body_html and "<b>Thanks" not in email.body_html
@@ -162,14 +169,14 @@ def test_an_intro_with_html_or_template_code_is_shown_as_text(staff, make_partne
 
 def test_a_future_quarter_is_refused_the_current_and_past_ones_are_not(staff, make_partner):
     partner, _, _ = make_partner()
-    current = periods.quarter_of(TODAY)
+    current = periods.quarter_of(local_today())
     upcoming = periods.quarter_of(current.end + timedelta(days=1))
     for period in (current.previous(), current):
         request = ReportRequest(period.key, Audience("one", partner_id=partner.id))
-        service.send(staff["admin"], request, TODAY)
+        service.send(staff["admin"], request, local_today())
     request = ReportRequest(upcoming.key, Audience("one", partner_id=partner.id))
     with pytest.raises(DomainError, match=f"{upcoming.key} has not started yet"):
-        service.send(staff["admin"], request, TODAY)
+        service.send(staff["admin"], request, local_today())
     assert len(outbox()) == 2
 
 
@@ -178,7 +185,7 @@ def test_an_unknown_language_is_named_and_nothing_is_queued(staff, make_partner)
     partner.language = "de"
     db.session.commit()
     with pytest.raises(DomainError, match="'de' is not English or French"):
-        service.send(staff["admin"], one(partner), TODAY)
+        service.send(staff["admin"], one(partner), local_today())
     db.session.rollback()
     assert outbox() == []
 
@@ -187,7 +194,7 @@ def test_a_french_partner_gets_its_report_in_french(staff, make_partner):
     partner, _, accreditation = make_partner()
     partner.language = "fr"
     db.session.commit()
-    service.send(staff["admin"], one(partner), TODAY)
+    service.send(staff["admin"], one(partner), local_today())
     (email,) = outbox()
     assert email.subject.startswith(f"[{PROGRAMME}] Rapport trimestriel")
     due = accreditation.milestones[0].due_on
@@ -206,13 +213,13 @@ def test_a_french_partner_gets_its_report_in_french(staff, make_partner):
 def test_only_administrators_send(staff, make_partner):
     partner, _, _ = make_partner()
     with pytest.raises(Refused):
-        service.send(staff["manager"], one(partner), TODAY)
+        service.send(staff["manager"], one(partner), local_today())
 
 
 def test_the_preview_is_the_email_the_partner_gets(staff, make_partner):
     partner, _, _ = make_partner()
-    shown = service.preview(staff["admin"], one(partner, intro="Hello"), None, TODAY)
-    service.send(staff["admin"], one(partner, intro="Hello"), TODAY)
+    shown = service.preview(staff["admin"], one(partner, intro="Hello"), None, local_today())
+    service.send(staff["admin"], one(partner, intro="Hello"), local_today())
     (email,) = outbox()
     assert (shown.email.subject, shown.email.text, shown.email.html) == (
         email.subject,
@@ -227,7 +234,7 @@ def test_building_reports_takes_the_same_queries_for_more_partners(
     def measure() -> int:
         db.session.expire_all()
         with count_queries() as q:
-            service.prepare(staff["admin"], ReportRequest(QUARTER), TODAY)
+            service.prepare(staff["admin"], ReportRequest(this_quarter()), local_today())
         return q.count
 
     make_partner()
@@ -246,7 +253,7 @@ def test_send_due_reports_sends_each_due_report_once(staff, make_partner):
     annual.reporting_frequency = "annually"
     db.session.commit()
 
-    first_of_quarter = periods.quarter_of(TODAY).start
+    first_of_quarter = periods.quarter_of(local_today()).start
     day = first_of_quarter + timedelta(days=1)
     assert service.send_due_reports(day) == 2
     assert service.send_due_reports(day) == 0
@@ -265,7 +272,7 @@ def test_send_due_reports_sends_each_due_report_once(staff, make_partner):
 
 def test_the_scheduler_command_queues_due_reports_once(staff, make_partner, runner):
     make_partner()
-    first_of_quarter = periods.quarter_of(TODAY).start.isoformat()
+    first_of_quarter = periods.quarter_of(local_today()).start.isoformat()
     args = ["reports", "send-due", "--today", first_of_quarter]
     assert runner.invoke(args=args).output == "Queued 1 progress report.\n"
     assert runner.invoke(args=args).output == "Queued 0 progress reports.\n"
@@ -283,7 +290,7 @@ def test_the_pdf_writes_a_french_report_with_or_without_the_dejavu_font(
     partner.language = "fr"
     db.session.commit()
     intro = "Merci pour l’été : déjà 3 étapes… “bravo”"
-    service.send(staff["admin"], one(partner, intro=intro), TODAY)
+    service.send(staff["admin"], one(partner, intro=intro), local_today())
     data = report_pdf(reports()[0])
     assert data.startswith(b"%PDF") and len(data) > 1000
     assert pdf_module.latin1(intro) == 'Merci pour l\'été : déjà 3 étapes... "bravo"'

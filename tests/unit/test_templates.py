@@ -16,6 +16,7 @@ from portal.accreditation.templates import (
     open_cycle,
     save_template,
 )
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Accreditation, AccreditationTemplate, AuditEvent
@@ -216,7 +217,7 @@ def test_a_second_running_cycle_is_refused(staff, make_partner):
     template = create_template(staff["admin"], draft())
     partner, focal, running = make_partner(template=template)
     with pytest.raises(DomainError, match="already has an accreditation running"):
-        open_cycle(staff["admin"], partner, template, date.today())
+        open_cycle(staff["admin"], partner, template, local_today())
     assert db.session.scalar(db.select(db.func.count(Accreditation.id))) == 1
 
 
@@ -227,4 +228,4 @@ def test_a_closed_partner_gets_no_new_cycle(staff, make_partner):
     partner.status = "closed"
     db.session.commit()
     with pytest.raises(DomainError, match="is closed"):
-        open_cycle(staff["admin"], partner, template, date.today())
+        open_cycle(staff["admin"], partner, template, local_today())

@@ -9,6 +9,7 @@ from portal.accreditation.deadlines import move_milestone
 from portal.accreditation.progress import load_accreditation
 from portal.accreditation.templates import TemplateDraft, save_template
 from portal.accreditation.timeline import timeline, usual_durations
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from tests.helpers import requirements_of
 
@@ -38,13 +39,13 @@ def test_expected_dates_follow_the_start_and_the_stage_lengths(make_partner):
 
 
 def test_actual_dates_are_when_stages_completed(make_partner, staff, approve):
-    partner, focal, accreditation = make_partner(started_on=date.today() - timedelta(days=40))
+    partner, focal, accreditation = make_partner(started_on=local_today() - timedelta(days=40))
     approve(staff["manager"], focal, accreditation, requirements_of(accreditation)[:2])
     line = timeline(load_accreditation(accreditation.id))
     first, second, final = line.stages
-    assert first.actual_end == date.today() and first.done
-    assert first.is_late(date.today())  # due after 30 days, took 40
-    assert second.actual_start == date.today() and not second.done
+    assert first.actual_end == local_today() and first.done
+    assert first.is_late(local_today())  # due after 30 days, took 40
+    assert second.actual_start == local_today() and not second.done
     assert line.current is second and line.next is final
     assert (final.usual_days, final.from_history) == (14, False)
 

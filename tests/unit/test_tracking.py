@@ -3,7 +3,7 @@ deadline notifications, against a real database."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -11,6 +11,7 @@ from portal.accreditation.deadlines import mark_not_applicable
 from portal.accreditation.decisions import record_decision
 from portal.accreditation.progress import completion, load_accreditation, progress
 from portal.accreditation.submissions import review_submission
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.i18n import format_day
@@ -22,8 +23,6 @@ from portal.tracking.board import assign_many, board
 from portal.tracking.my_actions import my_actions
 from portal.tracking.overview import Filters, overview_page, overview_rows, ready_for_sign_off
 from tests.helpers import requirements_of
-
-TODAY = date.today()
 
 
 def rows(**filters) -> dict[str, object]:
@@ -40,7 +39,7 @@ def three(make_partner, staff, upload, approve):
     """Alpha: late (started 40 days ago, nothing in); Bravo: one document approved,
     one waiting for review assigned to the manager; Charlie: everything in hand but
     final approval."""
-    alpha = make_partner("Alpha Health", "AH", started_on=TODAY - timedelta(days=40))
+    alpha = make_partner("Alpha Health", "AH", started_on=local_today() - timedelta(days=40))
     bravo = make_partner("Bravo Relief", "BR")
     charlie = make_partner("Charlie Care", "CC")
     first, second, *_ = requirements_of(bravo[2])
@@ -61,7 +60,7 @@ def test_each_row_says_where_the_accreditation_stands(three, staff):
     shown = rows()
     a, b, c = shown["Alpha Health"], shown["Bravo Relief"], shown["Charlie Care"]
     assert (a.stage, a.percent, a.overdue, a.waiting) == ("Document submission", 0, True, 0)
-    assert a.next_due == alpha[2].milestones[0].due_on == TODAY - timedelta(days=10)
+    assert a.next_due == alpha[2].milestones[0].due_on == local_today() - timedelta(days=10)
     # Bravo: 1 of 4 in hand; the waiting document is not owed by the partner any more.
     assert (b.stage, b.percent, b.overdue, b.waiting, b.reviewers) == (
         "Document submission",
@@ -81,7 +80,7 @@ def test_the_percentages_agree_with_completion_and_progress(three):
     percent = completion([r.accreditation_id for r in shown])
     for row in shown:
         assert row.percent == percent[row.accreditation_id]
-        state = progress(load_accreditation(row.accreditation_id), TODAY)
+        state = progress(load_accreditation(row.accreditation_id), local_today())
         assert row.percent == state.percent
         assert row.ready_for_sign_off == state.ready_for_sign_off
 
@@ -100,13 +99,13 @@ def test_filters_narrow_the_rows(three, staff):
 
 def test_decided_accreditations_show_their_decision_and_owe_nothing(three, staff):
     charlie = three[2]
-    record_decision(staff["admin"], charlie[2], "accredited", "", None, TODAY)
+    record_decision(staff["admin"], charlie[2], "accredited", "", None, local_today())
     row = rows()["Charlie Care"]
-    assert row.decision == "accredited" and row.valid_until > TODAY
+    assert row.decision == "accredited" and row.valid_until > local_today()
     assert row.next_due is None and not row.overdue and not row.ready_for_sign_off
     assert list(rows(state="decided")) == ["Charlie Care"]
     assert "Charlie Care" not in rows(stage="Final approval")
-    assert ready_for_sign_off(TODAY) == []
+    assert ready_for_sign_off(local_today()) == []
 
 
 def test_sorts(three, make_partner, upload):
@@ -152,7 +151,7 @@ def test_my_actions_lists_my_reviews_unassigned_ones_and_sign_offs(three, staff,
     mine = my_actions(staff["manager"])
     assert [r.submission.id for r in mine.assigned] == [three[3].id]
     assert [r.submission.id for r in mine.unassigned] == [unassigned.id]
-    assert mine.assigned[0].review_by > TODAY - timedelta(days=1)
+    assert mine.assigned[0].review_by > local_today() - timedelta(days=1)
     assert [r.partner_name for r in mine.sign_off] == ["Charlie Care"]
     admins = my_actions(staff["admin"])
     assert admins.assigned == [] and len(admins.unassigned) == 1
@@ -214,7 +213,7 @@ def test_a_reminder_is_one_email_per_partner_with_its_deadlines(three, staff, ma
     make_user("gone@ah.example.org", partner=alpha[0], partner_role="viewer").active = False
     db.session.commit()
     chosen = [*items_of(alpha[2])[:2], items_of(bravo[2])[3]]
-    result = send_reminders(staff["manager"], chosen, TODAY)
+    result = send_reminders(staff["manager"], chosen, local_today())
     assert sorted(result.partners) == ["Alpha Health", "Bravo Relief"]
     emails = db.session.scalars(db.select(OutboxEmail).where(OutboxEmail.template == "reminder"))
     by_recipients = {e.recipients: e for e in emails}
@@ -255,7 +254,7 @@ def test_a_reminder_now_uses_the_administrators_edit_of_the_reminder(three, staf
         "Still to come for {{ partner_name }}",
         "Dear {{ greeting_name }},\n{% for item in items %}* {{ item.title }}\n{% endfor %}",
     )
-    send_reminders(staff["manager"], items_of(alpha[2])[:1], TODAY)
+    send_reminders(staff["manager"], items_of(alpha[2])[:1], local_today())
     email = db.session.scalar(db.select(OutboxEmail).where(OutboxEmail.template == "reminder"))
     assert email.subject == "Still to come for Alpha Health"
     assert "* Document submission document 1" in email.body_text
@@ -263,4 +262,4 @@ def test_a_reminder_now_uses_the_administrators_edit_of_the_reminder(three, staf
 
 def test_a_reminder_needs_a_document(staff):
     with pytest.raises(DomainError, match="at least one document"):
-        send_reminders(staff["admin"], [], TODAY)
+        send_reminders(staff["admin"], [], local_today())

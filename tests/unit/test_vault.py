@@ -4,12 +4,13 @@ is replaced or is rejected."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from portal.accreditation.lifecycle import open_accreditation
 from portal.accreditation.progress import completion, load_accreditation, progress
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import (
@@ -23,8 +24,6 @@ from portal.models import (
 )
 from portal.vault.documents import add_document, expiring, reject, relying_requirements, vault_rows
 from tests.helpers import PNG, file_upload, stored_files
-
-TODAY = date.today()
 
 
 @pytest.fixture
@@ -49,14 +48,14 @@ def put(actor, partner, document_type="registration_certificate", days=365, **kw
         actor,
         partner,
         document_type,
-        TODAY + timedelta(days),
+        local_today() + timedelta(days),
         file_upload(data if data is not None else sample_pdf("Vault"), "Certificate.pdf"),
         **kwargs,
     )
 
 
-def state_of(accreditation, requirement, today=TODAY):
-    states = progress(load_accreditation(accreditation.id), today).requirements
+def state_of(accreditation, requirement, today=None):
+    states = progress(load_accreditation(accreditation.id), today or local_today()).requirements
     return next(s for s in states if s.requirement.id == requirement.id)
 
 
@@ -120,13 +119,13 @@ def test_bad_input_is_refused_next_to_its_field(vaulted, document_type, data, fi
 def test_expiry_reopens_the_requirements_that_relied_on_it(vaulted):
     partner, focal, accreditation, certificate, _ = vaulted
     put(focal, partner, days=10)
-    assert state_of(accreditation, certificate, TODAY).status == "in_vault"
-    later = TODAY + timedelta(11)
+    assert state_of(accreditation, certificate, local_today()).status == "in_vault"
+    later = local_today() + timedelta(11)
     assert state_of(accreditation, certificate, later).status == "missing"
     upload_actions = progress(load_accreditation(accreditation.id), later).actions
     assert f"Upload {certificate.name}" in [a.title for a in upload_actions]
     # The staff lists count it the same way.
-    assert completion([accreditation.id], TODAY)[accreditation.id] == 25
+    assert completion([accreditation.id], local_today())[accreditation.id] == 25
     assert completion([accreditation.id], later)[accreditation.id] == 0
 
 
@@ -134,12 +133,12 @@ def test_expiring_lists_what_runs_out_within_the_window(vaulted):
     partner, focal, *_ = vaulted
     soon = put(focal, partner, "tax_clearance", days=20)
     put(focal, partner, "audited_accounts", days=200)
-    assert [d.id for d in expiring(partner.id, TODAY)] == [soon.id]
-    assert expiring(partner.id, TODAY, within_days=10) == []
-    assert expiring(partner.id, TODAY + timedelta(21)) == []  # already expired by then
+    assert [d.id for d in expiring(partner.id, local_today())] == [soon.id]
+    assert expiring(partner.id, local_today(), within_days=10) == []
+    assert expiring(partner.id, local_today() + timedelta(21)) == []  # already expired by then
     row = next(r for r in vault_rows(partner.id) if r.document_type == "tax_clearance")
-    assert row.state(TODAY) == "expiring" and row.days_left(TODAY) == 20
-    assert row.state(TODAY + timedelta(21)) == "expired"
+    assert row.state(local_today()) == "expiring" and row.days_left(local_today()) == 20
+    assert row.state(local_today() + timedelta(21)) == "expired"
 
 
 def test_rejecting_reopens_the_requirement_and_tells_the_partner(vaulted, staff):
@@ -172,7 +171,7 @@ def test_a_vault_document_satisfies_requirements_in_two_accreditations(vaulted, 
     asks = other.stages[0].requirements[0]
     asks.document_type = "registration_certificate"
     db.session.commit()
-    second = open_accreditation(None, partner, other, TODAY)
+    second = open_accreditation(None, partner, other, local_today())
     db.session.commit()
     put(focal, partner)
     assert state_of(accreditation, certificate).status == "in_vault"

@@ -4,7 +4,7 @@ accreditation and a document waiting for review, plus the programme staff."""
 from __future__ import annotations
 
 import io
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,7 +12,9 @@ from portal.accounts.invitations import invite
 from portal.accounts.passwords import issue_token
 from portal.accreditation.calendar import reset_token
 from portal.accreditation.submissions import submit_document
+from portal.core.clock import local_today
 from portal.core.extensions import db
+from portal.core.types import utcnow
 from portal.models import CheckIn, Notification, OrganisationDocument, OutboxEmail
 from portal.partners.agreements import add_document
 from tests.helpers import Auth, Side, World, file_upload
@@ -32,7 +34,7 @@ def world(app, staff, make_partner, pdf_bytes) -> World:
         vault_document = OrganisationDocument(
             partner_id=partner.id,
             document_type="registration_certificate",
-            valid_until=date.today() + timedelta(days=400),
+            valid_until=local_today() + timedelta(days=400),
             filename=f"{partner.acronym.lower()}-certificate.pdf",
             storage_key=stored.key,
             content_type="application/pdf",
@@ -48,7 +50,7 @@ def world(app, staff, make_partner, pdf_bytes) -> World:
         )
         checkin = CheckIn(
             partner_id=partner.id,
-            starts_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=10),
+            starts_at=utcnow().replace(microsecond=0) + timedelta(days=10),
             location="https://meet.example.org/checkin",
             agenda="Progress on documents",
             created_by_id=admin.id,

@@ -198,7 +198,7 @@ def test_the_session_cookie_is_out_of_reach_of_scripts_and_other_sites(client, m
     ],
 )
 def test_the_session_cookie_is_https_only_unless_in_debug(
-    app, database_url, make_partner, monkeypatch, env_secure, debug, secure
+    app, database_url, make_partner, monkeypatch, tmp_path, env_secure, debug, secure
 ):
     """An app built with the default setting, as `wsgi.py` builds it."""
     _, focal, _ = make_partner()
@@ -211,7 +211,8 @@ def test_the_session_cookie_is_https_only_unless_in_debug(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
-        }
+        },
+        instance_path=tmp_path / "deployed",
     )
     try:
         assert deployed.debug is debug
@@ -260,14 +261,14 @@ def test_with_the_key_in_the_environment_the_sqlite_folder_is_still_made(tmp_pat
     assert instance.is_dir() and url == f"sqlite:///{instance / 'portal.db'}"
 
 
-def test_the_app_uses_the_key_kept_in_its_instance_folder(database_url, monkeypatch):
+def test_the_app_uses_the_key_kept_in_its_instance_folder(database_url, monkeypatch, tmp_path):
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    built = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    instance = tmp_path / "instance"
+    built = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url}, instance)
     with built.app_context():
         db.engine.dispose()
-    key_file = built.instance_path + "/secret_key"
-    with open(key_file) as stored:
-        assert built.config["SECRET_KEY"] == stored.read().strip()
+    assert built.instance_path == str(instance)
+    assert built.config["SECRET_KEY"] == (instance / "secret_key").read_text().strip()
 
 
 # --- logging out ------------------------------------------------------------

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from icalendar import Calendar
 
-from portal.core.clock import local_today
+from portal.core.clock import local_today, programme_zone
 from portal.core.extensions import db
 from portal.mail.delivery import deliver_pending
 from portal.models import CheckIn, FollowUp, OutboxEmail, utcnow
@@ -53,7 +53,9 @@ def test_staff_schedule_a_series_from_the_partner_page(world, login):
     assert response.location == f"/partners/{a.partner.id}"
     new = [c for c in _checkins(a.partner.id) if c.id != a.checkin.id]
     assert len(new) == 4 and {c.series_id for c in new} == {new[0].id}
-    assert [c.starts_at.strftime("%H:%M") for c in new] == ["09:30"] * 4  # TIMEZONE is UTC
+    assert [c.starts_at.astimezone(programme_zone()).strftime("%H:%M") for c in new] == [
+        "09:30"
+    ] * 4
     page = client.get(f"/partners/{a.partner.id}").get_data(as_text=True)
     assert "4 check-ins are scheduled" in page
     assert page.count('data-testid="upcoming-checkin"') == 5  # the world's one and these four

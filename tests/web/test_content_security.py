@@ -25,7 +25,7 @@ def test_every_page_carries_a_policy_without_inline_script(client):
 
 
 def test_the_pinned_cdn_is_the_one_other_script_source(database_url, tmp_path):
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url}, tmp_path)
     policy = directives(app.config["CONTENT_SECURITY_POLICY"])
     origin = re.match(r"https://[^/]+", HTMX_CDN_URL).group(0)
     assert policy["script-src"] == f"'self' {origin}"

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from portal.accreditation.submissions import review_submission, submit_document
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import (
@@ -384,7 +385,7 @@ def test_the_partner_is_accredited_until_a_date(world, login, pdf_bytes):
     client = login(world.admin.email)
     dashboard = client.get(f"/accreditations/{a.accreditation.id}").get_data(as_text=True)
     assert "Ready for final approval." in dashboard and ">Decide</a>" in dashboard
-    until = date.today() + timedelta(days=365)
+    until = local_today() + timedelta(days=365)
 
     response = decide(client, a, decision="accredited", valid_until=until.isoformat(), note="")
 
@@ -399,7 +400,7 @@ def test_renewal_opens_only_within_sixty_days_of_expiry(world, login):
     a = world.a
     acc = db.session.get(Accreditation, a.accreditation.id)
     acc.decision, acc.decided_at = "accredited", acc.created_at
-    acc.valid_until = date.today() + timedelta(days=90)
+    acc.valid_until = local_today() + timedelta(days=90)
     db.session.commit()
     client = login(world.admin.email)
     url = f"/accreditations/{acc.id}/renewal"
@@ -409,7 +410,7 @@ def test_renewal_opens_only_within_sixty_days_of_expiry(world, login):
     assert "Renewal opens on" in early.get_data(as_text=True)
     assert count(Accreditation) == 2
 
-    acc.valid_until = date.today() + timedelta(days=30)
+    acc.valid_until = local_today() + timedelta(days=30)
     db.session.commit()
     assert "Open renewal cycle" in client.get(f"/accreditations/{acc.id}").get_data(as_text=True)
     response = client.post(url, data={"csrf_token": token_for(client)})
@@ -425,11 +426,11 @@ def test_managers_may_not_decide_move_or_waive(world, login):
     data = {
         "csrf_token": token,
         "reason": "Because.",
-        "due_on": "2030-01-01",
+        "due_on": (local_today() + timedelta(days=30)).isoformat(),
         "decision": "not_accredited",
         "note": "No.",
         "template_id": "1",
-        "started_on": "2030-01-01",
+        "started_on": (local_today() + timedelta(days=30)).isoformat(),
     }
     for url in (
         f"/partners/{a.partner.id}/accreditations/new",
@@ -523,6 +524,6 @@ def test_the_second_reviewer_is_told_who_reviewed_first(world, login):
         path,
         data={"csrf_token": token_for(reviewer), "decision": "request_changes", "feedback": "x"},
     )
-    assert f"Already reviewed by Ada Admin on {date.today():%d %b %Y}" in late.get_data(
+    assert f"Already reviewed by Ada Admin on {local_today():%d %b %Y}" in late.get_data(
         as_text=True
     )

@@ -48,15 +48,15 @@ def test_trusted_hosts_turn_a_forged_host_away(app, world, client):
     assert link.startswith("http://portal.example.org/set-password/")
 
 
-def test_a_deployed_start_without_portal_url_is_refused(database_url, monkeypatch):
+def test_a_deployed_start_without_portal_url_is_refused(database_url, monkeypatch, tmp_path):
     monkeypatch.setenv("FLASK_DEBUG", "0")
-    monkeypatch.setenv("SECRET_KEY", "a-deployed-secret")  # leave the instance folder alone
+    monkeypatch.setenv("SECRET_KEY", "a-deployed-secret")
     monkeypatch.delenv("PORTAL_URL", raising=False)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", REDIS)
     with pytest.raises(RuntimeError, match="PORTAL_URL is not set"):
-        create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url}, tmp_path)
     monkeypatch.setenv("PORTAL_URL", "https://portal.example.org/")
-    deployed = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    deployed = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, tmp_path)
     assert deployed.config["PORTAL_URL"] == "https://portal.example.org"
 
 
@@ -93,6 +93,8 @@ def test_in_development_failed_log_ins_are_counted_in_memory(app):
         ({"LOGIN_FAILURES_PER_ACCOUNT": "five a day"}, "LOGIN_FAILURES_PER_ACCOUNT"),
     ],
 )
-def test_settings_that_contradict_each_other_are_refused_at_start(database_url, settings, named):
+def test_settings_that_contradict_each_other_are_refused_at_start(
+    database_url, tmp_path, settings, named
+):
     with pytest.raises(RuntimeError, match=named):
-        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, **settings})
+        create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, **settings}, tmp_path)

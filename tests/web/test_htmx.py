@@ -15,10 +15,10 @@ from portal.core.config import HTMX_SRI, HTMX_VERSION
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_pages_load_the_pinned_htmx_with_its_integrity_hash(database_url, monkeypatch):
+def test_pages_load_the_pinned_htmx_with_its_integrity_hash(database_url, monkeypatch, tmp_path):
     monkeypatch.delenv("HTMX_URL", raising=False)
     monkeypatch.delenv("HTMX_SRI", raising=False)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url}, tmp_path)
     html = app.test_client().get("/login").get_data(as_text=True)
 
     script = re.search(r'<script src="([^"]*htmx[^"]*)"([^>]*)>', html)
@@ -36,9 +36,9 @@ def test_the_integrity_hash_matches_the_pinned_file():
     assert f"sha384-{digest}" == HTMX_SRI
 
 
-def test_a_local_htmx_url_drops_the_cdn_hash(database_url, monkeypatch):
+def test_a_local_htmx_url_drops_the_cdn_hash(database_url, monkeypatch, tmp_path):
     monkeypatch.setenv("HTMX_URL", "/static/vendor/htmx.min.js")
     monkeypatch.delenv("HTMX_SRI", raising=False)
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url})
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url}, tmp_path)
     html = app.test_client().get("/login").get_data(as_text=True)
     assert '<script src="/static/vendor/htmx.min.js" defer>' in html

@@ -8,6 +8,7 @@ import re
 from datetime import timedelta
 
 from portal.accreditation.submissions import submit_document
+from portal.core.clock import local_day
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AuditEvent, OutboxEmail, Submission, utcnow
@@ -277,7 +278,7 @@ def test_the_queue_shows_by_when_each_review_is_due_and_which_are_late(world, lo
     late = world.a.submission
     late.uploaded_at = utcnow() - timedelta(days=14)
     db.session.commit()
-    due = add_working_days(late.uploaded_at.date(), 5)
+    due = add_working_days(local_day(late.uploaded_at), 5)
 
     rows = queue_rows(login(world.manager.email).get("/review").get_data(as_text=True))
     by_partner = {row[0]: row for row in rows}

@@ -7,18 +7,17 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
 from portal.accreditation.submissions import review_submission, submit_document
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AuditEvent, ChecklistItem, Notification, OutboxEmail, Submission
 from portal.review.assignment import assign_reviewer
 from tests.helpers import file_upload, snapshot, token_for
-
-TODAY = date.today()
 
 
 def upload(focal, accreditation, requirement):
@@ -48,7 +47,7 @@ def row_of(page: str, accreditation) -> str:
 def partners(make_partner, staff):
     """Late (nothing in, started 40 days ago) and Waiting (a document waiting for
     review, assigned to the manager)."""
-    late = make_partner("Late Partner", "LP", started_on=TODAY - timedelta(days=40))
+    late = make_partner("Late Partner", "LP", started_on=local_today() - timedelta(days=40))
     waiting = make_partner("Waiting Partner", "WP")
     submission = upload(waiting[1], waiting[2], requirements(waiting[2])[0])
     assign_reviewer(staff["admin"], submission, staff["manager"])
@@ -175,7 +174,7 @@ def test_the_export_has_every_matching_row_not_one_page(partners, make_partner, 
     assert [r["Partner"] for r in table] == ["Late Partner", "Waiting Partner"]
     late, waiting = table
     assert late["Overdue"] == "yes" and late["Completion %"] == "0"
-    assert late["Next due"] == (TODAY - timedelta(days=10)).isoformat()
+    assert late["Next due"] == (local_today() - timedelta(days=10)).isoformat()
     assert late["Current stage"] == "Document submission"
     assert waiting["Waiting for review"] == "1" and waiting["Reviewers"] == "Manu Manager"
     assert waiting["Link"].endswith(f"/accreditations/{partners[1][2].id}")
@@ -289,7 +288,7 @@ def test_a_manager_sends_a_reminder_now(partners, manager):
 def test_an_admin_moves_deadlines_with_one_reason(partners, admin):
     late = partners[0]
     chosen = items(late[2])[:2]
-    new_date = TODAY + timedelta(days=21)
+    new_date = local_today() + timedelta(days=21)
     response = admin.post(
         "/actions/bulk",
         data=board_form(
@@ -318,7 +317,7 @@ def test_a_manager_may_not_move_deadlines(partners, manager):
             manager,
             action="move",
             items=[i.id for i in chosen],
-            due_on=(TODAY + timedelta(days=9)).isoformat(),
+            due_on=(local_today() + timedelta(days=9)).isoformat(),
             reason="Because",
         ),
     )
@@ -333,7 +332,7 @@ def test_a_manager_may_not_move_deadlines(partners, manager):
         ({"action": "remind"}, "Nothing is selected"),
         ({"action": "launch", "items": "first"}, "Choose what to do"),
         ({"action": "", "items": "first"}, "Choose what to do"),
-        ({"action": "move", "items": "first", "due_on": "2031-01-01"}, "Give a reason"),
+        ({"action": "move", "items": "first", "due_on": "in a month"}, "Give a reason"),
         ({"action": "move", "items": "first", "reason": "Late post"}, "Choose the new due date"),
         (
             {"action": "move", "items": "first", "reason": "Late post", "due_on": "soon"},
@@ -350,7 +349,11 @@ def test_bad_bulk_input_is_refused_clearly_and_changes_nothing(partners, admin, 
     first = items(late[2])[0]
     values = dict(values)
     for key, value in list(values.items()):
-        values[key] = {"first": first.id, "waiting": submission.id}.get(value, value)
+        values[key] = {
+            "first": first.id,
+            "waiting": submission.id,
+            "in a month": (local_today() + timedelta(days=30)).isoformat(),
+        }.get(value, value)
     data = board_form(admin, **values)
     before = snapshot()
     response = admin.post("/actions/bulk", data=data)
@@ -374,7 +377,7 @@ def test_the_board_costs_the_same_queries_for_2_or_12_partners(
     def add(numbers):
         for n in numbers:
             partner, focal, accreditation = make_partner(
-                f"Partner {n:02d}", f"P{n:02d}", started_on=TODAY - timedelta(days=25)
+                f"Partner {n:02d}", f"P{n:02d}", started_on=local_today() - timedelta(days=25)
             )
             upload(focal, accreditation, requirements(accreditation)[0])
 

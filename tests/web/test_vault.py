@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import OrganisationDocument, OutboxEmail
@@ -16,7 +17,6 @@ from portal.vault.documents import add_document
 from portal.vault.models import DOCUMENT_TYPES
 from tests.helpers import file_upload, stored_files, token_for
 
-TODAY = date.today()
 MINE = "/organisation/documents"
 
 
@@ -42,7 +42,7 @@ def post(client, path, *, htmx=False, file=("tax.pdf", None), **fields):
 def good(**overrides) -> dict:
     return {
         "document_type": "tax_clearance",
-        "valid_until": (TODAY + timedelta(200)).isoformat(),
+        "valid_until": (local_today() + timedelta(200)).isoformat(),
         **overrides,
     }
 
@@ -111,24 +111,40 @@ def test_uploading_under_htmx_answers_with_the_vault_only(world, login):
 
 @pytest.mark.parametrize(
     ("fields", "file", "field", "message"),
+    # Fields made in the test (lambda): "yesterday" is the app's, on the day the test runs.
     [
         (
-            good(document_type=""),
+            lambda: good(document_type=""),
             ("tax.pdf", None),
             "document_type",
             "Choose the type of document.",
         ),
-        (good(document_type="passport"), ("tax.pdf", None), "document_type", "Not a valid choice."),
-        (good(valid_until=""), ("tax.pdf", None), "valid_until", "Enter the date the document is"),
-        (good(valid_until="31/02/2027"), ("tax.pdf", None), "valid_until", "Not a valid date"),
         (
-            good(valid_until=(TODAY - timedelta(1)).isoformat()),
+            lambda: good(document_type="passport"),
+            ("tax.pdf", None),
+            "document_type",
+            "Not a valid choice.",
+        ),
+        (
+            lambda: good(valid_until=""),
+            ("tax.pdf", None),
+            "valid_until",
+            "Enter the date the document is",
+        ),
+        (
+            lambda: good(valid_until="31/02/2027"),
+            ("tax.pdf", None),
+            "valid_until",
+            "Not a valid date",
+        ),
+        (
+            lambda: good(valid_until=(local_today() - timedelta(1)).isoformat()),
             ("tax.pdf", None),
             "valid_until",
             "This document expired on",
         ),
-        (good(), None, "file", "Choose a file to upload."),
-        (good(), ("tax.exe", b"MZ\x90\x00\x03"), "file", "This file type is not accepted."),
+        (lambda: good(), None, "file", "Choose a file to upload."),
+        (lambda: good(), ("tax.exe", b"MZ\x90\x00\x03"), "file", "This file type is not accepted."),
     ],
 )
 def test_bad_input_is_shown_next_to_its_field_and_nothing_is_kept(
@@ -137,7 +153,7 @@ def test_bad_input_is_shown_next_to_its_field_and_nothing_is_kept(
     client = login(world.a.focal.email)
     before = documents()
     files_before = stored_files()
-    response, page = post(client, MINE, file=file, **fields)
+    response, page = post(client, MINE, file=file, **fields())
     assert response.status_code == 422
     assert (field_error(page, field) or "").startswith(message), page
     assert (
@@ -256,7 +272,7 @@ def test_the_partner_record_lists_the_organisation_documents(world, login):
         world.a.focal,
         world.a.partner,
         "tax_clearance",
-        TODAY + timedelta(30),
+        local_today() + timedelta(30),
         file_upload(sample_pdf("Tax"), "tax.pdf"),
     )
     page = login(world.manager.email).get(f"/partners/{world.a.partner.id}").get_data(as_text=True)
@@ -276,7 +292,7 @@ def fill_vault(partner, focal, types):
                 focal,
                 partner,
                 document_type,
-                TODAY + timedelta(valid),
+                local_today() + timedelta(valid),
                 file_upload(sample_pdf(document_type), f"{document_type}.pdf"),
             )
 
