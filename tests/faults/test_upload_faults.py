@@ -15,6 +15,7 @@ import http.client
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -33,7 +34,7 @@ from portal.core.storage import digest_of
 from portal.core.storage_check import check_storage
 from portal.demo import sample_pdf
 from portal.models import Accreditation, Submission
-from tests.helpers import PASSWORD, ROOT, free_port
+from tests.helpers import PASSWORD, ROOT
 
 pytestmark = pytest.mark.faults
 
@@ -54,11 +55,15 @@ class Server:
     """gunicorn serving wsgi:app from this tree with sync workers."""
 
     def __init__(self, tmp: Path, database_url: str, upload_dir: str):
-        self.port = free_port()
+        # The port is bound here and handed to gunicorn as a listening socket, so no
+        # other suite can take it between choosing it and serving on it.
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.set_inheritable(True)
+        self.port = self.listener.getsockname()[1]
         self.log = tmp / "gunicorn.log"
         config = tmp / "gunicorn.conf.py"
         config.write_text(
-            f"bind = '127.0.0.1:{self.port}'\nworkers = {WORKERS}\nworker_class = 'sync'\n"
+            f"bind = 'fd://{self.listener.fileno()}'\nworkers = {WORKERS}\nworker_class = 'sync'\n"
             f"timeout = 120\ngraceful_timeout = 10\nerrorlog = {str(self.log)!r}\n"
         )
         env = {k: v for k, v in os.environ.items() if not k.startswith("FLASK_")}
@@ -78,6 +83,7 @@ class Server:
             [sys.executable, "-m", "gunicorn", "-c", str(config), "wsgi:app"],
             cwd=ROOT,
             env=env,
+            pass_fds=(self.listener.fileno(),),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -106,6 +112,7 @@ class Server:
         except subprocess.TimeoutExpired:
             self.master.kill()
             self.master.wait()
+        self.listener.close()
 
     def log_tail(self) -> str:
         return self.log.read_text()[-3000:] if self.log.exists() else ""
