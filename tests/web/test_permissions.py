@@ -792,6 +792,10 @@ def test_every_post_works_for_its_rightful_user_only(app, walk, login, endpoint)
         assert not changed, f"{path} as {who} changed something"
         if who == "B":
             assert_hides(f"POST {path} as B", response, text, walk.a)
+        elif "GET" in rule.methods and refusal == (403, 404):  # nor offered the form
+            parser = _Form(path, path)
+            parser.feed(login(_user(walk, who).email).get(path).get_data(as_text=True))
+            assert not parser.fields, f"{who} is offered the form of {path}"
     path, response, text, changed = _post(app, walk, login, endpoint, spec.who)
     assert response.status_code in (200, 302, 303), (
         f"{path} as {spec.who}: {response.status_code} {text[:3000]}"
