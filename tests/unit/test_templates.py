@@ -55,8 +55,10 @@ def refused(d: TemplateDraft) -> DomainError:
     return caught.value
 
 
-def test_a_valid_template_passes():
-    check(draft())
+def test_a_valid_template_passes(staff):
+    check(draft())  # refuses nothing
+    template = create_template(staff["admin"], draft())
+    assert [stage.name for stage in template.stages] == [s.name for s in draft().stages]
 
 
 def test_a_template_needs_a_stage():
@@ -130,8 +132,9 @@ def test_errors_carry_the_forms_own_field_names():
 
 
 def test_nothing_is_saved_when_the_draft_is_refused(staff):
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError, match="^A template needs at least one stage.$") as caught:
         create_template(staff["admin"], draft(stages=[]))
+    assert caught.value.field == "stages"
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(AccreditationTemplate.id))) == 0
 
