@@ -457,3 +457,63 @@ def test_a_paragraph_longer_than_smtp_allows_on_one_line_arrives_intact(smtp, st
     [message] = smtp.inbox.messages
     assert paragraph in message.get_body(("plain",)).get_content()
     assert paragraph in message.get_body(("html",)).get_content()
+
+
+# --- each recipient's result ----------------------------------------------------------
+
+
+def _to_three(subject: str = "To three") -> OutboxEmail:
+    email = OutboxEmail(
+        recipients="ann@example.org,bob@example.org,cy@example.org",
+        subject=subject,
+        body_text="Text",
+        body_html="<p>HTML</p>",
+        template="invitation",
+    )
+    db.session.add(email)
+    db.session.commit()
+    return email
+
+
+def test_a_server_refusing_one_recipient_of_three_is_recorded_for_that_recipient(app, smtp):
+    smtp.inbox.refuse["bob@example.org"] = "550 5.1.1 No such user"
+    _to_three()
+
+    result = deliver_pending()
+
+    assert (result.sent, result.failed) == (1, 0)
+    [message] = smtp.inbox.messages
+    assert message["X-Envelope-To"] == "ann@example.org, cy@example.org"
+    [email] = _emails()
+    assert (email.status, email.attempts) == ("sent", 1)
+    assert email.recipient_results == [
+        {"address": "ann@example.org", "accepted": True},
+        {"address": "cy@example.org", "accepted": True},
+        {
+            "address": "bob@example.org",
+            "accepted": False,
+            "code": 550,
+            "message": "5.1.1 No such user",
+        },
+    ]
+
+
+def test_a_server_refusing_every_recipient_fails_the_email_with_each_reason(app, smtp):
+    smtp.inbox.refuse.update(
+        {a: "550 5.1.1 No such user" for a in ("ann@example.org", "bob@example.org")}
+    )
+    smtp.inbox.refuse["cy@example.org"] = "553 5.1.3 Bad address"
+    _to_three()
+
+    result = deliver_pending()
+
+    assert (result.sent, result.failed, result.given_up) == (0, 1, 1)
+    [email] = _emails()
+    assert (email.status, email.attempts, email.next_attempt_at) == ("failed", 1, None)
+    assert [(r["address"], r["code"], r["message"]) for r in email.refused] == [
+        ("ann@example.org", 550, "5.1.1 No such user"),
+        ("bob@example.org", 550, "5.1.1 No such user"),
+        ("cy@example.org", 553, "5.1.3 Bad address"),
+    ]
+    assert deliver_pending(now=utcnow() + timedelta(days=1)).claimed == 0  # not retried
+    assert smtp.inbox.messages == []

@@ -313,3 +313,25 @@ def test_mail_that_is_not_waiting_for_a_retry_is_not_retried(staff, login):
     assert "Only failed email" in response.get_data(as_text=True)
     db.session.refresh(email)
     assert (email.status, email.attempts) == ("sent", 1)
+
+
+def test_the_log_and_the_email_show_each_recipient_the_server_refused(app, smtp, staff, login):
+    smtp.inbox.refuse["bob@example.org"] = "550 5.1.1 No such user"
+    email = add_email("To three", to="ann@example.org,bob@example.org,cy@example.org")
+    assert "Sent 1, failed 0." in deliver(app)
+
+    client = login(staff["manager"].email)
+    page = client.get("/emails").get_data(as_text=True)
+    [row] = rows(page)
+    assert row["status"] == "Sent"
+    assert 'data-testid="refused">sent · 1 of 3 refused</div>' in page
+    page = client.get(f"/emails/{email.id}").get_data(as_text=True)
+    results = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r)).strip()
+        for r in re.findall(r'<tr data-testid="recipient-result">(.*?)</tr>', page, re.S)
+    ]
+    assert results == [
+        "ann@example.org Accepted",
+        "cy@example.org Accepted",
+        "bob@example.org Refused 550 5.1.1 No such user",
+    ]
