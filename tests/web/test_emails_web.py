@@ -10,7 +10,7 @@ from portal.accounts.invitations import invite
 from portal.core.extensions import db
 from portal.core.filters import localtime
 from portal.mail.links import REDACTED
-from portal.models import OutboxEmail, utcnow
+from portal.models import AuditEvent, OutboxEmail, utcnow
 from tests.helpers import token_for
 
 PAGE_SIZE = 50  # portal/mail/log_views.py
@@ -335,3 +335,55 @@ def test_the_log_and_the_email_show_each_recipient_the_server_refused(app, smtp,
         "cy@example.org Accepted",
         "bob@example.org Refused 550 5.1.1 No such user",
     ]
+
+
+# --- "Retry all failed" ---------------------------------------------------------------
+
+
+def test_an_administrator_retries_all_failed_mail_at_once_and_it_is_audited(
+    app, smtp, staff, login
+):
+    failed = [
+        add_email(f"Gave up {n}", status="failed", attempts=8, last_error="SMTPDataError: 451")
+        for n in range(3)
+    ]
+    add_email("Went out", status="sent", attempts=1)
+    admin = login(staff["admin"].email)
+    page = admin.get("/emails").get_data(as_text=True)
+    assert "Retry all failed (3)</button>" in page
+
+    assert admin.post("/emails/retry-failed").status_code == 400  # no CSRF token
+    assert {e.status for e in db.session.scalars(db.select(OutboxEmail))} == {"failed", "sent"}
+
+    response = admin.post(
+        "/emails/retry-failed", data={"csrf_token": token_for(admin)}, follow_redirects=True
+    )
+
+    page = response.get_data(as_text=True)
+    assert "3 failed email(s) go out again on the next delivery run." in page
+    assert "Retry all failed" not in page
+    assert [(r["status"], r["attempts"]) for r in rows(page)] == [("Sent", "1")] + [
+        ("Pending", "0")
+    ] * 3
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "email_retried")
+    ).all()
+    assert sorted(e.object_id for e in events) == sorted(e.id for e in failed)
+    assert {(e.actor_id, e.reason) for e in events} == {
+        (staff["admin"].id, "Retry all failed: 3 email(s) re-queued together.")
+    }
+    assert "Sent 3, failed 0." in deliver(app)
+    assert sorted(m["Subject"] for m in smtp.inbox.messages) == [f"Gave up {n}" for n in range(3)]
+
+
+def test_managers_see_no_retry_all_button_and_may_not_retry_all(staff, login):
+    email = add_email("Gave up", status="failed", attempts=8, last_error="SMTPDataError: 554")
+    client = login(staff["manager"].email)
+    assert "Retry all failed" not in client.get("/emails").get_data(as_text=True)
+
+    response = client.post("/emails/retry-failed", data={"csrf_token": token_for(client)})
+
+    assert response.status_code == 403
+    db.session.refresh(email)
+    assert (email.status, email.attempts) == ("failed", 8)
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == 0
