@@ -299,3 +299,7 @@ class Tally:
 
 
 TALLY = Tally()
+
+
+# Figures the fault suite measured (tests/faults/): the run prints them at the end.
+FAULT_FIGURES: list[str] = []
