@@ -176,6 +176,33 @@ def test_the_server_going_away_mid_batch_costs_no_attempt(app, smtp):
     assert sorted(m["Subject"] for m in smtp.inbox.messages) == expected[2:]
 
 
+def test_a_server_saying_later_to_every_sender_costs_no_attempt(app, smtp):
+    """ "451" to MAIL FROM is about the server (full, or throttling us), whoever
+    the email is for: no attempt used, the batch goes back, the pass ends."""
+
+    class BusyInbox(Inbox):
+        busy = True
+
+        async def handle_MAIL(self, server, session, envelope, address, mail_options):
+            if self.busy:
+                return "451 4.3.2 System not accepting network messages"
+            envelope.mail_from = address
+            return "250 OK"
+
+    smtp.stop()
+    smtp.inbox = BusyInbox()
+    smtp.start()
+    _queue_plain(3)
+
+    result = deliver_pending()
+
+    assert (result.sent, result.failed, result.waiting) == (0, 0, 3)
+    assert result.server_down.startswith("SMTPSenderRefused: (451")
+    assert {(e.status, e.attempts) for e in _emails()} == {("pending", 0)}
+    smtp.inbox.busy = False
+    assert deliver_pending().sent == 3
+
+
 def test_the_worker_waits_longer_and_longer_while_the_server_is_down_and_says_it_once(
     app, smtp, staff
 ):
