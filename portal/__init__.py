@@ -187,6 +187,10 @@ def _refuse_settings_that_contradict_each_other(config) -> None:
         )
     if config["OUTBOX_BACKOFF_MAX_SECONDS"] < config["OUTBOX_BACKOFF_SECONDS"]:
         problems.append("OUTBOX_BACKOFF_MAX_SECONDS must not be below OUTBOX_BACKOFF_SECONDS.")
+    if not 0 < config["OUTBOX_OUTAGE_SECONDS"] <= config["OUTBOX_OUTAGE_MAX_SECONDS"]:
+        problems.append(
+            "OUTBOX_OUTAGE_SECONDS must be above 0 and not above OUTBOX_OUTAGE_MAX_SECONDS."
+        )
     if config["OUTBOX_MAX_ATTEMPTS"] < 1 or config["OUTBOX_BATCH"] < 1:
         problems.append("OUTBOX_MAX_ATTEMPTS and OUTBOX_BATCH must be at least 1.")
     if problems:

@@ -18,6 +18,7 @@ from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
 from tests.helpers import (
+    FAULT_FIGURES,
     PASSWORD,
     ROOT,
     TALLY,
@@ -348,3 +349,5 @@ def pytest_terminal_summary(terminalreporter):
     if TALLY.sent:
         counts = ", ".join(f"{test} {n}" for test, n in TALLY.by_test.items())
         terminalreporter.write_line(f"hostile inputs sent: {TALLY.sent} ({counts})")
+    for line in FAULT_FIGURES:
+        terminalreporter.write_line(line)

@@ -250,13 +250,28 @@ class World:
 
 
 class Inbox:
-    """What a real SMTP server on 127.0.0.1 received."""
+    """What a real SMTP server on 127.0.0.1 received.
 
-    def __init__(self):
+    `refuse` maps addresses to the answer the server gives to their RCPT (e.g.
+    "550 5.1.1 No such user"); while `deferring` is set every message is
+    answered "451 Try again later" (a server that takes connections but not
+    mail: a failure of each email, not of the server)."""
+
+    def __init__(self, refuse: dict[str, str] | None = None):
         self.messages: list[EmailMessage] = []
         self.lock = threading.Lock()
+        self.refuse = dict(refuse or {})
+        self.deferring = False
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        if self.deferring:
+            return "451 Try again later"
         message = message_from_bytes(envelope.content, policy=policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         with self.lock:
@@ -352,3 +367,7 @@ class Tally:
 
 
 TALLY = Tally()
+
+
+# Figures the fault suite measured (tests/faults/): the run prints them at the end.
+FAULT_FIGURES: list[str] = []

@@ -120,6 +120,12 @@ def may_edit_email_templates(user: User) -> bool:
     return user.is_admin
 
 
+def may_retry_mail(user: User) -> bool:
+    """Sending failed email again (one, or all at once) is the administrators';
+    programme managers read the Email log."""
+    return user.is_admin
+
+
 def may_assign_reviews(user: User) -> bool:
     return user.is_staff
 

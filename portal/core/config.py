@@ -100,6 +100,11 @@ def load(instance_path: Path, debug: bool) -> dict:
         "OUTBOX_SMTP_TIMEOUT": float(env("OUTBOX_SMTP_TIMEOUT", "30")),
         # `flask outbox deliver --loop` sleeps this long when nothing is due.
         "OUTBOX_IDLE_SECONDS": float(env("OUTBOX_IDLE_SECONDS", "5")),
+        # While the mail server as a whole is unavailable, the worker waits OUTAGE,
+        # then twice that, and so on up to OUTAGE_MAX seconds between tries (no
+        # email pays an attempt for an outage; everything goes once it is back).
+        "OUTBOX_OUTAGE_SECONDS": float(env("OUTBOX_OUTAGE_SECONDS", "5")),
+        "OUTBOX_OUTAGE_MAX_SECONDS": float(env("OUTBOX_OUTAGE_MAX_SECONDS", "60")),
         # Who hears about changes in a partner's status, scope or coverage.
         "PROGRAMME_TEAM_EMAILS": [
             a.strip() for a in env("PROGRAMME_TEAM_EMAILS", "").split(",") if a.strip()

@@ -9,11 +9,11 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import func
-from sqlalchemy.exc import OperationalError
 
 from portal.core.extensions import db
 from portal.mail.delivery import deliver_pending, worker_id
 from portal.mail.models import OutboxEmail
+from portal.mail.worker import run
 
 outbox = AppGroup("outbox", help="The email outbox.")
 
@@ -34,26 +34,17 @@ def deliver(loop: bool, batch: int | None) -> None:
     stop = _stop_on_signals()
     worker = worker_id()
     click.echo(f"Worker {worker} delivering; stop with SIGTERM or Ctrl-C.")
-    idle = current_app.config["OUTBOX_IDLE_SECONDS"]
-    while not stop.is_set():
-        try:
-            result = deliver_pending(worker=worker, batch=batch, stop=stop)
-        except OperationalError as error:
-            # The database is restarting or unreachable: a worker outlives that.
-            # What it had claimed comes back to it (or another) when the lease ends.
-            click.echo(f"Database unavailable, trying again: {error.orig}", err=True)
-            result = None
-        finally:
-            db.session.remove()  # nothing cached between passes
-        if result is not None and result.claimed:
-            _report(result)
-        else:
-            stop.wait(idle)
+    run(worker, batch, stop, echo=click.echo, report=_report)
     click.echo("Stopped.")
 
 
 def _report(result) -> None:
     click.echo(f"Sent {result.sent}, failed {result.failed}.")
+    if result.server_down:
+        click.echo(
+            f"Mail server unavailable ({result.server_down}): {result.waiting} email(s) "
+            "wait for the next run, no attempt used."
+        )
     for email_id, error in result.errors:
         click.echo(f"  email {email_id}: {error}")
     if result.given_up:

@@ -6,6 +6,14 @@ connection, and records each result at once, and only on rows it still holds.
 A worker that dies keeps its claim until the lease passes; then the rows are due
 again and another worker takes them. The one email in flight when a worker dies
 may therefore go out twice; nothing is ever lost.
+
+Two kinds of failure. The server as a whole is unavailable (it cannot be
+reached, will not greet us, says "421 closing" or "4xx" to MAIL FROM, or drops
+the connection and will not take a new one): no email is to blame, so none pays
+an attempt; the batch goes back at once and the pass ends (the worker loop
+backs off as a whole, see portal/mail/worker.py). The server refuses this one
+email (5xx for every recipient, bad data, a 4xx about it): that email pays an
+attempt and waits out its own back-off; the batch goes on.
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ from portal.mail.smtp import (
     disconnect,
     message,
     permanent,
+    refusals,
+    send,
+    server_unavailable,
 )
 from portal.models import OutboxEmail, utcnow
 
@@ -43,6 +54,9 @@ class DeliveryResult:
     given_up: int = 0  # of those, the ones that used their last attempt: now "failed"
     lost: int = 0  # claims another worker took over before this one recorded a result
     errors: list[tuple[int, str]] = field(default_factory=list)  # (email id, error)
+    # Why the server as a whole was unavailable, when it was: the pass ended there.
+    server_down: str | None = None
+    waiting: int = 0  # emails given back untried because of that, no attempt used
 
     @property
     def claimed(self) -> int:
@@ -54,6 +68,8 @@ class DeliveryResult:
         self.given_up += other.given_up
         self.lost += other.lost
         self.errors += other.errors
+        self.server_down = other.server_down or self.server_down
+        self.waiting += other.waiting
 
 
 def worker_id() -> str:
@@ -100,9 +116,8 @@ def deliver_pending(
         emails = _claim(worker, take, cutoff, clock)
         if not emails:
             break
-        done, server_down = _send_batch(worker, emails, clock, stop)
-        result.add(done)
-        if server_down:  # the rest waits for a later pass; its attempts are not used up
+        result.add(_send_batch(worker, emails, clock, stop))
+        if result.server_down:  # everything waits for a later pass, no attempt used up
             break
     return result
 
@@ -191,13 +206,18 @@ class _Claimed:
     attempts: int
     message: Message | Exception  # the exception if the message could not be built
 
+    @property
+    def recipients(self) -> list[str]:
+        return sorted(self.message.send_to) if isinstance(self.message, Message) else []
+
 
 def _send_batch(
     worker: str, emails: list[OutboxEmail], clock: _Clock, stop: threading.Event | None
-) -> tuple[DeliveryResult, bool]:
+) -> DeliveryResult:
     """Send a claimed batch over one connection; record each result as it happens.
 
-    Returns the result and whether the server could not be reached."""
+    The result's `server_down` says the server as a whole was unavailable: the
+    rest of the batch went back untried."""
     result = DeliveryResult()
     # Build every message first: after each commit the session would otherwise
     # reload each email (and its attachments) one query at a time.
@@ -226,25 +246,45 @@ def _send_batch(
             try:
                 if connection is None:
                     connection = connect()
-                connection.send(claimed.message)
+                refused = send(connection, claimed.message)
             except Exception as exc:  # noqa: BLE001 - every SMTP failure is recorded, not raised
-                if connection is None:
-                    # The server is down: this batch fails as a whole, with
-                    # back-off, and the pass ends; a later pass tries again.
-                    for rest in batch[position:]:
-                        _record_failure(worker, rest, exc, clock, result, permanent=False)
-                    return result, True
-                _record_failure(worker, claimed, exc, clock, result, permanent(exc))
-                if connection_lost(exc) or getattr(connection.host, "sock", None) is None:
-                    # Gone (smtplib closes it itself on a 421): the next email
-                    # tries a new connection.
+                down = exc if connection is None or server_unavailable(exc) else None
+                if down is None and _dropped(exc, connection):
+                    # Gone under this email (smtplib closes it itself on a 421): the
+                    # email's doing or the server's? A new connection tells.
                     disconnect(connection)
-                    connection = None
+                    connection, down = _reconnect()
+                if down is not None:
+                    _release(worker, [c.id for c in batch[position:]], _unavailable(down))
+                    result.server_down = _described(down)
+                    result.waiting += len(batch) - position
+                    return result
+                _record_failure(worker, claimed, exc, clock, result, permanent(exc))
             else:
-                _record_sent(worker, claimed, clock, result)
+                _record_sent(worker, claimed, refused, clock, result)
     finally:
         disconnect(connection)
-    return result, False
+    return result
+
+
+def _dropped(exc: Exception, connection) -> bool:
+    return connection_lost(exc) or getattr(connection.host, "sock", None) is None
+
+
+def _reconnect():
+    """A new connection, or None and why not."""
+    try:
+        return connect(), None
+    except Exception as exc:  # noqa: BLE001 - the server is down: the caller says so
+        return None, exc
+
+
+def _described(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
+
+
+def _unavailable(exc: Exception) -> str:
+    return f"Not tried: the mail server was unavailable ({_described(exc)})."[:2000]
 
 
 def _built(email: OutboxEmail) -> Message | Exception:
@@ -268,11 +308,30 @@ def _mine(worker: str, email_id: int):
     )
 
 
-def _record_sent(worker: str, claimed: _Claimed, clock: _Clock, result: DeliveryResult) -> None:
+def recipient_results(recipients: list[str], refused: dict[str, tuple[int, bytes]]) -> list[dict]:
+    """What the server answered for each recipient: accepted, or refused with
+    its code and message."""
+    results = [{"address": a, "accepted": True} for a in recipients if a not in refused]
+    for address, (code, text) in sorted(refused.items()):
+        message = text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+        results.append({"address": address, "accepted": False, "code": code, "message": message})
+    return results
+
+
+def _record_sent(
+    worker: str,
+    claimed: _Claimed,
+    refused: dict[str, tuple[int, bytes]],
+    clock: _Clock,
+    result: DeliveryResult,
+) -> None:
+    """Sent: to every recipient, or to those the server took (the refused ones
+    are recorded with the server's answer, for staff to see)."""
     now = clock()
     done = db.session.execute(
         _mine(worker, claimed.id).values(
             status="sent",
+            recipient_results=recipient_results(claimed.recipients, refused),
             sent_at=now,
             last_attempt_at=now,
             attempts=claimed.attempts + 1,
@@ -302,10 +361,12 @@ def _record_failure(
     now = clock()
     attempts = claimed.attempts + 1
     give_up = permanent or attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]
-    error = f"{type(exc).__name__}: {exc}"[:2000]
+    error = _described(exc)
+    refused = refusals(exc)
     done = db.session.execute(
         _mine(worker, claimed.id).values(
             status="failed" if give_up else "pending",
+            recipient_results=recipient_results(claimed.recipients, refused) if refused else None,
             attempts=attempts,
             last_attempt_at=now,
             last_error=error,
@@ -353,9 +414,13 @@ def _renew(worker: str, ids: list[int], clock: _Clock) -> set[int]:
     )
 
 
-def _release(worker: str, ids: list[int]) -> None:
+def _release(worker: str, ids: list[int], error: str | None = None) -> None:
     """Give back what a stopping worker had claimed but not sent, so it need not
-    wait for the lease to run out."""
+    wait for the lease to run out; due again at once, no attempt used. `error`
+    says why it was not tried (the server was unavailable)."""
+    values = {"status": "pending", "claimed_by": None, "claimed_until": None}
+    if error is not None:
+        values["last_error"] = error
     db.session.execute(
         update(OutboxEmail)
         .where(
@@ -363,7 +428,7 @@ def _release(worker: str, ids: list[int]) -> None:
             OutboxEmail.claimed_by == worker,
             OutboxEmail.status == "sending",
         )
-        .values(status="pending", claimed_by=None, claimed_until=None)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     db.session.commit()

@@ -2,14 +2,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import and_, case, func
 
-from portal.core.access import admin_required, staff_required
+from portal.core.access import may_retry_mail, require, staff_required
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import safe_next
 from portal.core.paging import page_number
 from portal.mail import log_bp as bp
 from portal.mail.links import without_secrets
-from portal.mail.retry import retry_now
+from portal.mail.retry import retry_all_failed, retry_now
 from portal.models import OutboxEmail
 
 # The states staff see: "retrying" is pending mail that has failed before and
@@ -52,6 +52,7 @@ def log():
         states=STATES,
         state=state if state in STATES else "",
         counts=counts,
+        may_retry=may_retry_mail(current_user),
     )
 
 
@@ -68,9 +69,10 @@ def read(email_id: int):
 
 
 @bp.post("/<int:email_id>/retry")
-@admin_required
+@staff_required
 def retry(email_id: int):
     """Send a failed email again on the next delivery run, with its attempts back."""
+    require(may_retry_mail(current_user))
     email = db.get_or_404(OutboxEmail, email_id)
     back = safe_next(request.form.get("next"), url_for(".read", email_id=email.id))
     try:
@@ -83,3 +85,16 @@ def retry(email_id: int):
         "success",
     )
     return redirect(back)
+
+
+@bp.post("/retry-failed")
+@staff_required
+def retry_failed():
+    """Every failed email out again on the next delivery run, attempts back."""
+    require(may_retry_mail(current_user))
+    count = retry_all_failed(current_user)
+    if count:
+        flash(f"{count} failed email(s) go out again on the next delivery run.", "success")
+    else:
+        flash("No failed email to retry.", "info")
+    return redirect(url_for(".log"))

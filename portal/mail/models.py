@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
@@ -39,6 +39,10 @@ class OutboxEmail(db.Model):
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The server's answer for each recipient of the last attempt that reached
+    # them: [{"address", "accepted", "code", "message"}] (code and message for
+    # the refused); None until then. A server may take some and refuse others.
+    recipient_results: Mapped[list | None] = mapped_column(JSON)
 
     attachments = relationship("OutboxAttachment", order_by="OutboxAttachment.id")
 
@@ -49,6 +53,11 @@ class OutboxEmail(db.Model):
     @property
     def cc_list(self) -> list[str]:
         return [r for r in (self.cc or "").split(",") if r]
+
+    @property
+    def refused(self) -> list[dict]:
+        """The recipients the server refused, with its answer."""
+        return [r for r in self.recipient_results or () if not r.get("accepted")]
 
 
 class OutboxAttachment(db.Model):

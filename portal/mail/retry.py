@@ -32,3 +32,27 @@ def retry_now(actor: User, email: OutboxEmail) -> None:
         },
     )
     db.session.commit()
+
+
+def retry_all_failed(actor: User) -> int:
+    """Every failed email goes out again on the next delivery run, with all its
+    attempts back (after an outage, or once an address is fixed); each is
+    audited, with how many went back together. Returns how many."""
+    failed = list(db.session.scalars(db.select(OutboxEmail).where(OutboxEmail.status == "failed")))
+    for email in failed:
+        before = (email.attempts, email.next_attempt_at)
+        email.status, email.attempts, email.next_attempt_at = "pending", 0, None
+        audit.record(
+            actor,
+            "email_retried",
+            email,
+            partner_id=None,
+            changes={
+                "status": ("failed", "pending"),
+                "attempts": (before[0], 0),
+                "next_attempt_at": (before[1], None),
+            },
+            reason=f"Retry all failed: {len(failed)} email(s) re-queued together.",
+        )
+    db.session.commit()
+    return len(failed)

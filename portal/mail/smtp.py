@@ -4,12 +4,13 @@ which of a server's answers are final."""
 from __future__ import annotations
 
 import smtplib
+import time
 from email.charset import QP, Charset
 from email.mime.text import MIMEText
 from email.utils import parseaddr
 
 from flask import current_app
-from flask_mail import Connection, Message
+from flask_mail import BadHeaderError, Connection, Message, sanitize_address, sanitize_addresses
 
 from portal.models import OutboxEmail
 
@@ -80,11 +81,42 @@ def disconnect(connection: TimedConnection | None) -> None:
         connection.host.close()
 
 
+def send(connection: TimedConnection, msg: Message) -> dict[str, tuple[int, bytes]]:
+    """Send one message; return the recipients the server refused while it took
+    the others (Flask-Mail's own send drops that answer). All refused raises
+    SMTPRecipientsRefused."""
+    if msg.has_bad_headers():
+        raise BadHeaderError
+    if msg.date is None:
+        msg.date = time.time()
+    return connection.host.sendmail(
+        sanitize_address(msg.sender),
+        list(sanitize_addresses(msg.send_to)),
+        msg.as_bytes(),
+        msg.mail_options,
+        msg.rcpt_options,
+    )
+
+
+def server_unavailable(exc: Exception) -> bool:
+    """An answer about the server as a whole, whichever email is sent: it will
+    not greet us (HELO), or it will not take mail from anyone now (4xx to MAIL
+    FROM, 421 "closing"). No email is to blame, so none pays an attempt."""
+    if isinstance(exc, smtplib.SMTPHeloError):
+        return True
+    return isinstance(exc, smtplib.SMTPSenderRefused) and exc.smtp_code < 500
+
+
 def connection_lost(exc: Exception) -> bool:
     """The server went away (as opposed to refusing this one email)."""
     return isinstance(exc, smtplib.SMTPServerDisconnected) or (
         isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
     )
+
+
+def refusals(exc: Exception) -> dict[str, tuple[int, bytes]]:
+    """The recipients a server refused, by address, when it refused them all."""
+    return exc.recipients if isinstance(exc, smtplib.SMTPRecipientsRefused) else {}
 
 
 def permanent(exc: Exception) -> bool:

@@ -90,6 +90,8 @@ def test_in_development_failed_log_ins_are_counted_in_memory(app):
         ({"OUTBOX_CLAIM_SECONDS": 30, "OUTBOX_SMTP_TIMEOUT": 30}, "OUTBOX_CLAIM_SECONDS"),
         ({"OUTBOX_BACKOFF_SECONDS": 600, "OUTBOX_BACKOFF_MAX_SECONDS": 60}, "BACKOFF_MAX"),
         ({"OUTBOX_BATCH": 0}, "OUTBOX_BATCH"),
+        ({"OUTBOX_OUTAGE_SECONDS": 120, "OUTBOX_OUTAGE_MAX_SECONDS": 60}, "OUTAGE_MAX"),
+        ({"OUTBOX_OUTAGE_SECONDS": 0}, "OUTBOX_OUTAGE_SECONDS"),
         ({"LOGIN_FAILURES_PER_ACCOUNT": "five a day"}, "LOGIN_FAILURES_PER_ACCOUNT"),
     ],
 )

@@ -10,7 +10,7 @@ from portal.accounts.invitations import invite
 from portal.core.extensions import db
 from portal.core.filters import localtime
 from portal.mail.links import REDACTED
-from portal.models import OutboxEmail, utcnow
+from portal.models import AuditEvent, OutboxEmail, utcnow
 from tests.helpers import token_for
 
 PAGE_SIZE = 50  # portal/mail/log_views.py
@@ -195,7 +195,7 @@ def test_mail_the_server_did_not_take_is_retried_later_and_shows_when(
     focal = make_user("focal@echo.example.org", password=None)
     invite(focal)
     db.session.commit()
-    smtp.stop()
+    smtp.inbox.deferring = True  # "451 try again later"
 
     output = deliver(app)
 
@@ -204,11 +204,11 @@ def test_mail_the_server_did_not_take_is_retried_later_and_shows_when(
     page = client.get("/emails").get_data(as_text=True)
     [row] = rows(page)
     assert (row["status"], row["attempts"]) == ("Retrying", "1")
-    assert row["error"] and row["error"].startswith("ConnectionRefusedError")
+    assert row["error"] and row["error"].startswith("SMTPDataError: (451")
     email = db.session.scalar(db.select(OutboxEmail))
     assert f"next attempt {localtime(email.next_attempt_at)}" in page
     page = client.get(f"/emails/{email.id}").get_data(as_text=True)
-    assert "Last error: ConnectionRefusedError" in page
+    assert "Last error: SMTPDataError: (451" in page
 
 
 # --- failed mail and "Retry now" ------------------------------------------------
@@ -259,17 +259,17 @@ def test_failed_mail_is_retried_at_once_by_an_administrator(app, smtp, staff, ma
     focal = make_user("focal@echo.example.org", password=None)
     invite(focal)
     db.session.commit()
-    smtp.stop()
+    smtp.inbox.deferring = True
     deliver(app)
     email = db.session.scalar(db.select(OutboxEmail))
     admin = login(staff["admin"].email)
     page = admin.get("/emails?status=failed").get_data(as_text=True)
     [row] = rows(page)
     assert (row["status"], row["attempts"]) == ("Failed", "1")
-    assert row["error"].startswith("ConnectionRefusedError")
+    assert row["error"].startswith("SMTPDataError: (451")
     assert retry_buttons(page) == [str(email.id)]
     assert retry_buttons(admin.get(f"/emails/{email.id}").get_data(as_text=True)) == [str(email.id)]
-    smtp.start()
+    smtp.inbox.deferring = False
 
     response = admin.post(
         f"/emails/{email.id}/retry",
@@ -313,3 +313,77 @@ def test_mail_that_is_not_waiting_for_a_retry_is_not_retried(staff, login):
     assert "Only failed email" in response.get_data(as_text=True)
     db.session.refresh(email)
     assert (email.status, email.attempts) == ("sent", 1)
+
+
+def test_the_log_and_the_email_show_each_recipient_the_server_refused(app, smtp, staff, login):
+    smtp.inbox.refuse["bob@example.org"] = "550 5.1.1 No such user"
+    email = add_email("To three", to="ann@example.org,bob@example.org,cy@example.org")
+    assert "Sent 1, failed 0." in deliver(app)
+
+    client = login(staff["manager"].email)
+    page = client.get("/emails").get_data(as_text=True)
+    [row] = rows(page)
+    assert row["status"] == "Sent"
+    assert 'data-testid="refused">sent · 1 of 3 refused</div>' in page
+    page = client.get(f"/emails/{email.id}").get_data(as_text=True)
+    results = [
+        re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r)).strip()
+        for r in re.findall(r'<tr data-testid="recipient-result">(.*?)</tr>', page, re.S)
+    ]
+    assert results == [
+        "ann@example.org Accepted",
+        "cy@example.org Accepted",
+        "bob@example.org Refused 550 5.1.1 No such user",
+    ]
+
+
+# --- "Retry all failed" ---------------------------------------------------------------
+
+
+def test_an_administrator_retries_all_failed_mail_at_once_and_it_is_audited(
+    app, smtp, staff, login
+):
+    failed = [
+        add_email(f"Gave up {n}", status="failed", attempts=8, last_error="SMTPDataError: 451")
+        for n in range(3)
+    ]
+    add_email("Went out", status="sent", attempts=1)
+    admin = login(staff["admin"].email)
+    page = admin.get("/emails").get_data(as_text=True)
+    assert "Retry all failed (3)</button>" in page
+
+    assert admin.post("/emails/retry-failed").status_code == 400  # no CSRF token
+    assert {e.status for e in db.session.scalars(db.select(OutboxEmail))} == {"failed", "sent"}
+
+    response = admin.post(
+        "/emails/retry-failed", data={"csrf_token": token_for(admin)}, follow_redirects=True
+    )
+
+    page = response.get_data(as_text=True)
+    assert "3 failed email(s) go out again on the next delivery run." in page
+    assert "Retry all failed" not in page
+    assert [(r["status"], r["attempts"]) for r in rows(page)] == [("Sent", "1")] + [
+        ("Pending", "0")
+    ] * 3
+    events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == "email_retried")
+    ).all()
+    assert sorted(e.object_id for e in events) == sorted(e.id for e in failed)
+    assert {(e.actor_id, e.reason) for e in events} == {
+        (staff["admin"].id, "Retry all failed: 3 email(s) re-queued together.")
+    }
+    assert "Sent 3, failed 0." in deliver(app)
+    assert sorted(m["Subject"] for m in smtp.inbox.messages) == [f"Gave up {n}" for n in range(3)]
+
+
+def test_managers_see_no_retry_all_button_and_may_not_retry_all(staff, login):
+    email = add_email("Gave up", status="failed", attempts=8, last_error="SMTPDataError: 554")
+    client = login(staff["manager"].email)
+    assert "Retry all failed" not in client.get("/emails").get_data(as_text=True)
+
+    response = client.post("/emails/retry-failed", data={"csrf_token": token_for(client)})
+
+    assert response.status_code == 403
+    db.session.refresh(email)
+    assert (email.status, email.attempts) == ("failed", 8)
+    assert db.session.scalar(db.select(db.func.count(AuditEvent.id))) == 0

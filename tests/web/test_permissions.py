@@ -670,6 +670,7 @@ POSTS = {
         "admin", query=lambda w: TEMPLATE | {"version": "default"}, setup=_saved_template
     ),
     "emails.retry": Post("admin", setup=_failed_email),
+    "emails.retry_failed": Post("admin", setup=_failed_email),
     "notifications.read": Post("focal"),
     "notifications.read_all": Post("focal", lambda w, c, p: page_form(c, "/notifications", p)),
     "settings.notifications": Post("focal", lambda w, c, p: page_form(c, p, p, delivery="digest")),
