@@ -106,8 +106,12 @@ def test_preferences_are_validated_and_audited(people):
     with pytest.raises(DomainError) as error:
         update_preferences(focal, "immediate", ["accreditation_decided"])  # essential
     assert error.value.field == "emailed"
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         update_preferences(focal, "immediate", ["new_submission"])  # a staff notice
+    assert (refused.value.field, refused.value.message) == (
+        "emailed",
+        "Unknown notification: new_submission. Reload the page and try again.",
+    )
     db.session.refresh(focal)
     assert (focal.notice_delivery, focal.muted_notices) == ("immediate", "")
     update_preferences(focal, "digest", ["new_message"])

@@ -79,6 +79,10 @@ def test_read_all_without_knowing_what_was_shown_changes_nothing(accreditation_f
     _, focal, _ = accreditation_for
     notify([focal], "new_message", "Hi", "/a")
     db.session.commit()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         read_all(focal, up_to=None)
+    assert (refused.value.field, refused.value.message) == (
+        None,
+        "Reload the page and try again: which notifications to mark is missing.",
+    )
     assert unread_count(focal) == 1

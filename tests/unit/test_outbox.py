@@ -419,8 +419,12 @@ def test_only_failed_or_retrying_email_can_be_retried_now(app, staff):
     _invite(staff["admin"])
     [email] = _emails()
 
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         retry_now(staff["admin"], email)
+    assert (refused.value.field, refused.value.message) == (
+        None,
+        "Only failed email, or email waiting to be retried, can be retried now.",
+    )
 
     assert (
         db.session.scalar(

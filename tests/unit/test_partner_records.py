@@ -435,13 +435,17 @@ def test_a_stale_version_is_a_conflict_and_changes_nothing(staff, partner):
     _update(staff["manager"], partner, lambda d: setattr(d, "scope_of_work", "First save"))
     events = len(_events(partner))
 
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         _update(
             staff["admin"],
             partner,
             lambda d: setattr(d, "name", "Second save"),
             version=old_version,
         )
+    assert (refused.value.field, refused.value.message) == (
+        None,
+        "Someone else changed this partner while you were editing. Reload.",
+    )
 
     db.session.rollback()
     assert (partner.name, partner.scope_of_work) == ("Health Access Initiative", "First save")
@@ -458,8 +462,12 @@ def test_a_contact_only_save_also_makes_other_editors_stale(staff, partner):
     _update(staff["manager"], partner, add_contact)
 
     # Saving the older form without a word would end Cy.
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         update_partner(staff["admin"], partner, admin_form, version=version)
+    assert (refused.value.field, refused.value.message) == (
+        None,
+        "Someone else changed this partner while you were editing. Reload.",
+    )
     db.session.rollback()
     assert "Cy New" in [c.name for c in partner.contacts]
 

@@ -158,5 +158,9 @@ def test_a_too_short_password_is_refused_and_the_link_still_works(invited):
 
 
 def test_a_made_up_link_is_refused(app):
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         set_password_with_token("not-a-token-anyone-was-given", "a-new-long-password")
+    assert (refused.value.field, refused.value.message) == (
+        None,
+        "This link has expired or has already been used.",
+    )

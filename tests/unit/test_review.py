@@ -46,8 +46,12 @@ def test_an_unknown_decision_is_refused(setting, upload):
     partner, focal, accreditation, manager = setting
     submission = upload(focal, accreditation, requirements_of(accreditation)[0])
 
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         review_submission(manager, submission, "reject", "No.")
+    assert (refused.value.field, refused.value.message) == (
+        "decision",
+        "Choose approve or request changes.",
+    )
 
     assert db.session.get(Submission, submission.id).status == "submitted"
 
@@ -153,8 +157,12 @@ def test_a_superseded_version_cannot_be_approved(setting, upload):
     old = upload(focal, accreditation, requirement)
     upload(focal, accreditation, requirement)
 
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as refused:
         review_submission(manager, old, "approve", "")
+    assert (refused.value.field, refused.value.message) == (
+        None,
+        "A newer version replaced this submission; review that one. Nothing was changed.",
+    )
 
     assert db.session.get(Submission, old.id).status == "superseded"
 

@@ -54,12 +54,20 @@ def test_staff_assign_and_unassign_a_reviewer_and_it_is_audited(staff, waiting):
 
 def test_a_review_goes_only_to_active_staff_and_only_while_waiting(staff, waiting):
     admin, manager = staff["admin"], staff["manager"]
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as to_a_partner:
         assign_reviewer(admin, waiting, waiting.uploaded_by)  # a partner user
+    assert (to_a_partner.value.field, to_a_partner.value.message) == (
+        "reviewer_id",
+        "Choose a member of the programme team.",
+    )
     manager.active = False
     db.session.commit()
-    with pytest.raises(DomainError):
+    with pytest.raises(DomainError) as to_the_inactive:
         assign_reviewer(admin, waiting, manager)
+    assert (to_the_inactive.value.field, to_the_inactive.value.message) == (
+        "reviewer_id",
+        "Choose a member of the programme team.",
+    )
     with pytest.raises(Refused):
         assign_reviewer(waiting.uploaded_by, waiting, admin)  # partners do not assign
     review_submission(admin, waiting, "approve", "")
