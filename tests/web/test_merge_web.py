@@ -11,13 +11,16 @@ import pytest
 from portal.core.extensions import db
 from portal.models import Partner
 from portal.partners.drafts import PROFILE_FIELDS
+from portal.partners.merge import merge_questions
 from tests.helpers import snapshot, token_for
 
 HTMX = {"HX-Request": "true"}
 
 
 def merge_form(token: str, kept: Partner, other: Partner, **values) -> dict:
-    """The compare page's form as a browser sends it: the kept partner's values."""
+    """The compare page's form as a browser sends it: the kept partner's values,
+    its running accreditation and its focal point."""
+    questions = merge_questions(kept, other)
     data = {
         "csrf_token": token,
         "survivor_id": str(kept.id),
@@ -26,6 +29,10 @@ def merge_form(token: str, kept: Partner, other: Partner, **values) -> dict:
         "other_version": str(other.version),
         "reason": "Registered twice by two offices",
     } | dict.fromkeys(PROFILE_FIELDS, "survivor")
+    if questions.cycles:
+        data["continuing"] = str(questions.cycles[0].id)
+    if questions.focal_points:
+        data["focal_point"] = str(questions.focal_points[0].id)
     data.update(values)
     return data
 
