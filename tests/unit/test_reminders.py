@@ -438,16 +438,3 @@ def test_an_escalated_reminder_to_a_single_focal_person_copies_the_programme_tea
     assert email.recipients == focal.email
     assert email.cc == "team@example.org"  # once, and never the focal person again
 
-
-def test_an_escalation_copies_the_assigned_staff_member_rather_than_the_team(
-    app, make_partner, staff, upload
-):
-    app.config.update(REMINDER_ESCALATE_AFTER=0, PROGRAMME_TEAM_EMAILS=["team@example.org"])
-    partner, focal, accreditation = make_partner("Solo Org", "SOLO")
-    item = due_only(accreditation, DUE)[0]
-    submission = upload(focal, accreditation, item.requirement)
-    assign_reviewer(staff["admin"], submission, staff["manager"])
-    review_submission(staff["manager"], submission, "request_changes", "Sign page 3.")
-    run(DUE + timedelta(days=1))
-    [email] = reminders()
-    assert email.cc == staff["manager"].email
