@@ -437,4 +437,3 @@ def test_an_escalated_reminder_to_a_single_focal_person_copies_the_programme_tea
     [email] = reminders()
     assert email.recipients == focal.email
     assert email.cc == "team@example.org"  # once, and never the focal person again
-
