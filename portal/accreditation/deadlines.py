@@ -21,6 +21,8 @@ def _reason(reason: str) -> str:
 
 
 def _still_running(accreditation) -> None:
+    if accreditation.closed:
+        raise DomainError("This accreditation was closed; its deadlines are closed.")
     if accreditation.decision is not None:
         raise DomainError("This accreditation has its final decision; its deadlines are closed.")
 

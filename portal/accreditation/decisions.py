@@ -43,6 +43,11 @@ def record_decision(
     note = (note or "").strip()
     if decision not in DECISIONS:
         raise DomainError("Choose accredited or not accredited.", field="decision")
+    if accreditation.closed:
+        raise DomainError(
+            f"This accreditation was closed on {accreditation.completed_at:%d %b %Y}; "
+            "it takes no decision."
+        )
     if accreditation.decision is not None:
         raise DomainError(
             f"This accreditation was already decided on {accreditation.decided_at:%d %b %Y}."

@@ -91,6 +91,22 @@ def advance(actor: User | None, accreditation: Accreditation) -> list[Milestone]
     return reached
 
 
+def close_accreditation(actor: User, accreditation: Accreditation, reason: str) -> None:
+    """End a running cycle without a final decision (callers commit). Its milestones,
+    submissions, reviews and messages stay as they are, readable; nothing more is
+    owed on it, so no reminder names it and another cycle may run."""
+    accreditation.completed_at = utcnow()
+    accreditation.decision_note = reason
+    audit.record(
+        actor,
+        "accreditation_closed",
+        accreditation,
+        partner_id=accreditation.partner_id,
+        changes={"status": ("running", "closed")},
+        reason=reason,
+    )
+
+
 def staff_emails() -> list[str]:
     return list(
         db.session.scalars(

@@ -13,9 +13,11 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
     update,
 )
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
 
 from portal.core.extensions import db
@@ -148,6 +150,23 @@ class Accreditation(db.Model):
             name="known_decision",
         ),
     )
+
+    @hybrid_property
+    def running(self) -> bool:
+        """Neither decided nor closed: the cycle a partner works on. A partner has at
+        most one (templates.open_cycle refuses a second; a merge closes one)."""
+        return self.decision is None and self.completed_at is None
+
+    @running.inplace.expression
+    @classmethod
+    def _running_expression(cls):
+        return and_(cls.decision.is_(None), cls.completed_at.is_(None))
+
+    @property
+    def closed(self) -> bool:
+        """Ended without a final decision (lifecycle.close_accreditation): its
+        history stays readable, nothing more is owed on it."""
+        return self.decision is None and self.completed_at is not None
 
     @property
     def current_milestone(self) -> Milestone | None:

@@ -110,7 +110,7 @@ class Progress:
         """Everything in hand and every stage done but final approval."""
         accreditation = self.accreditation
         return (
-            accreditation.decision is None
+            accreditation.running
             and all(m.completed_at is not None for m in accreditation.milestones[:-1])
             and all(r.satisfied for r in self.required)
         )

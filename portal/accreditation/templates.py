@@ -276,7 +276,7 @@ def families() -> list[Family]:
     rows = db.session.execute(
         db.select(AccreditationTemplate.family_id, AccreditationTemplate.version, func.count())
         .join(Accreditation, Accreditation.template_id == AccreditationTemplate.id)
-        .where(Accreditation.decision.is_(None))
+        .where(Accreditation.running)
         .group_by(AccreditationTemplate.family_id, AccreditationTemplate.version)
     ).all()
     for family_id, version, count in rows:
@@ -298,7 +298,7 @@ def versions_of(template: AccreditationTemplate) -> list[AccreditationTemplate]:
 def running_on(template: AccreditationTemplate) -> int:
     return db.session.scalar(
         db.select(func.count(Accreditation.id)).where(
-            Accreditation.template_id == template.id, Accreditation.decision.is_(None)
+            Accreditation.template_id == template.id, Accreditation.running
         )
     )
 
@@ -316,7 +316,7 @@ def running_accreditation(partner: Partner) -> Accreditation | None:
     """The partner's cycle without a final decision yet, if any."""
     return db.session.scalar(
         db.select(Accreditation)
-        .where(Accreditation.partner_id == partner.id, Accreditation.decision.is_(None))
+        .where(Accreditation.partner_id == partner.id, Accreditation.running)
         .limit(1)
     )
 

@@ -1,5 +1,6 @@
 from flask import abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import case
 
 from portal.accreditation import bp
 from portal.accreditation.decisions import renewal_of, renewal_opens_on
@@ -42,11 +43,14 @@ def _dashboard(accreditation: Accreditation, status: int = 200, **extra):
 @bp.get("/accreditation")
 @login_required
 def mine():
-    """A partner's own current accreditation."""
+    """A partner's own current accreditation: the running one, else the latest."""
     if current_user.is_staff:
         return redirect(url_for("partners.index"))
+    # Ids alone mislead: a merged-in cycle or a closed one can be newer.
     accreditation = db.session.scalar(
-        accreditations_of(current_user).order_by(Accreditation.id.desc()).limit(1)
+        accreditations_of(current_user)
+        .order_by(case((Accreditation.running, 0), else_=1), Accreditation.id.desc())
+        .limit(1)
     )
     if accreditation is None:
         return render_template("accreditation/none.html")

@@ -26,7 +26,13 @@ from portal.core.inputs import identifier_or_none
 from portal.models import Partner
 from portal.partners import bp
 from portal.partners.drafts import PROFILE_FIELDS
-from portal.partners.merge import check_mergeable, merge_partners, related_counts
+from portal.partners.merge import (
+    Questions,
+    check_mergeable,
+    merge_partners,
+    merge_questions,
+    related_counts,
+)
 from portal.partners.models import INVOICE_FORMATS, LANGUAGES, REPORTING_FREQUENCIES
 
 LABELS = {
@@ -70,6 +76,10 @@ class MergeForm(PortalForm):
     other_id = HiddenField()
     survivor_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     other_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    # Asked only when the pair needs it (merge_questions); no default, so the
+    # administrator chooses. The service refuses a missing or foreign answer.
+    continuing = RadioField("Accreditation that continues", choices=[], validate_choice=False)
+    focal_point = RadioField("Focal point who stays", choices=[], validate_choice=False)
     reason = TextAreaField(
         "Reason for the merge",
         validators=[DataRequired("Say why these partners are merged."), Length(max=2000)],
@@ -128,7 +138,33 @@ def _shown(name: str, value) -> str:
     return VALUE_NAMES.get(name, {}).get(value, str(value))
 
 
+def _ask(form: MergeForm, questions: Questions) -> None:
+    """The choices of this pair's questions, as radio options."""
+    form.continuing.choices = [
+        SelectChoice(
+            str(a.id),
+            f"{a.partner.display_name}: {a.template.name}, started {a.started_on:%d %b %Y}"
+            f" · {a.current_milestone.name if a.current_milestone else 'final decision due'}",
+        )
+        for a in questions.cycles
+    ]
+    form.focal_point.choices = [
+        SelectChoice(
+            str(c.id),
+            f"{c.name}" + (f" <{c.email}>" if c.email else "") + f" ({c.partner.display_name})",
+        )
+        for c in questions.focal_points
+    ]
+
+
+def _chosen_id(field) -> int | None:
+    value = field.data or ""
+    return int(value) if value.isdigit() else None
+
+
 def _compare_page(form: MergeForm, survivor: Partner, other: Partner, status: int = 200):
+    questions = merge_questions(survivor, other)
+    _ask(form, questions)
     rows = [
         {
             "field": form[name],
@@ -148,6 +184,7 @@ def _compare_page(form: MergeForm, survivor: Partner, other: Partner, status: in
         rows=rows,
         types=sorted({*survivor.type_keys, *other.type_keys}),
         counts=(related_counts(survivor), related_counts(other)),
+        questions=questions,
         count_labels=COUNT_LABELS,
     )
 
@@ -198,6 +235,8 @@ def merge():
                 {name: form[name].data for name in PROFILE_FIELDS},
                 form.reason.data,
                 (form.survivor_version.data, form.other_version.data),
+                continuing=_chosen_id(form.continuing),
+                focal_point=_chosen_id(form.focal_point),
             )
         except DomainError as error:
             attach_error(form, error)

@@ -2,7 +2,9 @@
 its primary focal person; from the overdue reminder after the
 REMINDER_ESCALATE_AFTER-th, the partner's other focal points and editors and the
 staff member concerned (the one assigned its last submission, else the one who
-last reviewed it) are copied."""
+last reviewed it) are copied; failing one, the programme team
+(PROGRAMME_TEAM_EMAILS), so a partner with a single focal person is never
+escalated to that person alone. No address is copied twice."""
 
 from __future__ import annotations
 
@@ -208,16 +210,19 @@ def remind_partners(today: date, summary: Summary) -> None:
         if not lines:
             continue
         copied: dict[int, User] = {}
+        team: list[str] = []
         for line in lines:
             if line.escalated:
                 copied.update({u.id: u for u in others.get(partner_id, [])})
                 if line.item_id in staff:
                     copied[staff[line.item_id].id] = staff[line.item_id]
+                else:
+                    team = current_app.config["PROGRAMME_TEAM_EMAILS"]
         copied.pop(person.id, None)
         email = _queue_reminder(
             partners[partner_id],
             person,
-            list(copied.values()),
+            [*(u.email for u in copied.values()), *team],
             lines,
             today,
             _reminder_key("reminder", person, today, lines, taken),
@@ -254,13 +259,14 @@ def _title(partner: Partner, lines: list[Owed], today: date) -> str:
 def _queue_reminder(
     partner: Partner,
     person: User,
-    copied: list[User],
+    copied: list[str],
     lines: list[Owed],
     today: date,
     key: str,
 ) -> OutboxEmail | None:
     """The reminder email from the template administrators edit, in the partner's
-    reporting language."""
+    reporting language; `copied` are addresses (queue_email drops repeats and the
+    person's own)."""
     link = external_url("accreditation.show", accreditation_id=lines[0].accreditation_id)
     fields = reminder_fields(partner, person.name, [(o.name, o.due_on) for o in lines], today, link)
     return queue_email(
@@ -268,7 +274,7 @@ def _queue_reminder(
         "reminder",
         fields,
         language=reading_language(partner),
-        cc=[u.email for u in copied],
+        cc=copied,
         idempotency_key=key,
         key_checked=True,  # the run looked up all its keys at once
     )

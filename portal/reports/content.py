@@ -112,19 +112,19 @@ def labels(language: str) -> dict[str, str]:
 
 
 def current_accreditations(partner_ids: list[int]) -> dict[int, Accreditation]:
-    """Each partner's current cycle: the latest undecided one, else the latest."""
+    """Each partner's current cycle: the latest running one, else the latest."""
     if not partner_ids:
         return {}
     rows = db.session.execute(
-        db.select(Accreditation.id, Accreditation.partner_id, Accreditation.decision)
+        db.select(Accreditation.id, Accreditation.partner_id, Accreditation.running)
         .where(Accreditation.partner_id.in_(partner_ids))
         .order_by(Accreditation.id)
     ).all()
     latest: dict[int, int] = {}
     undecided: dict[int, int] = {}
-    for accreditation_id, partner_id, decision in rows:
+    for accreditation_id, partner_id, running in rows:
         latest[partner_id] = accreditation_id
-        if decision is None:
+        if running:
             undecided[partner_id] = accreditation_id
     chosen = {pid: undecided.get(pid, aid) for pid, aid in latest.items()}
     if not chosen:

@@ -57,7 +57,7 @@ def owed_condition(today: date):
     return and_(
         Requirement.required,
         ChecklistItem.not_applicable_at.is_(None),
-        Accreditation.decision.is_(None),
+        Accreditation.running,
         ~satisfied_condition(today),
         ~waiting_for_review(),
     )
@@ -204,7 +204,7 @@ class _Query:
         self.waiting = _waiting_stats()
         self.positions = _stage_positions()
         self.current = aliased(Milestone, name="current_stage")
-        undecided = Accreditation.decision.is_(None)
+        undecided = Accreditation.running  # neither decided nor closed
         stage_due = case((undecided, self.current.due_on))
         item_due = case((undecided, self.items.c.next_due))
         # The sooner of the next document owed and the current stage's end.
@@ -269,7 +269,7 @@ class _Query:
     def where(self, filters: Filters) -> list:
         conditions = [Partner.status != "merged"]
         if filters.stage:
-            conditions += [Accreditation.decision.is_(None), self.current.name == filters.stage]
+            conditions += [Accreditation.running, self.current.name == filters.stage]
         if filters.overdue:
             conditions.append(self.next_due < self.today)
         if filters.waiting:
@@ -285,7 +285,7 @@ class _Query:
                 )
             )
         if filters.state == "running":
-            conditions.append(Accreditation.decision.is_(None))
+            conditions.append(Accreditation.running)
         elif filters.state == "decided":
             conditions.append(Accreditation.decision.is_not(None))
         return conditions

@@ -110,7 +110,7 @@ def relying_requirements(partner_id: int) -> dict[str, list[RelyingRequirement]]
         .join(AccreditationTemplate, AccreditationTemplate.id == Accreditation.template_id)
         .where(
             Accreditation.partner_id == partner_id,
-            Accreditation.decision.is_(None),
+            Accreditation.running,
             Requirement.document_type.is_not(None),
             ChecklistItem.not_applicable_at.is_(None),
         )
@@ -306,7 +306,7 @@ def _undecided(partner_id: int) -> list[Accreditation]:
     return list(
         db.session.scalars(
             db.select(Accreditation)
-            .where(Accreditation.partner_id == partner_id, Accreditation.decision.is_(None))
+            .where(Accreditation.partner_id == partner_id, Accreditation.running)
             .order_by(Accreditation.id)
         )
     )

@@ -34,7 +34,7 @@ from portal.partners.drafts import (
     check_draft,
     one_year_after,
 )
-from portal.partners.merge import merge_partners
+from portal.partners.merge import merge_partners, merge_questions
 from portal.partners.records import add_partner, update_partner
 from portal.partners.status import mark_reviewed
 from tests.helpers import requirements_of
@@ -66,7 +66,9 @@ RELATED = (
 MERGE_EFFECT = {
     "partnership_types": -1,  # "supervision" was on both: the union has it once
     "partner_looks": -1,  # the admin looked at both: one look remains
-    "audit_events": +2,  # "partner_merged" on each partner
+    # "partner_merged" on each partner, the duplicate's cycle closed, its focal
+    # login made an editor's.
+    "audit_events": +4,
     "outbox": +1,  # the programme team hears of it
 }
 
@@ -173,7 +175,7 @@ def pair(app, staff, make_template, make_user, org_units, upload) -> Pair:
         admin, PartnerDraft.new("Alpha Hlth", "AH2", "Eve", "eve@ah2.example.org")
     )
     for partner, viewer in ((survivor, "viewer@ah"), (other, "viewer@ahi")):
-        make_user(f"{viewer}.example.org", partner=partner)
+        make_user(f"{viewer}.example.org", partner=partner, partner_role="viewer")
         _document(partner, admin, f"AGR-{partner.acronym}")
         mark_reviewed(admin, partner, f"Reviewed {partner.acronym}")
         focal = next(u for u in partner.users if u.partner_role == "focal")
@@ -187,13 +189,25 @@ def pair(app, staff, make_template, make_user, org_units, upload) -> Pair:
     _look(admin, survivor, days_ago=5)
     _look(admin, other, days_ago=1)  # the later of the admin's two looks
     _look(manager, other, days_ago=3)
-    merge_partners(admin, other, earlier, KEEP_ALL, "Registered twice", (other.version, 1))
+    versions = (other.version, earlier.version)
+    merge_partners(
+        admin, other, earlier, KEEP_ALL, "Registered twice", versions, **kept_ones(other, earlier)
+    )
     return Pair(survivor, other, earlier)
 
 
 def set_by_hand() -> date:
     """A next review staff chose themselves: years away, whenever the test runs."""
     return local_today() + timedelta(days=1000)
+
+
+def kept_ones(survivor: Partner, other: Partner) -> dict:
+    """The answers that keep the kept partner's running cycle and focal point."""
+    questions = merge_questions(survivor, other)
+    return {
+        "continuing": questions.cycles[0].id if questions.cycles else None,
+        "focal_point": questions.focal_points[0].id if questions.focal_points else None,
+    }
 
 
 def _vault_and_checkin(partner, focal, admin) -> None:
@@ -271,7 +285,8 @@ def snapshot() -> dict:
 def merge(pair: Pair, chosen=CHOSEN, reason="Registered twice by two offices"):
     survivor, other = pair.survivor, pair.other
     versions = (survivor.version, other.version)
-    return merge_partners(_admin(), survivor, other, chosen, reason, versions)
+    answers = kept_ones(survivor, other)
+    return merge_partners(_admin(), survivor, other, chosen, reason, versions, **answers)
 
 
 def _admin() -> User:
@@ -294,7 +309,7 @@ def test_everything_of_the_duplicate_moves_and_nothing_is_lost_or_doubled(app, p
     moved = ids_of(survivor_id)
     # Everything the duplicate had now belongs to the kept partner, next to its own
     # rows; new are only the merge event and the duplicate's pointer to it.
-    new_rows = {"audit_events.partner_id": 1, "partners.merged_into_id": 1}
+    new_rows = {"audit_events.partner_id": 3, "partners.merged_into_id": 1}
     for column, rows in other_rows.items():
         if column in ("partnership_types.partner_id", "partner_looks.partner_id"):
             continue  # keyed by the partner itself: checked below
@@ -330,6 +345,8 @@ def test_everything_of_the_duplicate_moves_and_nothing_is_lost_or_doubled(app, p
 def test_the_chosen_values_are_kept_and_audited(pair):
     survivor_id, other_id = pair.survivor.id, pair.other.id
     version = pair.survivor.version
+    [closing] = [a for a in pair.other.accreditations if a.running]
+    closed = f"{closing.template.name} started {closing.started_on:%d %b %Y}"
 
     merge(pair)
 
@@ -354,6 +371,7 @@ def test_the_chosen_values_are_kept_and_audited(pair):
         "next_review_on": [str(one_year_after(local_today())), str(set_by_hand())],
         "types": ["funding, supervision", "funding, supervision, technical_assistance"],
         "merged_from": [None, f"Alpha Health Initiative (AHI) (#{other_id})"],
+        "closed_accreditations": [None, closed],
     }
     assert kept_event.reason == "Registered twice by two offices"
     assert (kept_event.object_type, kept_event.object_id) == ("Partner", survivor_id)
@@ -421,7 +439,10 @@ def test_moving_takes_the_same_number_of_queries_however_much_there_is(
         survivor, other = db.session.get(Partner, survivor.id), db.session.get(Partner, other.id)
         versions = (survivor.version, other.version)
         with count_queries() as queries:
-            merge_partners(staff["admin"], survivor, other, KEEP_ALL, "Duplicate", versions)
+            answers = kept_ones(survivor, other)
+            merge_partners(
+                staff["admin"], survivor, other, KEEP_ALL, "Duplicate", versions, **answers
+            )
         statements.append(queries.count)
     assert statements[0] == statements[1]
 
@@ -461,8 +482,9 @@ def test_refusals_change_nothing(pair, case, message):
         del chosen["language"]
     before = snapshot()
 
+    answers = kept_ones(survivor, other) if survivor.id != other.id else {}
     with pytest.raises(DomainError, match=message) as refused:
-        merge_partners(_admin(), survivor, other, chosen, reason, tuple(versions))
+        merge_partners(_admin(), survivor, other, chosen, reason, tuple(versions), **answers)
 
     assert snapshot() == before
     if case.startswith("stale"):
@@ -484,8 +506,9 @@ def test_a_merge_racing_another_change_is_refused(pair):
         )
     before = snapshot()
 
+    answers = kept_ones(survivor, other)
     with pytest.raises(Conflict):
-        merge_partners(_admin(), survivor, other, CHOSEN, "Duplicate", versions)
+        merge_partners(_admin(), survivor, other, CHOSEN, "Duplicate", versions, **answers)
 
     assert snapshot() == before
 

@@ -422,3 +422,19 @@ def test_the_run_sends_the_progress_reports_that_are_due_once(alpha, runner):
     again = runner.invoke(args=["reminders", "send", "--today", day])
     assert "Progress reports: 0 queued." in again.output
     assert db.session.scalar(db.select(db.func.count(ProgressReport.id))) == 1
+
+
+def test_an_escalated_reminder_to_a_single_focal_person_copies_the_programme_team(
+    app, make_partner, staff, upload
+):
+    """Nobody else at the partner and no staff member concerned: the team is copied."""
+    app.config.update(
+        REMINDER_ESCALATE_AFTER=0,
+        PROGRAMME_TEAM_EMAILS=["team@example.org", "Team@Example.org", "focal@solo.example.org"],
+    )
+    partner, focal, accreditation = make_partner("Solo Org", "SOLO")
+    due_only(accreditation, DUE)
+    run(DUE + timedelta(days=1))
+    [email] = reminders()
+    assert email.recipients == focal.email
+    assert email.cc == "team@example.org"  # once, and never the focal person again

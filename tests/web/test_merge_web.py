@@ -11,13 +11,16 @@ import pytest
 from portal.core.extensions import db
 from portal.models import Partner
 from portal.partners.drafts import PROFILE_FIELDS
+from portal.partners.merge import merge_questions
 from tests.helpers import snapshot, token_for
 
 HTMX = {"HX-Request": "true"}
 
 
 def merge_form(token: str, kept: Partner, other: Partner, **values) -> dict:
-    """The compare page's form as a browser sends it: the kept partner's values."""
+    """The compare page's form as a browser sends it: the kept partner's values,
+    its running accreditation and its focal point."""
+    questions = merge_questions(kept, other)
     data = {
         "csrf_token": token,
         "survivor_id": str(kept.id),
@@ -26,6 +29,10 @@ def merge_form(token: str, kept: Partner, other: Partner, **values) -> dict:
         "other_version": str(other.version),
         "reason": "Registered twice by two offices",
     } | dict.fromkeys(PROFILE_FIELDS, "survivor")
+    if questions.cycles:
+        data["continuing"] = str(questions.cycles[0].id)
+    if questions.focal_points:
+        data["focal_point"] = str(questions.focal_points[0].id)
     data.update(values)
     return data
 
@@ -163,3 +170,78 @@ def test_a_merge_without_the_csrf_token_is_refused(world, login):
 
     assert response.status_code in (400, 422)
     assert snapshot() == before
+
+
+# --- two running accreditations, two focal points --------------------------------
+
+
+def test_the_compare_page_asks_which_cycle_continues_and_which_focal_point_stays(world, login):
+    a, b = world.a, world.b
+    client = login(world.admin.email)
+
+    page = text_of(client.get(f"/partners/merge/compare?a={a.partner.id}&b={b.partner.id}"))
+
+    cycles = re.search(r'data-testid="merge-continuing".*?</fieldset>', page, re.S).group(0)
+    assert f'value="{a.accreditation.id}"' in cycles and f'value="{b.accreditation.id}"' in cycles
+    focal = re.search(r'data-testid="merge-focal_point".*?</fieldset>', page, re.S).group(0)
+    assert a.focal.email in focal and b.focal.email in focal
+    assert "checked" not in cycles and "checked" not in focal  # nothing chosen for them
+
+
+@pytest.mark.parametrize(
+    ("left_out", "message"),
+    [
+        ("continuing", "Choose the accreditation that continues"),
+        ("focal_point", "Choose the focal point who stays."),
+    ],
+)
+@pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "htmx"])
+def test_an_unanswered_question_is_shown_next_to_it_and_nothing_merges(
+    world, login, left_out, message, headers
+):
+    a, b = world.a.partner, world.b.partner
+    client = login(world.admin.email)
+    data = merge_form(token_for(client), a, b)
+    del data[left_out]
+    before = snapshot()
+
+    response = client.post("/partners/merge", data=data, headers=headers)
+
+    assert response.status_code == 422
+    page = text_of(response)
+    help_block = re.search(rf'<div id="{left_out}-help">(.*?)</div>', page, re.S).group(1)
+    assert message in help_block
+    assert re.search(
+        rf'<fieldset class="field spaced has-error" data-testid="merge-{left_out}"', page
+    )
+    other = "focal_point" if left_out == "continuing" else "continuing"
+    assert message not in re.search(rf'<div id="{other}-help">(.*?)</div>', page, re.S).group(1)
+    assert snapshot() == before
+
+
+def test_after_the_merge_the_dashboard_shows_the_cycle_that_continues(world, login):
+    a, b = world.a, world.b
+    kept_id, closed_id = a.accreditation.id, b.accreditation.id  # b's is the newer one
+    b_contact = next(c for c in b.partner.contacts if c.is_primary)
+    client = login(world.admin.email)
+    data = merge_form(
+        token_for(client),
+        a.partner,
+        b.partner,
+        continuing=str(kept_id),
+        focal_point=str(b_contact.id),
+    )
+
+    assert client.post("/partners/merge", data=data).status_code == 302
+
+    # B's focal person now leads A, and sees the cycle that continues.
+    focal = login(b.focal.email)
+    dashboard = text_of(focal.get("/accreditation"))
+    assert f"/accreditations/{kept_id}/" in dashboard
+    assert f"/accreditations/{closed_id}/" not in dashboard
+    # The closed one and its upload stay readable, and say why it closed.
+    closed = text_of(focal.get(f"/accreditations/{closed_id}"))
+    assert "Closed on" in closed and "Registered twice by two offices" in closed
+    assert b.requirement.name in closed
+    partner_page = text_of(client.get(f"/partners/{a.partner.id}"))
+    assert '<span class="badge badge-closed">Closed</span>' in partner_page
