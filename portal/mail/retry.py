@@ -18,6 +18,23 @@ def retry_now(actor: User, email: OutboxEmail) -> None:
     all its attempts back."""
     if not may_retry(email):
         raise DomainError("Only failed email, or email waiting to be retried, can be retried now.")
+    _requeue(actor, email)
+    db.session.commit()
+
+
+def retry_all_failed(actor: User) -> int:
+    """Every failed email goes out again on the next delivery run, with all its
+    attempts back (after an outage, or once an address is fixed); each is
+    audited, with how many went back together. Returns how many."""
+    failed = list(db.session.scalars(db.select(OutboxEmail).where(OutboxEmail.status == "failed")))
+    for email in failed:
+        _requeue(actor, email, f"Retry all failed: {len(failed)} email(s) re-queued together.")
+    db.session.commit()
+    return len(failed)
+
+
+def _requeue(actor: User, email: OutboxEmail, reason: str | None = None) -> None:
+    """Pending again with every attempt back, and audited (callers commit)."""
     before = (email.status, email.attempts, email.next_attempt_at)
     email.status, email.attempts, email.next_attempt_at = "pending", 0, None
     audit.record(
@@ -30,29 +47,5 @@ def retry_now(actor: User, email: OutboxEmail) -> None:
             "attempts": (before[1], 0),
             "next_attempt_at": (before[2], None),
         },
+        reason=reason,
     )
-    db.session.commit()
-
-
-def retry_all_failed(actor: User) -> int:
-    """Every failed email goes out again on the next delivery run, with all its
-    attempts back (after an outage, or once an address is fixed); each is
-    audited, with how many went back together. Returns how many."""
-    failed = list(db.session.scalars(db.select(OutboxEmail).where(OutboxEmail.status == "failed")))
-    for email in failed:
-        before = (email.attempts, email.next_attempt_at)
-        email.status, email.attempts, email.next_attempt_at = "pending", 0, None
-        audit.record(
-            actor,
-            "email_retried",
-            email,
-            partner_id=None,
-            changes={
-                "status": ("failed", "pending"),
-                "attempts": (before[0], 0),
-                "next_attempt_at": (before[1], None),
-            },
-            reason=f"Retry all failed: {len(failed)} email(s) re-queued together.",
-        )
-    db.session.commit()
-    return len(failed)
