@@ -34,7 +34,7 @@ from portal.partners.drafts import (
     check_draft,
     one_year_after,
 )
-from portal.partners.merge import merge_partners, merge_questions
+from portal.partners.merge import STALE, merge_partners, merge_questions
 from portal.partners.records import add_partner, update_partner
 from portal.partners.status import mark_reviewed
 from tests.helpers import requirements_of
@@ -507,8 +507,9 @@ def test_a_merge_racing_another_change_is_refused(pair):
     before = snapshot()
 
     answers = kept_ones(survivor, other)
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict) as refused:
         merge_partners(_admin(), survivor, other, CHOSEN, "Duplicate", versions, **answers)
+    assert (refused.value.field, refused.value.message) == (None, STALE)
 
     assert snapshot() == before
 
