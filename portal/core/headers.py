@@ -20,7 +20,8 @@ def content_security_policy(htmx_url: str) -> str:
     from the portal's stylesheet; `style` attributes stay allowed (a progress
     bar's width, the email previews' inline styling), `<style>` elements do not."""
     parts = urlsplit(htmx_url)
-    scripts = "'self'" + (f" {parts.scheme}://{parts.netloc}" if parts.netloc else "")
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme else parts.netloc  # or //host
+    scripts = f"'self' {origin}" if origin else "'self'"
     return "; ".join(
         [
             "default-src 'self'",
