@@ -62,7 +62,7 @@ def test_a_deployed_start_without_portal_url_is_refused(database_url, monkeypatc
 
 @pytest.mark.parametrize("storage", [None, "memory://"])
 def test_a_deployed_start_without_redis_for_the_limiter_is_refused(
-    database_url, monkeypatch, storage
+    database_url, monkeypatch, storage, tmp_path
 ):
     """Failed log-ins counted in each worker's memory would be multiplied by the
     workers and forgotten at each restart."""
@@ -74,9 +74,9 @@ def test_a_deployed_start_without_redis_for_the_limiter_is_refused(
     else:
         monkeypatch.setenv("RATELIMIT_STORAGE_URI", storage)
     with pytest.raises(RuntimeError, match="RATELIMIT_STORAGE_URI is not a Redis address"):
-        create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+        create_app({"SQLALCHEMY_DATABASE_URI": database_url}, tmp_path)
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", REDIS)
-    deployed = create_app({"SQLALCHEMY_DATABASE_URI": database_url})
+    deployed = create_app({"SQLALCHEMY_DATABASE_URI": database_url}, tmp_path)
     assert deployed.config["RATELIMIT_STORAGE_URI"] == REDIS
 
 

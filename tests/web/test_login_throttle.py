@@ -176,7 +176,7 @@ def test_under_htmx_the_form_comes_back_with_the_reason(app, focal):
     assert ACCOUNT_MESSAGE in text_of(response)
 
 
-def test_with_redis_the_count_outlives_the_worker(app, database_url, focal):
+def test_with_redis_the_count_outlives_the_worker(app, database_url, focal, tmp_path):
     """The production store: what one worker counted, a newly started one knows."""
     prefix = f"throttle-test-{uuid.uuid4().hex}"
     config = {
@@ -188,12 +188,12 @@ def test_with_redis_the_count_outlives_the_worker(app, database_url, focal):
     store = redis.Redis.from_url(REDIS)
     workers = []
     try:
-        first = create_app(config)
+        first = create_app(config, tmp_path)
         workers.append(first)
         assert fail(client_from(first, "192.0.2.80"), focal.email, 6) == [422] * 5 + [429]
         assert list(store.scan_iter(f"*{prefix}*")), "the failures are in Redis"
 
-        restarted = create_app(config)
+        restarted = create_app(config, tmp_path)
         workers.append(restarted)
         refused = Auth(client_from(restarted, "192.0.2.81")).login(focal.email)
         assert refused.status_code == 429
@@ -242,12 +242,15 @@ def test_asking_for_links_too_often_is_refused_plainly(app, focal):
     assert db.session.scalar(db.select(db.func.count(OutboxEmail.id))) == 3
 
 
-def test_behind_a_proxy_each_client_address_is_counted_apart(app, database_url, make_partner):
+def test_behind_a_proxy_each_client_address_is_counted_apart(
+    app, database_url, make_partner, tmp_path
+):
     """PROXY_COUNT=1: the address the proxy saw, not the proxy's own."""
     _, focal, _ = make_partner()
     _, colleague, _ = make_partner(name="Bravo Relief", acronym="BR")
     proxied = create_app(
-        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "PROXY_COUNT": 1}
+        {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "PROXY_COUNT": 1},
+        tmp_path,
     )
     try:
         guesser = client_from(proxied, "10.0.0.1")  # the proxy
@@ -265,14 +268,15 @@ def test_behind_a_proxy_each_client_address_is_counted_apart(app, database_url, 
             db.engine.dispose()
 
 
-def test_with_redis_down_people_still_log_in(app, database_url, focal, caplog):
+def test_with_redis_down_people_still_log_in(app, database_url, focal, caplog, tmp_path):
     """The counters' outage is logged; it does not lock everyone out."""
     down = create_app(
         {
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": database_url,
-            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens on port 1,
-        }
+            "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        },
+        tmp_path,
     )
     try:
         client = client_from(down, "192.0.2.100")
