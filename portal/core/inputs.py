@@ -8,7 +8,7 @@ included it (the feed's end is the day after). And no text may hold NUL, which
 PostgreSQL cannot store. Every route argument goes through `IdConverter`
 (registered as `int`), every query-string number through `identifier`, every
 form's days through `core.forms.DayField`, and every form's text through the
-check in `core.forms.Form`."""
+check in `core.forms.PortalForm`."""
 
 from __future__ import annotations
 
