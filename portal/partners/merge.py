@@ -47,6 +47,7 @@ from portal.models import (
 )
 from portal.partners import search as partner_search
 from portal.partners.drafts import PROFILE_FIELDS
+from portal.partners.records import demote_focal
 from portal.partners.status import notify_programme_team
 
 SIDES = ("survivor", "other")
@@ -312,15 +313,7 @@ def _settle_focal_point(
         stays = next(iter(focal_logins), None)
     for user in focal_logins:
         if user is not stays:
-            user.partner_role = "editor"
-            audit.record(
-                actor,
-                "user_updated",
-                user,
-                partner_id=user.partner_id,
-                changes={"partner_role": ("focal", "editor")},
-                reason=reason,
-            )
+            demote_focal(actor, user, reason)
     db.session.flush()
     return (before.name if before else None), (kept.name if kept else None)
 

@@ -239,17 +239,22 @@ def _save_contacts(
 
 def _demote_focal_login(actor: User, partner: Partner, contact: Contact, reason) -> None:
     """A contact stops being the primary focal person: their login stays, as an editor."""
-    user = contact.user
-    if user is not None and user.partner_role == "focal":
-        user.partner_role = "editor"
-        audit.record(
-            actor,
-            "user_updated",
-            user,
-            partner_id=partner.id,
-            changes={"partner_role": ("focal", "editor")},
-            reason=reason,
-        )
+    if contact.user is not None and contact.user.partner_role == "focal":
+        demote_focal(actor, contact.user, reason)
+
+
+def demote_focal(actor: User, user: User, reason: str | None) -> None:
+    """A focal login that is no longer the focal point's keeps working, as an
+    editor's (a leadership change, a merge); audited."""
+    user.partner_role = "editor"
+    audit.record(
+        actor,
+        "user_updated",
+        user,
+        partner_id=user.partner_id,
+        changes={"partner_role": ("focal", "editor")},
+        reason=reason,
+    )
 
 
 def _ensure_focal_login(actor: User, partner: Partner, contact: Contact) -> None:
