@@ -42,13 +42,7 @@ def login():
             record_failed_login(form.email.data)
             # One answer for unknown email and wrong password alike.
             form.password.errors.append("Email or password is incorrect.")
-    status = 429 if refusal else 422 if form.errors else 200
-    response = render(
-        "accounts/login.html", block="form", status=status, form=form, refusal=refusal
-    )
-    if refusal:
-        response.headers["Retry-After"] = refusal.retry_after
-    return response
+    return _form_page("accounts/login.html", form, refusal)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -61,10 +55,13 @@ def forgot_password():
         if refusal is None:
             send_reset_link(form.email.data)
             return render("accounts/reset_sent.html", email=form.email.data.strip())
+    return _form_page("accounts/forgot_password.html", form, refusal)
+
+
+def _form_page(template: str, form, refusal):
+    """The form again: 429 with when to try again while throttled, 422 with errors."""
     status = 429 if refusal else 422 if form.errors else 200
-    response = render(
-        "accounts/forgot_password.html", block="form", status=status, form=form, refusal=refusal
-    )
+    response = render(template, block="form", status=status, form=form, refusal=refusal)
     if refusal:
         response.headers["Retry-After"] = refusal.retry_after
     return response
