@@ -26,13 +26,8 @@ from portal.core.inputs import identifier_or_none
 from portal.models import Partner
 from portal.partners import bp
 from portal.partners.drafts import PROFILE_FIELDS
-from portal.partners.merge import (
-    Questions,
-    check_mergeable,
-    merge_partners,
-    merge_questions,
-    related_counts,
-)
+from portal.partners.merge import check_mergeable, merge_partners, related_counts
+from portal.partners.merge_choices import Questions, merge_questions
 from portal.partners.models import INVOICE_FORMATS, LANGUAGES, REPORTING_FREQUENCIES
 
 LABELS = {

@@ -34,7 +34,8 @@ from portal.partners.drafts import (
     check_draft,
     one_year_after,
 )
-from portal.partners.merge import STALE, merge_partners, merge_questions
+from portal.partners.merge import STALE, merge_partners
+from portal.partners.merge_choices import merge_questions
 from portal.partners.records import add_partner, update_partner
 from portal.partners.status import mark_reviewed
 from tests.helpers import requirements_of

@@ -16,7 +16,8 @@ from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Accreditation, AuditEvent, Contact, OutboxEmail, Submission, User
 from portal.partners.drafts import PROFILE_FIELDS
-from portal.partners.merge import check_survivor, merge_partners, merge_questions
+from portal.partners.merge import merge_partners
+from portal.partners.merge_choices import check_survivor, merge_questions
 from portal.reminders.daily import run
 from tests.helpers import requirements_of, snapshot
 

@@ -11,7 +11,7 @@ import pytest
 from portal.core.extensions import db
 from portal.models import Partner
 from portal.partners.drafts import PROFILE_FIELDS
-from portal.partners.merge import merge_questions
+from portal.partners.merge_choices import merge_questions
 from tests.helpers import snapshot, token_for
 
 HTMX = {"HX-Request": "true"}
