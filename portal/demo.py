@@ -200,6 +200,8 @@ def load() -> bool:
             partner=partners[index] if index is not None else None,
             partner_role="focal" if index is not None else None,
             password_hash=hash_password(DEMO_PASSWORD),
+            # The demo's administrator is the monitoring officer who exports.
+            can_export=role == "admin",
         )
         for email, name, role, index in PEOPLE
     ]
