@@ -15,9 +15,10 @@ from portal.accreditation.lifecycle import open_accreditation
 from portal.accreditation.submissions import review_submission, submit_document
 from portal.checkins.meetings import CheckInPlan, schedule
 from portal.conversations.threads import post_comment, post_message
-from portal.core import audit
+from portal.core import audit, periods
 from portal.core.clock import local_today
 from portal.core.extensions import db
+from portal.core.periods import fiscal_start
 from portal.models import (
     AccreditationTemplate,
     Contact,
@@ -33,9 +34,7 @@ from portal.models import (
 from portal.orgunits.importer import import_file
 from portal.partners import search as partner_search
 from portal.partners.drafts import district_id_of
-from portal.reports import periods
 from portal.reports.audience import ReportRequest
-from portal.reports.periods import fiscal_start
 from portal.reports.sending import send
 from portal.vault.documents import add_document as add_vault_document
 

@@ -24,12 +24,12 @@ from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 
 from portal.conversations.threads import post_comment, post_message
+from portal.core import periods
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.mail.email_templates import save_template
 from portal.models import CheckIn, Message, User
-from portal.reports import periods
 from portal.reports import sending as reports
 from portal.reports.audience import Audience, ReportRequest
 from tests.helpers import Side, snapshot, token_for
