@@ -15,6 +15,7 @@ from portal import (
     checkins,
     conversations,
     exports,
+    kpis,
     notifications,
     partners,
     reports,
@@ -37,6 +38,7 @@ from portal.core.extensions import mail as mail_extension
 from portal.core.storage_check import storage_commands
 from portal.demo import seed_demo
 from portal.exports import views as _exports_views  # noqa: F401
+from portal.kpis import views as _kpis_views  # noqa: F401
 from portal.mail import log_views  # noqa: F401
 from portal.mail import template_views as _mail_template_views  # noqa: F401
 from portal.mail.cli import outbox as outbox_commands
@@ -72,6 +74,7 @@ BLUEPRINTS = (
     reports.bp,
     notifications.settings_bp,
     exports.bp,
+    kpis.bp,
 )
 COMMANDS = (
     create_admin,

@@ -15,6 +15,7 @@ from portal.checkins.models import CheckIn, FollowUp
 from portal.conversations.models import Message, MessageRead
 from portal.core.models import AuditEvent
 from portal.core.types import utcnow
+from portal.kpis.models import Assessment, Benchmark
 from portal.mail.models import EmailTemplate, OutboxAttachment, OutboxEmail
 from portal.notifications.models import Notification
 from portal.orgunits.models import OrgUnit, OrgUnitGroup, group_members
@@ -34,7 +35,9 @@ from portal.vault.models import OrganisationDocument
 __all__ = [
     "Accreditation",
     "AccreditationTemplate",
+    "Assessment",
     "AuditEvent",
+    "Benchmark",
     "CheckIn",
     "ChecklistItem",
     "Contact",

@@ -8,6 +8,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectChoice,
@@ -44,6 +45,8 @@ class CheckInForm(PortalForm):
     )
     agenda = TextAreaField("Agenda", validators=[Optional(), Length(max=4000)])
     repeat = RadioField("Repeat", choices=_choices(REPEAT_LABELS), default="once")
+    # Set when the call is a coaching call offered for this KPI (kpis.definitions).
+    kpi = HiddenField()
     meetings = IntegerField(
         "Number of meetings",
         default=DEFAULT_MEETINGS,
@@ -63,6 +66,7 @@ class CheckInForm(PortalForm):
             agenda=self.agenda.data or "",
             repeat=self.repeat.data,
             meetings=DEFAULT_MEETINGS if self.meetings.data is None else self.meetings.data,
+            kpi=self.kpi.data or None,
         )
 
 

@@ -23,6 +23,7 @@ from portal.core import audit
 from portal.core.clock import programme_zone, to_utc
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.kpis.definitions import BY_KEY
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
 from portal.models import CheckIn, FollowUp, Partner, User, utcnow
@@ -45,6 +46,7 @@ class CheckInPlan:
     agenda: str = ""
     repeat: str = "once"
     meetings: int = 1
+    kpi: str | None = None  # a coaching call about this KPI
 
 
 @dataclass
@@ -102,6 +104,8 @@ def check_plan(plan: CheckInPlan, now: datetime | None = None) -> None:
 def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
     """Create the meetings of a series, invite both sides and tell the partner."""
     check_plan(plan)
+    if plan.kpi is not None and plan.kpi not in BY_KEY:
+        raise DomainError("That is not one of the KPIs.")
     if partner.status == "closed":
         raise DomainError(f"{partner.name} is closed; it takes no new check-ins.")
     meetings = [
@@ -112,6 +116,7 @@ def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
             duration_minutes=plan.duration_minutes,
             location=plan.location.strip(),
             agenda=plan.agenda.strip(),
+            kpi=plan.kpi,
             created_by_id=actor.id,
         )
         for day in series_days(plan.starts_on, plan.repeat, plan.meetings)
@@ -133,6 +138,7 @@ def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
             "meetings": (None, len(meetings)),
             "location": (None, first.location),
             "agenda": (None, first.agenda or None),
+            "coaching_for": (None, BY_KEY[plan.kpi].title if plan.kpi else None),
         },
     )
     _send(actor, partner, meetings, "REQUEST", "checkin_invitation", _subject(partner, meetings))
@@ -151,7 +157,8 @@ def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
 def _subject(partner: Partner, meetings: list[CheckIn]) -> str:
     when = meetings[0].starts_at.astimezone(programme_zone())
     series = f", then {REPEAT_LABELS[meetings[0].repeat].lower()}" if len(meetings) > 1 else ""
-    return f"Check-in: {partner.name} – {when:%d %b %Y %H:%M}{series}"
+    what = "Coaching call" if meetings[0].is_coaching else "Check-in"
+    return f"{what}: {partner.name} – {when:%d %b %Y %H:%M}{series}"
 
 
 REPEAT_LABELS = {"once": "Once", "monthly": "Monthly", "bimonthly": "Every two months"}

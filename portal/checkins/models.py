@@ -32,12 +32,18 @@ class CheckIn(db.Model):
     # The iCalendar SEQUENCE: bumped when the meeting changes, so calendars update it.
     sequence: Mapped[int] = mapped_column(default=0)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A coaching call offered because this KPI crossed its warning threshold.
+    kpi: Mapped[str | None] = mapped_column(String(40))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     partner = relationship("Partner")
     created_by = relationship("User")
     follow_ups = relationship("FollowUp", back_populates="checkin", order_by="FollowUp.id")
+
+    @property
+    def is_coaching(self) -> bool:
+        return self.kpi is not None
 
 
 class FollowUp(db.Model):

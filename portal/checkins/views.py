@@ -17,6 +17,7 @@ from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.htmx import go_to, render
 from portal.core.inputs import identifier_or_none
+from portal.kpis.definitions import BY_KEY, Kpi
 from portal.models import CheckIn, Partner, utcnow
 
 
@@ -31,16 +32,26 @@ def _partner(partner_id: int) -> Partner:
     return partner
 
 
+def coaching_agenda(kpi: Kpi) -> str:
+    return (
+        f"Coaching call: {kpi.title.lower()} is past the programme's warning threshold. "
+        f"What gets in the way, and what would help. {kpi.advice}"
+    )
+
+
 @bp.route("/partners/<int:partner_id>/checkins/new", methods=["GET", "POST"])
 @staff_required
 def new(partner_id: int):
     """Schedule one check-in or a monthly / two-monthly series (panel or page)."""
     partner = _partner(partner_id)
     if request.method == "GET":
+        kpi = BY_KEY.get(request.args.get("kpi", ""))
         form = CheckInForm(
             starts_on=local_today() + timedelta(days=7),
             start_time=time(10, 0),
             end_time=time(11, 0),
+            kpi=kpi.key if kpi else "",
+            agenda=coaching_agenda(kpi) if kpi else "",
         )
     else:
         form = CheckInForm()
@@ -62,6 +73,7 @@ def new(partner_id: int):
         form=form,
         partner=partner,
         zone=current_app.config["TIMEZONE"],
+        coaching=BY_KEY.get(form.kpi.data or ""),
     )
 
 

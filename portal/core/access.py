@@ -126,6 +126,11 @@ def may_retry_mail(user: User) -> bool:
     return user.is_admin
 
 
+def may_set_benchmarks(user: User) -> bool:
+    """KPI benchmarks are the administrators'; programme managers read them."""
+    return user.is_admin
+
+
 def may_export(user: User) -> bool:
     """Taking rows out of the portal is a permission of its own, given to staff
     with a need for it (`flask export-permission`), not part of a role."""

@@ -117,6 +117,9 @@ def load(instance_path: Path, debug: bool) -> dict:
         "ACCREDITATIONS_PER_PAGE": int(env("ACCREDITATIONS_PER_PAGE", "50")),
         # A submission should be reviewed within this many working days (Mon–Fri).
         "REVIEW_WORKING_DAYS": int(env("REVIEW_WORKING_DAYS", "5")),
+        # KPIs: a partner answers a message from the programme team within this many
+        # working days to count as "answered in time".
+        "MESSAGE_ANSWER_WORKING_DAYS": int(env("MESSAGE_ANSWER_WORKING_DAYS", "3")),
         # `flask reminders send`: partners hear this many days before a deadline,
         # then the day after it passes and every REMINDER_OVERDUE_EVERY_DAYS days,
         # at most REMINDER_MAX_OVERDUE times; from the overdue reminder after the
@@ -131,7 +134,7 @@ def load(instance_path: Path, debug: bool) -> dict:
         # Staff hear of submissions waiting for review longer than this many days.
         "STAFF_REVIEW_REMINDER_DAYS": int(env("STAFF_REVIEW_REMINDER_DAYS", "5")),
         # Progress reports: quarters follow the fiscal year that starts in this month
-        # (1 = January); see portal/reports/periods.py for how quarters are named.
+        # (1 = January); see portal/core/periods.py for how quarters are named.
         "FISCAL_YEAR_START_MONTH": int(env("FISCAL_YEAR_START_MONTH", "1")),
         # Who signs the reports the scheduler sends, and the default position of
         # staff who send one (they may change it on the form).

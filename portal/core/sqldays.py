@@ -7,6 +7,7 @@ the figures over thousands of rows are one statement and not a Python loop.
   midnight may count on the neighbouring day; production runs on PostgreSQL).
 - `working_days(start, end)`: Monday to Friday days after `start` up to and
   including `end` (negative when `end` is earlier), as review.assignment counts.
+- `month_index(day)`: months since year 0, for grouping by month or quarter.
 - `median(value, *by)`: a select of (by..., median) over a select's column,
   with window functions both databases have (SQLite has no median function).
 """
@@ -66,6 +67,29 @@ def _day_number_default(element, compiler, **kw):
 def _day_number_sqlite(element, compiler, **kw):
     (day,) = element.clauses
     return f"CAST(julianday({compiler.process(day, **kw)}) - julianday('{_EPOCH}') AS INTEGER)"
+
+
+class month_index(FunctionElement):  # noqa: N801
+    """year * 12 + month - 1 of a date expression: months counted from year 0."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(month_index)
+def _month_index_default(element, compiler, **kw):
+    (day,) = element.clauses
+    text = compiler.process(day, **kw)
+    year, month = (f"CAST(EXTRACT({part} FROM {text}) AS INTEGER)" for part in ("YEAR", "MONTH"))
+    return f"({year} * 12 + {month} - 1)"
+
+
+@compiles(month_index, "sqlite")
+def _month_index_sqlite(element, compiler, **kw):
+    (day,) = element.clauses
+    text = compiler.process(day, **kw)
+    year, month = (f"CAST(strftime('{part}', {text}) AS INTEGER)" for part in ("%Y", "%m"))
+    return f"({year} * 12 + {month} - 1)"
 
 
 def _weekdays_until(day) -> ColumnElement:

@@ -12,6 +12,7 @@ from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, push_url, render
 from portal.core.inputs import DAYS_MESSAGE, day, identifier_or_none
+from portal.kpis.pages import coaching_candidates
 from portal.models import User
 from portal.reminders.on_demand import send_reminders
 from portal.review.assignment import reviewers
@@ -61,8 +62,13 @@ def overview():
 @bp.get("/my-actions")
 @staff_required
 def my_actions():
-    """What waits for the person looking: reviews, sign-offs, messages."""
-    return render("tracking/my_actions.html", actions=outstanding_for(current_user))
+    """What waits for the person looking: reviews, sign-offs, messages, and the
+    partners past a KPI's warning threshold to offer a coaching call."""
+    return render(
+        "tracking/my_actions.html",
+        actions=outstanding_for(current_user),
+        coaching=coaching_candidates(local_today()),
+    )
 
 
 def _board_page(status: int = 200, error: str | None = None, selection: dict | None = None):

@@ -201,6 +201,7 @@ MANAGER_MAY_POST = {
     "checkins.new",
     "checkins.record",
     "checkins.cancel",
+    "kpis.assess",  # a judgement of how the partner took part, not a partner record
     "calendar.reset",  # their own calendar link
     "settings.notifications",  # their own notification preferences
 }
@@ -681,6 +682,18 @@ POSTS = {
     "emails.retry_failed": Post("admin", setup=_failed_email),
     "exports.start": Post(
         "admin", lambda w, c, p: {"format": "csv", "reason": "Walked."}, setup=_may_export
+    ),
+    "kpis.benchmarks_page": Post(
+        "admin", lambda w, c, p: {"kpi": "on_time", "on_time-target": "85", "on_time-warning": "70"}
+    ),
+    "kpis.assess": Post(
+        "manager",
+        lambda w, c, p: {
+            "stage": str(w.a.accreditation.id),
+            "engagement": "4",
+            "proactivity": "3",
+            "note": "Walked.",
+        },
     ),
     "notifications.read": Post("focal"),
     "notifications.read_all": Post("focal", lambda w, c, p: page_form(c, "/notifications", p)),

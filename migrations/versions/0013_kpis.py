@@ -1,0 +1,65 @@
+"""KPI benchmarks, engagement assessments, coaching calls
+
+Revision ID: 0013
+Revises: 0009
+Create Date: 2026-12-02 16:40:00
+
+"""
+
+from alembic import op
+import sqlalchemy as sa
+
+
+
+# revision identifiers, used by Alembic.
+revision = "0013"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        "kpi_benchmarks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kpi", sa.String(length=40), nullable=False),
+        sa.Column("target", sa.Float(), nullable=False),
+        sa.Column("warning", sa.Float(), nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["updated_by_id"], ["users.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("kpi"),
+    )
+    op.create_table(
+        "engagement_assessments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("accreditation_id", sa.Integer(), nullable=False),
+        sa.Column("milestone_id", sa.Integer(), nullable=True),
+        sa.Column("engagement", sa.Integer(), nullable=False),
+        sa.Column("proactivity", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("assessed_by_id", sa.Integer(), nullable=False),
+        sa.Column("assessed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("engagement BETWEEN 1 AND 5", name="engagement_on_scale"),
+        sa.CheckConstraint("proactivity BETWEEN 1 AND 5", name="proactivity_on_scale"),
+        sa.ForeignKeyConstraint(["accreditation_id"], ["accreditations.id"]),
+        sa.ForeignKeyConstraint(["assessed_by_id"], ["users.id"]),
+        sa.ForeignKeyConstraint(["milestone_id"], ["milestones.id"]),
+        sa.ForeignKeyConstraint(["partner_id"], ["partners.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("engagement_assessments", schema=None) as batch_op:
+        batch_op.create_index("ix_engagement_assessments_accreditation_id", ["accreditation_id"])
+        batch_op.create_index("ix_engagement_assessments_assessed_at", ["assessed_at"])
+        batch_op.create_index("ix_engagement_assessments_partner_id", ["partner_id"])
+    with op.batch_alter_table("checkins", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kpi", sa.String(length=40), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("checkins", schema=None) as batch_op:
+        batch_op.drop_column("kpi")
+    op.drop_table("engagement_assessments")
+    op.drop_table("kpi_benchmarks")

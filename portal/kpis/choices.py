@@ -1,0 +1,83 @@
+"""What the KPI pages' forms offer: periods, filters, the benchmark form of each
+KPI and the stages a partner's assessment may be about."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.core import periods
+from portal.core.extensions import db
+from portal.core.inputs import identifier_or_none
+from portal.kpis.definitions import BY_KEY, Kpi
+from portal.kpis.figures import Bench
+from portal.kpis.forms import AssessmentForm, BenchmarkForm
+from portal.models import Accreditation, AccreditationTemplate, Partner
+from portal.partners.listing import districts
+from portal.partners.models import PARTNERSHIP_TYPES
+
+TYPES = PARTNERSHIP_TYPES
+KEYS = BY_KEY
+
+
+def options(today: date, filters: bool = True) -> dict:
+    """The periods to choose from (recent quarters, this and last fiscal year) and,
+    on the programme's pages, the filters' choices."""
+    start = periods.fiscal_start()
+    year = periods.fiscal_year_of(today, start)
+    chosen = {
+        "quarters": periods.recent_quarters(today, start),
+        "years": [year, year.previous(start)],
+    }
+    if filters:
+        chosen |= {
+            "types": TYPES,
+            "districts": districts(),
+            "families": db.session.execute(
+                select(AccreditationTemplate.family_id, AccreditationTemplate.name)
+                .where(AccreditationTemplate.superseded_at.is_(None))
+                .order_by(AccreditationTemplate.name)
+            ).all(),
+        }
+    return chosen
+
+
+def benchmark_form(kpi: Kpi, bench: Bench) -> BenchmarkForm:
+    """The form of one KPI's row, as it stands (percentages as 0–100)."""
+    scale = 100 if kpi.unit == "percent" else 1
+    return BenchmarkForm(
+        formdata=None,
+        prefix=kpi.key,
+        target=round(bench.target * scale, 2),
+        warning=round(bench.warning * scale, 2),
+    )
+
+
+def assessment_form(partner: Partner, form: AssessmentForm | None = None) -> AssessmentForm:
+    """The stages of the partner's cycles (newest first), each cycle as a whole too."""
+    form = form or AssessmentForm(formdata=None)
+    cycles = db.session.scalars(
+        select(Accreditation)
+        .where(Accreditation.partner_id == partner.id)
+        .options(selectinload(Accreditation.milestones), selectinload(Accreditation.template))
+        .order_by(Accreditation.started_on.desc(), Accreditation.id.desc())
+    ).all()
+    stages = [("", "Choose…")]
+    for cycle in cycles:
+        label = f"{cycle.template.name}, started {cycle.started_on:%d %b %Y}"
+        stages.append((str(cycle.id), f"{label}: the whole cycle"))
+        stages += [(f"{cycle.id}-{m.id}", f"{label}: {m.name}") for m in cycle.milestones]
+    form.stage.choices = stages
+    return form
+
+
+def stage_of(value: str | None) -> tuple[int | None, int | None]:
+    """(accreditation id, milestone id or None) of a stage choice; (None, None) if unreadable."""
+    cycle, _, milestone = (value or "").partition("-")
+    accreditation_id = identifier_or_none(cycle)
+    milestone_id = identifier_or_none(milestone) if milestone else None
+    if accreditation_id is None or (milestone and milestone_id is None):
+        return None, None
+    return accreditation_id, milestone_id

@@ -1,0 +1,79 @@
+"""Around a partner's figures: what would move them (late actions, the documents
+sent back most) and the programme team's engagement assessments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.core.extensions import db
+from portal.models import (
+    Accreditation,
+    Assessment,
+    ChecklistItem,
+    Requirement,
+    Submission,
+)
+
+SHOWN = 5
+
+
+@dataclass
+class Advice:
+    late: list[tuple[str, date]]  # requirement, deadline: overdue and not handed in
+    sent_back: list[tuple[str, int]]  # requirement, times sent back
+
+
+def advice_for(partner_id: int, today: date) -> Advice:
+    """Two queries: the most overdue documents of the running cycle, and the
+    requirements sent back most often across the partner's cycles."""
+    handed_in = (
+        select(Submission.id)
+        .where(
+            Submission.accreditation_id == ChecklistItem.accreditation_id,
+            Submission.requirement_id == ChecklistItem.requirement_id,
+            Submission.status.in_(("submitted", "approved")),
+        )
+        .exists()
+    )
+    late = db.session.execute(
+        select(Requirement.name, ChecklistItem.due_on)
+        .join(Requirement, Requirement.id == ChecklistItem.requirement_id)
+        .join(Accreditation, Accreditation.id == ChecklistItem.accreditation_id)
+        .where(
+            Accreditation.partner_id == partner_id,
+            Accreditation.running,
+            Requirement.required,
+            ChecklistItem.not_applicable_at.is_(None),
+            ChecklistItem.due_on < today,
+            ~handed_in,
+        )
+        .order_by(ChecklistItem.due_on, Requirement.name)
+        .limit(SHOWN)
+    ).all()
+    sent_back = db.session.execute(
+        select(Requirement.name, func.count(Submission.id).label("times"))
+        .join(Requirement, Requirement.id == Submission.requirement_id)
+        .join(Accreditation, Accreditation.id == Submission.accreditation_id)
+        .where(Accreditation.partner_id == partner_id, Submission.status == "changes_requested")
+        .group_by(Requirement.name)
+        .order_by(func.count(Submission.id).desc(), Requirement.name)
+        .limit(SHOWN)
+    ).all()
+    return Advice([tuple(r) for r in late], [tuple(r) for r in sent_back])
+
+
+def assessments_of(partner_id: int) -> list[Assessment]:
+    return db.session.scalars(
+        select(Assessment)
+        .where(Assessment.partner_id == partner_id)
+        .options(
+            selectinload(Assessment.milestone),
+            selectinload(Assessment.assessed_by),
+            selectinload(Assessment.accreditation).selectinload(Accreditation.template),
+        )
+        .order_by(Assessment.assessed_at.desc(), Assessment.id.desc())
+    ).all()

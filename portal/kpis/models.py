@@ -1,0 +1,65 @@
+"""What staff set and record for the KPIs: benchmarks and engagement assessments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.extensions import db
+from portal.core.types import UTCDateTime, utcnow
+
+RATINGS = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good", 5: "Excellent"}
+
+
+class Benchmark(db.Model):
+    """An administrator's target and warning threshold for one KPI (the defaults
+    in kpis.definitions apply until one is set)."""
+
+    __tablename__ = "kpi_benchmarks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kpi: Mapped[str] = mapped_column(String(40), unique=True)
+    target: Mapped[float] = mapped_column(Float)
+    warning: Mapped[float] = mapped_column(Float)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    @property
+    def name(self) -> str:  # what the audit trail calls it
+        return f"Benchmark for {self.kpi.replace('_', ' ')}"
+
+
+class Assessment(db.Model):
+    """The programme team's view of how a partner took part, after a stage or a
+    cycle: two ratings on a fixed scale and a note."""
+
+    __tablename__ = "engagement_assessments"
+    __table_args__ = (
+        CheckConstraint("engagement BETWEEN 1 AND 5", name="engagement_on_scale"),
+        CheckConstraint("proactivity BETWEEN 1 AND 5", name="proactivity_on_scale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    accreditation_id: Mapped[int] = mapped_column(ForeignKey("accreditations.id"), index=True)
+    # The stage assessed; None: the whole cycle.
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"))
+    engagement: Mapped[int]  # how well the partner engaged with the process
+    proactivity: Mapped[int]  # whether it resolved issues before being chased
+    note: Mapped[str] = mapped_column(Text, default="")
+    assessed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    assessed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    accreditation = relationship("Accreditation")
+    milestone = relationship("Milestone")
+    assessed_by = relationship("User")
+
+    @property
+    def name(self) -> str:  # what the audit trail calls it
+        return f"Engagement assessment ({self.stage_name})"
+
+    @property
+    def stage_name(self) -> str:
+        return self.milestone.name if self.milestone else "Whole cycle"
