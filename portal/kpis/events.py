@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from sqlalchemy import and_, case, func, literal, null, or_, select
+from sqlalchemy import Integer, and_, case, func, literal, null, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.core.sqldays import days_between, local_date, working_days
@@ -267,7 +267,7 @@ def checkins_held(today: date):
     """Meetings whose time has come (cancelled ones left out): notes recorded or not."""
     value = case((CheckIn.notes.is_not(None), 1), else_=0)
     return select(
-        *_columns(CheckIn.partner_id, null(), local_date(CheckIn.starts_at), value)
+        *_columns(CheckIn.partner_id, null().cast(Integer), local_date(CheckIn.starts_at), value)
     ).where(CheckIn.cancelled_at.is_(None), CheckIn.starts_at < utcnow())
 
 

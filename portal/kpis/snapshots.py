@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import Integer, and_, case, func, literal, null, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.core.sqldays import local_date
@@ -116,12 +116,13 @@ def vault_expiring(day: date):
     expiring = and_(
         OrganisationDocument.partner_id == Partner.id,
         OrganisationDocument.status == "accepted",
+        local_date(OrganisationDocument.uploaded_at) <= day,
         OrganisationDocument.valid_until < day + timedelta(days=EXPIRING_DAYS),
     )
     count = select(func.count(OrganisationDocument.id)).where(expiring).scalar_subquery()
     return select(
         Partner.id.label("partner_id"),
-        literal(None).label("family_id"),
+        null().cast(Integer).label("family_id"),
         literal(day).label("day"),
         count.label("value"),
     ).where(Partner.status != "merged")
