@@ -38,6 +38,7 @@ from portal.core.extensions import mail as mail_extension
 from portal.core.storage_check import storage_commands
 from portal.demo import seed_demo
 from portal.exports import views as _exports_views  # noqa: F401
+from portal.kpis import export as _kpis_export  # noqa: F401
 from portal.kpis import views as _kpis_views  # noqa: F401
 from portal.mail import log_views  # noqa: F401
 from portal.mail import template_views as _mail_template_views  # noqa: F401

@@ -9,10 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.core import periods
+from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.inputs import identifier_or_none
 from portal.kpis.definitions import BY_KEY, Kpi
-from portal.kpis.figures import Bench
+from portal.kpis.figures import Bench, Scope
 from portal.kpis.forms import AssessmentForm, BenchmarkForm
 from portal.models import Accreditation, AccreditationTemplate, Partner
 from portal.partners.listing import districts
@@ -81,3 +82,28 @@ def stage_of(value: str | None) -> tuple[int | None, int | None]:
     if accreditation_id is None or (milestone and milestone_id is None):
         return None, None
     return accreditation_id, milestone_id
+
+
+def scope_from_args(args, today: date) -> tuple[Scope, str | None]:
+    """The period and filters asked for; a period that cannot be read falls back to
+    the current quarter, with the reason for the page to show."""
+    default = periods.quarter_of(today, periods.fiscal_start())
+    error = None
+    text = args.get("period", "")
+    if args.get("from") or args.get("to"):
+        text = f"{args.get('from', '')}..{args.get('to', '')}"
+    try:
+        period = periods.parse(text, periods.fiscal_start()) if text else default
+    except DomainError as refused:
+        period, error = default, refused.message
+    type_ = args.get("type", "")
+    district = args.get("district", "")[:50]
+    return (
+        Scope(
+            period,
+            type=type_ if type_ in TYPES else "",
+            district=district,
+            family=identifier_or_none(args.get("family")),
+        ),
+        error,
+    )

@@ -4,12 +4,9 @@ partner's own page."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from portal.core import periods
 from portal.core.access import (
     accreditation_or_404,
     may_set_benchmarks,
@@ -22,39 +19,13 @@ from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.htmx import go_to, render
-from portal.core.inputs import identifier_or_none
 from portal.kpis import bp, charts, choices  # noqa: F401 (charts: template filters)
 from portal.kpis.benchmarks import record_assessment, set_benchmark
 from portal.kpis.definitions import GROUPS, KPIS
-from portal.kpis.figures import STATES, Scope, benchmarks
+from portal.kpis.figures import STATES, benchmarks
 from portal.kpis.forms import AssessmentForm, BenchmarkForm
 from portal.kpis.history import advice_for, assessments_of
 from portal.kpis.pages import dashboard, partner_figures
-
-
-def scope_from_args(args, today: date) -> tuple[Scope, str | None]:
-    """The period and filters asked for; a period that cannot be read falls back to
-    the current quarter, with the reason for the page to show."""
-    default = periods.quarter_of(today, periods.fiscal_start())
-    error = None
-    text = args.get("period", "")
-    if args.get("from") or args.get("to"):
-        text = f"{args.get('from', '')}..{args.get('to', '')}"
-    try:
-        period = periods.parse(text, periods.fiscal_start()) if text else default
-    except DomainError as refused:
-        period, error = default, refused.message
-    type_ = args.get("type", "")
-    district = args.get("district", "")[:50]
-    return (
-        Scope(
-            period,
-            type=type_ if type_ in choices.TYPES else "",
-            district=district,
-            family=identifier_or_none(args.get("family")),
-        ),
-        error,
-    )
 
 
 @bp.get("/kpis")
@@ -62,7 +33,7 @@ def scope_from_args(args, today: date) -> tuple[Scope, str | None]:
 def programme():
     """Every KPI for the period, its trend and spread, and who needs attention."""
     today = local_today()
-    scope, error = scope_from_args(request.args, today)
+    scope, error = choices.scope_from_args(request.args, today)
     return render(
         "kpis/dashboard.html",
         board=dashboard(scope, today),
@@ -126,7 +97,7 @@ def partner(partner_id: int):
     """One partner's figures against the programme, with the team's assessments."""
     partner = partner_or_404(current_user, partner_id)
     today = local_today()
-    scope, error = scope_from_args(request.args, today)
+    scope, error = choices.scope_from_args(request.args, today)
     return render(
         "kpis/partner.html",
         partner=partner,
@@ -184,7 +155,7 @@ def mine():
         return redirect(url_for(".programme"))
     partner = own_partner(current_user)
     today = local_today()
-    scope, error = scope_from_args(request.args, today)
+    scope, error = choices.scope_from_args(request.args, today)
     return render(
         "kpis/mine.html",
         partner=partner,

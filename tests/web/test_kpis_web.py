@@ -4,9 +4,11 @@ grow with the number of partners."""
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 
+import openpyxl
 import pytest
 
 from portal.core.clock import local_today
@@ -204,3 +206,24 @@ def test_the_pages_cost_the_same_statements_for_2_or_12_partners(
     large.append(_statements(focal, "/organisation/kpis", count_queries))
     print(f"\nstatements (dashboard, staff partner page, partner's page): {small} -> {large}")
     assert large == small
+
+
+def test_the_figures_export_to_excel_for_power_bi(late, login, staff):
+    staff["manager"].can_export = True
+    db.session.commit()
+    client = login("manager@example.org")
+    page = client.get("/kpis").get_data(as_text=True)
+    assert 'href="/export/kpis?period=' in page
+    response = client.post(
+        "/export/kpis",
+        data={"csrf_token": token_for(client), "format": "xlsx", "reason": "Quarterly review"},
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in row), strict=True)) for row in sheet.iter_rows(2)]
+    on_time = [r for r in rows if r["KPI"] == "Documents on time"]
+    assert [(r["Partner"], r["Value"], r["State"]) for r in on_time] == [
+        ("Late Alpha", 0, "Act"),
+        ("Late Bravo", 0, "Act"),
+    ]
+    assert on_time[0]["Target"] == 0.9 and on_time[0]["Events counted"] == 2
