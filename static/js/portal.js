@@ -27,6 +27,13 @@
     }
   });
 
+  // A download asked for from the slide-in panel: the page stays, the panel goes.
+  document.addEventListener("submit", function (event) {
+    if (event.target.matches("form[data-download]") && event.target.closest("#panel")) {
+      window.setTimeout(closePanel, 0);
+    }
+  });
+
   // A select that acts at once (e.g. assigning a reviewer): its form is sent on change.
   document.addEventListener("change", function (event) {
     if (event.target.matches("select[data-submit-on-change]")) event.target.form.requestSubmit();
