@@ -184,7 +184,6 @@ PAGES = [
     ("overdue, sorted by waiting", "/accreditations?overdue=1&sort=waiting", {}),
     ("overdue+waiting (HTMX)", "/accreditations?overdue=1&sort=waiting", {"HX-Request": "true"}),
     ("partner search q=health", "/accreditations?q=health", {}),
-    ("export CSV, all rows", "/accreditations/export.csv", {}),
     ("my actions", "/my-actions", {}),
     ("actions board (14 days)", "/actions", {}),
 ]

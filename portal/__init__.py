@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from flask import Flask
@@ -33,7 +34,7 @@ from portal.checkins import views as _checkins_views  # noqa: F401
 from portal.conversations import views as _conversations_views  # noqa: F401
 from portal.core import config as settings
 from portal.core import errors, filters, headers, i18n, inputs
-from portal.core.extensions import csrf, db, limiter, login_manager, migrate
+from portal.core.extensions import cache, csrf, db, limiter, login_manager, migrate
 from portal.core.extensions import mail as mail_extension
 from portal.core.storage_check import storage_commands
 from portal.demo import seed_demo
@@ -114,6 +115,7 @@ def create_app(config: dict | None = None, instance_path: Path | None = None) ->
     _refuse_settings_that_contradict_each_other(app.config)
     # Development and tests count in this process (each app its own memory).
     app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"] or "memory://"
+    _configure_the_cache(app.config)
     if app.config["PROXY_COUNT"]:
         # The client address the throttle counts is the one the proxies saw.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"])
@@ -137,6 +139,7 @@ def create_app(config: dict | None = None, instance_path: Path | None = None) ->
     mail_extension.init_app(app)
     login_manager.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
     i18n.init_app(app)  # Flask-Babel: each person's pages and emails in their language
     init_login(login_manager)
 
@@ -160,6 +163,18 @@ def _refuse_a_deployment_without_its_address(app: Flask) -> None:
             "e.g. PORTAL_URL=https://portal.example.org (it is used in every email's links); "
             "for development use `make run` or `flask --debug ...`."
         )
+
+
+def _configure_the_cache(config) -> None:
+    """The limiter's Redis, if it has one, with keys of this database's own."""
+    uri = config["RATELIMIT_STORAGE_URI"]
+    database = hashlib.sha256(config["SQLALCHEMY_DATABASE_URI"].encode()).hexdigest()[:12]
+    config.setdefault("CACHE_KEY_PREFIX", f"{config['RATELIMIT_KEY_PREFIX']}:{database}:")
+    if uri.startswith(("redis://", "rediss://")):
+        config.setdefault("CACHE_TYPE", "RedisCache")
+        config.setdefault("CACHE_REDIS_URL", uri)
+    else:
+        config.setdefault("CACHE_TYPE", "SimpleCache")
 
 
 def _refuse_a_deployment_without_a_shared_limiter_store(app: Flask) -> None:

@@ -120,6 +120,9 @@ def load(instance_path: Path, debug: bool) -> dict:
         # KPIs: a partner answers a message from the programme team within this many
         # working days to count as "answered in time".
         "MESSAGE_ANSWER_WORKING_DAYS": int(env("MESSAGE_ANSWER_WORKING_DAYS", "3")),
+        # KPI figures are kept this long for as long as nothing is recorded (any change
+        # writes an audit event, which makes them be computed again); 0: never kept.
+        "KPI_CACHE_SECONDS": int(env("KPI_CACHE_SECONDS", "600")),
         # `flask reminders send`: partners hear this many days before a deadline,
         # then the day after it passes and every REMINDER_OVERDUE_EVERY_DAYS days,
         # at most REMINDER_MAX_OVERDUE times; from the overdue reminder after the

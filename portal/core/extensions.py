@@ -1,5 +1,6 @@
 """Extension objects, bare, so that nothing has to import the app."""
 
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -52,3 +53,6 @@ mail = Mail()
 # Counts failed sign-ins and password-reset requests (portal/accounts/throttle.py);
 # its store is RATELIMIT_STORAGE_URI: Redis in production, memory in development.
 limiter = Limiter(get_remote_address)
+# Keeps computed KPI figures (portal/kpis/figures.py): Redis where the limiter has
+# it (shared by every worker), else this process's memory.
+cache = Cache()

@@ -5,23 +5,28 @@ filters), and judged against the benchmark.
 Each figure is a constant number of statements, whatever the number of partners:
 per partner (one GROUP BY), programme-wide (one), by quarter (one; a state KPI
 takes one per quarter). The programme median is the median of the partners'
-figures; the programme-wide figure pools every event.
+figures; the programme-wide figure pools every event. Figures are kept (the
+app's cache, KPI_CACHE_SECONDS) until anything is recorded: pages read in a
+quiet hour cost one statement, not dozens.
 """
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask import current_app, g, has_request_context
+from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 
 from portal.core import periods
-from portal.core.extensions import db
+from portal.core.extensions import cache, db
 from portal.core.periods import Period
 from portal.core.sqldays import median, month_index
 from portal.kpis.definitions import Kpi
-from portal.models import Benchmark, Partner
+from portal.models import AuditEvent, Benchmark, Partner, utcnow
 from portal.partners.listing import Filters, conditions
 
 TREND_QUARTERS = 5
@@ -143,8 +148,44 @@ def _unpack(row, groups: int) -> tuple:
     return key, value, count, hits
 
 
+# --- kept figures -------------------------------------------------------------------
+
+
+def _fingerprint() -> str:
+    """What the figures were computed from: the newest audit event (every change
+    writes one) and the hour (meetings pass their start time unrecorded)."""
+    if has_request_context() and "kpi_fingerprint" in g:  # once per page
+        return g.kpi_fingerprint
+    newest = db.session.scalar(select(func.max(AuditEvent.id))) or 0
+    fingerprint = f"{newest}:{utcnow():%Y%m%d%H}"
+    if has_request_context():
+        g.kpi_fingerprint = fingerprint
+    return fingerprint
+
+
+def _kept(what: str, kpi: Kpi, scope: Scope, today: date, compute):
+    """`compute()`, or what it gave for the same question since the last change."""
+    seconds = current_app.config["KPI_CACHE_SECONDS"]
+    if not seconds:
+        return compute()
+    key = f"kpi:{what}:{kpi.key}:{scope!r}:{today}:{_fingerprint()}"
+    try:
+        found = cache.get(key)
+    except RedisError:  # a cache that is down costs time, never an answer
+        found = None
+    if found is None:
+        found = compute()
+        with contextlib.suppress(RedisError):
+            cache.set(key, found, timeout=seconds)
+    return found
+
+
 def partner_values(kpi: Kpi, scope: Scope, today: date) -> dict[int, tuple]:
     """partner id -> (value, count, hits) over the scope's period."""
+    return _kept("partners", kpi, scope, today, lambda: _partner_values(kpi, scope, today))
+
+
+def _partner_values(kpi: Kpi, scope: Scope, today: date) -> dict[int, tuple]:
     rows = _events(kpi, scope, today, scope.period.start, scope.period.end)
     result = {}
     for row in db.session.execute(_aggregated(kpi, rows, "partner_id")):
@@ -156,6 +197,10 @@ def partner_values(kpi: Kpi, scope: Scope, today: date) -> dict[int, tuple]:
 
 def pooled(kpi: Kpi, scope: Scope, today: date) -> tuple:
     """(value, count, hits) of every counted event together; value None: no data."""
+    return _kept("pooled", kpi, scope, today, lambda: _pooled(kpi, scope, today))
+
+
+def _pooled(kpi: Kpi, scope: Scope, today: date) -> tuple:
     rows = _events(kpi, scope, today, scope.period.start, scope.period.end)
     row = db.session.execute(_aggregated(kpi, rows)).first()
     if row is None:
@@ -174,9 +219,13 @@ def quarters_up_to(day: date, count: int = TREND_QUARTERS) -> list[Period]:
 
 def trend(kpi: Kpi, scope: Scope, today: date) -> list[tuple[Period, float | None]]:
     """The figure in each of the last quarters up to the scope's period."""
+    return _kept("trend", kpi, scope, today, lambda: _trend(kpi, scope, today))
+
+
+def _trend(kpi: Kpi, scope: Scope, today: date) -> list[tuple[Period, float | None]]:
     quarters = quarters_up_to(min(scope.period.end, today))
     if kpi.snapshot is not None:
-        return [(q, pooled(kpi, scope.during(q), today)[0]) for q in quarters if q.start <= today]
+        return [(q, _pooled(kpi, scope.during(q), today)[0]) for q in quarters if q.start <= today]
     rows = _events(kpi, scope, today, quarters[0].start, quarters[-1].end)
     start_month = periods.fiscal_start()
     bucket = (month_index(rows.c.day) - (start_month - 1)) // 3

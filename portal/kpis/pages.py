@@ -69,7 +69,12 @@ class Attention:
 class Dashboard:
     scope: Scope
     groups: dict[str, list[KpiRow]]
-    attention: list[Attention]
+    attention: list[Attention]  # the most pressing first, `shown` of them
+    needing: int  # partners needing attention in all
+
+    @property
+    def more(self) -> int:
+        return self.needing - len(self.attention)
 
 
 def _figure(kpi: Kpi, bench: Bench, values: dict, together: tuple) -> Figure:
@@ -77,9 +82,13 @@ def _figure(kpi: Kpi, bench: Bench, values: dict, together: tuple) -> Figure:
     return Figure(kpi, bench, value, count, hits, programme_median(values))
 
 
-def dashboard(scope: Scope, today: date) -> Dashboard:
+ATTENTION_SHOWN = 20
+
+
+def dashboard(scope: Scope, today: date, shown: int | None = ATTENTION_SHOWN) -> Dashboard:
     """Every KPI for the scope; the partners past a warning threshold, or whose
-    state got worse since the period before, first those with most to act on."""
+    state got worse since the period before, first those with most to act on
+    (`shown` of them; None: all)."""
     benches = benchmarks(KPIS)
     groups: dict[str, list[KpiRow]] = {key: [] for key in GROUPS}
     issues: dict[int, list[Issue]] = {}
@@ -104,10 +113,16 @@ def dashboard(scope: Scope, today: date) -> Dashboard:
                 issues.setdefault(partner_id, []).append(
                     Issue(kpi, value, now, previous, worsening)
                 )
-    partners = {p.id: p for p in db.session.scalars(select(Partner).where(Partner.id.in_(issues)))}
-    attention = [Attention(partners[pid], found) for pid, found in issues.items()]
+
+    def pressing(item):
+        return (-sum(1 for i in item[1] if i.state == "act"), -len(item[1]), item[0])
+
+    chosen = sorted(issues.items(), key=pressing)[:shown]
+    wanted = select(Partner).where(Partner.id.in_([pid for pid, _ in chosen]))
+    partners = {p.id: p for p in db.session.scalars(wanted)}
+    attention = [Attention(partners[pid], found) for pid, found in chosen]
     attention.sort(key=lambda a: (-a.acting, -len(a.issues), a.partner.name))
-    return Dashboard(scope, groups, attention)
+    return Dashboard(scope, groups, attention, len(issues))
 
 
 @dataclass

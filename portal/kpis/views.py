@@ -36,7 +36,7 @@ def programme():
     scope, error = choices.scope_from_args(request.args, today)
     return render(
         "kpis/dashboard.html",
-        board=dashboard(scope, today),
+        board=dashboard(scope, today, None if request.args.get("attention") == "all" else 20),
         scope=scope,
         period_error=error,
         options=choices.options(today),

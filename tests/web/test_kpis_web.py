@@ -192,8 +192,9 @@ def _statements(client, path, count_queries) -> int:
 
 
 def test_the_pages_cost_the_same_statements_for_2_or_12_partners(
-    late, make_partner, login, count_queries
+    late, make_partner, login, count_queries, app
 ):
+    app.config["KPI_CACHE_SECONDS"] = 0  # count what computing the figures costs
     manager = login("manager@example.org")
     focal = login(late[0][1].email)
     paths = ["/kpis", f"/partners/{late[0][0].id}/kpis"]
@@ -227,3 +228,15 @@ def test_the_figures_export_to_excel_for_power_bi(late, login, staff):
         ("Late Bravo", 0, "Act"),
     ]
     assert on_time[0]["Target"] == 0.9 and on_time[0]["Events counted"] == 2
+
+
+def test_figures_are_kept_until_something_is_recorded(late, login, count_queries):
+    (alpha, _, cycle), _ = late
+    manager = login("manager@example.org")
+    path = f"/partners/{alpha.id}/kpis"
+    computed = _statements(manager, path, count_queries)  # the second view: kept figures
+    assert computed < 15, computed
+    stage = f"{cycle.id}-{cycle.milestones[0].id}"
+    assert assess(manager, alpha, stage=stage, engagement="5", proactivity="5").status_code == 302
+    page = manager.get(path).get_data(as_text=True)
+    assert 'data-testid="value">5 / 5' in card(page, "engagement")  # not the kept "no data"
