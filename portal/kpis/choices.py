@@ -51,9 +51,15 @@ def benchmark_form(kpi: Kpi, bench: Bench) -> BenchmarkForm:
     return BenchmarkForm(
         formdata=None,
         prefix=kpi.key,
-        target=round(bench.target * scale, 2),
-        warning=round(bench.warning * scale, 2),
+        target=_plain(bench.target * scale),
+        warning=_plain(bench.warning * scale),
     )
+
+
+def _plain(number: float) -> float | int:
+    """90 rather than 90.0 in the form."""
+    rounded = round(number, 2)
+    return int(rounded) if rounded == int(rounded) else rounded
 
 
 def assessment_form(partner: Partner, form: AssessmentForm | None = None) -> AssessmentForm:
