@@ -29,12 +29,14 @@ from portal.partners.models import (
 )
 from portal.reminders.models import ReminderSent
 from portal.reports.models import ProgressReport
+from portal.review.models import ChangeReason
 from portal.vault.models import OrganisationDocument
 
 __all__ = [
     "Accreditation",
     "AccreditationTemplate",
     "AuditEvent",
+    "ChangeReason",
     "CheckIn",
     "ChecklistItem",
     "Contact",
