@@ -32,7 +32,7 @@ from portal.core import periods
 from portal.core.clock import local_today, to_utc
 from portal.core.errors import DomainError
 from portal.core.extensions import db
-from portal.core.inputs import identifier_or_none
+from portal.core.inputs import FIRST_DAY, LAST_DAY, identifier_or_none
 from portal.models import Accreditation, AccreditationTemplate, OrgUnit, Partner
 from portal.partners import listing
 from portal.partners.models import PARTNERSHIP_TYPES
@@ -110,7 +110,7 @@ def parse_filters(args, offered: Options) -> Filters:
     """The filters of a query string; a value the page does not offer is refused
     with the field it belongs to (DomainError)."""
     text = (args.get("period") or "").strip()
-    period = periods.parse(text, periods.fiscal_start()) if text else current_period()
+    period = _period(text) if text else current_period()
     kind = (args.get("type") or "").strip()
     if kind and kind not in offered.types:
         raise DomainError("Choose a partnership type from the list.", field="type")
@@ -122,6 +122,18 @@ def parse_filters(args, offered: Options) -> Filters:
     if family_text and family not in {f.id for f in offered.families}:
         raise DomainError("Choose a template from the list.", field="family")
     return Filters(period, kind, district, family)
+
+
+def _period(text: str) -> periods.Period:
+    try:
+        period = periods.parse(text, periods.fiscal_start())
+    except (ValueError, OverflowError):  # "0000-Q1": a year no calendar has
+        period = None
+    if period is None or period.start < FIRST_DAY or period.end > LAST_DAY:
+        raise DomainError(
+            f"Choose a period between {FIRST_DAY.year} and {LAST_DAY.year}.", field="period"
+        )
+    return period
 
 
 def scope(filters: Filters):

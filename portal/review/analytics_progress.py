@@ -42,6 +42,10 @@ class StageRow:
     most_days_past_due: int | None
 
     @property
+    def in_period(self) -> bool:
+        return self.completed > 0
+
+    @property
     def planned_label(self) -> str:
         if self.planned is None:
             return ""
@@ -165,6 +169,10 @@ class GroupRow:
     sent_back: Share  # of the reviews in the period
     late: Share  # documents due in the period (and judged) that came late, of those
     overdue_now: int  # required documents owed and past their deadline today
+
+    @property
+    def in_period(self) -> bool:
+        return bool(self.sent_back.whole or self.late.whole)
 
 
 NO_TYPE = "No partnership type recorded"

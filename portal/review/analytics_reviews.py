@@ -145,6 +145,10 @@ class ReviewerRow:
     waiting: int  # assigned and still waiting now
     oldest_waiting: datetime | None
 
+    @property
+    def in_period(self) -> bool:
+        return self.decided > 0
+
 
 NOT_ASSIGNED = "Not assigned"
 

@@ -171,6 +171,8 @@ def test_a_period_with_no_data_has_no_rows_for_it(review_world):
     [
         ({"period": "2026-Q5"}, "period"),
         ({"period": "2026-03-31..2026-01-01"}, "period"),
+        ({"period": "0000-Q1"}, "period"),
+        ({"period": "FY9999"}, "period"),
         ({"type": "bribery"}, "type"),
         ({"district": "nowhere"}, "district"),
         ({"family": "999999"}, "family"),
