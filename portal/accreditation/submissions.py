@@ -16,6 +16,8 @@ from portal.models import Accreditation, Requirement, Submission, User, utcnow
 from portal.notifications.bell import notify, partner_users, path_for, staff_users
 from portal.review.reasons import reason_for_sending_back
 
+FEEDBACK_NEEDED = "Tell the partner what to change."
+
 __all__ = [
     "UploadTooLarge",
     "latest_submission",
@@ -112,7 +114,7 @@ def review_submission(
     if decision == "request_changes":
         reason = reason_for_sending_back(reason_id)
         if not feedback:
-            raise DomainError("Tell the partner what to change.", field="feedback")
+            raise DomainError(FEEDBACK_NEEDED, field="feedback")
     status = "approved" if decision == "approve" else "changes_requested"
     # Conditional update: of two reviewers acting at once, exactly one wins.
     won = db.session.execute(

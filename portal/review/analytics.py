@@ -4,8 +4,8 @@ partners struggle, how review work is spread), for a period and a slice of the
 partners.
 
 Every figure is computed by the database, grouped, in a fixed number of
-statements however many partners there are (analytics_reviews.py and
-analytics_progress.py, one function per table). This module holds what the
+statements however many partners there are (analytics_reviews.py,
+analytics_stages.py and analytics_partners.py, one function per table). This module holds what the
 tables share: the filters, the accreditations they select, the period's bounds
 and a share that keeps its numerator and denominator.
 

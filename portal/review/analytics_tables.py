@@ -12,13 +12,7 @@ from werkzeug.exceptions import BadRequest
 from portal.core.errors import DomainError
 from portal.exports import Column, Table, exportable
 from portal.review.analytics import Filters, Options, options, parse_filters
-from portal.review.analytics_progress import (
-    GroupRow,
-    StageRow,
-    by_district,
-    by_partnership_type,
-    stages_against_plan,
-)
+from portal.review.analytics_partners import GroupRow, by_district, by_partnership_type
 from portal.review.analytics_reviews import (
     ReasonRow,
     RequirementRow,
@@ -28,6 +22,7 @@ from portal.review.analytics_reviews import (
     review_load,
     sent_back_by_requirement,
 )
+from portal.review.analytics_stages import StageRow, stages_against_plan
 
 
 @dataclass

@@ -5,13 +5,14 @@ from wtforms.validators import AnyOf, Length
 
 from portal.core.forms import PortalForm
 from portal.core.inputs import identifier_or_none
-from portal.review.reasons import LABEL_MAX, active_reasons
+from portal.accreditation.submissions import FEEDBACK_NEEDED
+from portal.review.reasons import LABEL_MAX, REASON_NEEDED, active_reasons
 
 
 class ReviewForm(PortalForm):
     # Set by the button pressed: "approve" or "request_changes".
     decision = StringField(validators=[AnyOf(["approve", "request_changes"])])
-    # Choices: the reasons offered now (with_reasons); anything else reaches the
+    # Choices: the reasons offered now (for_submission); anything else reaches the
     # domain, which names what is wrong with it.
     reason = SelectField(
         "Reason for sending it back",
@@ -26,7 +27,28 @@ class ReviewForm(PortalForm):
         "Requesting changes: required — say what to change and why.",
     )
 
-    def with_reasons(self) -> ReviewForm:
+    waiting = True
+
+    def validate(self, extra_validators=None) -> bool:
+        """Sending back needs both a reason and guidance: say at once what is
+        missing (review_submission checks again, and refuses a retired reason).
+        Once decided, the domain's answer (who decided) is what counts."""
+        valid = super().validate(extra_validators)
+        if not self.waiting or self.decision.data != "request_changes":
+            return valid
+        missing = [
+            (self.reason, self.reason.data is None, REASON_NEEDED),
+            (self.feedback, not (self.feedback.data or "").strip(), FEEDBACK_NEEDED),
+        ]
+        for field, empty, message in missing:
+            if empty and not field.errors:
+                field.errors = [*field.errors, message]
+                valid = False
+        return valid
+
+    def for_submission(self, submission) -> ReviewForm:
+        """The reasons offered now, and whether the submission still waits."""
+        self.waiting = submission.status == "submitted"
         self.reason.choices = [("", "Choose a reason…")] + [
             (r.id, r.label) for r in active_reasons()
         ]

@@ -16,6 +16,7 @@ from portal.models import ChangeReason, User, utcnow
 from portal.review.models import DEFAULT_REASONS
 
 LABEL_MAX = 120
+REASON_NEEDED = "Choose why the document is sent back."
 DIRECTIONS = ("up", "down")
 
 
@@ -41,7 +42,7 @@ def active_reasons() -> list[ChangeReason]:
 def reason_for_sending_back(reason_id: int | None) -> ChangeReason:
     """The reason a reviewer chose, if it is one that is offered."""
     if reason_id is None:
-        raise DomainError("Choose why the document is sent back.", field="reason")
+        raise DomainError(REASON_NEEDED, field="reason")
     reason = db.session.get(ChangeReason, reason_id)
     if reason is None:
         raise DomainError(

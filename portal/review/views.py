@@ -93,7 +93,7 @@ def decide(submission_id: int):
     """Look at one submission and approve it (with a note) or send it back with a
     reason and guidance."""
     submission = submission_or_404(current_user, submission_id)
-    form = ReviewForm().with_reasons()
+    form = ReviewForm().for_submission(submission)
     if form.validate_on_submit():
         try:
             review_submission(

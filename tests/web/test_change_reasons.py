@@ -195,6 +195,16 @@ def test_requesting_changes_needs_a_reason_from_the_list(world, login):
     )
 
 
+def test_sending_back_with_nothing_says_both_what_is_missing(world, login):
+    manager = login(world.manager.email)
+    response = decide(manager, world.a.submission.id, "request_changes")
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Choose why the document is sent back." in field_help(page, "reason")
+    assert "Tell the partner what to change." in field_help(page, "feedback")
+    assert db.session.get(Submission, world.a.submission.id).status == "submitted"
+
+
 def test_the_reason_reaches_the_partner_beside_the_guidance_and_by_email(world, login):
     a = world.a
     manager = login(world.manager.email)
