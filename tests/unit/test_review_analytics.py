@@ -5,14 +5,19 @@ struggle, and who reviewed how much."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from portal.accreditation.submissions import review_submission, submit_document
 from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import Coverage
 from portal.review.analytics import Share, options, parse_filters
 from portal.review.analytics_tables import review_analytics
+from tests.analytics_world import TODAY
+from tests.helpers import file_upload, requirements_of
 
 DS1, DS2 = "Document submission document 1", "Document submission document 2"
 CR1 = "Compliance review document 1"
@@ -191,3 +196,25 @@ def test_periods_of_every_kind(review_world):
     # Delta's two approvals (2 Jul) and Alpha's send-back (8 Jul).
     assert sum(r.decided for r in ranged.reviewers) == 3
     assert figures().filters.period.key == "2026-Q4"  # the current quarter on 5 Oct
+
+
+def test_a_nationwide_partner_counts_under_the_whole_country_and_in_each_district(
+    review_world, make_partner, clock, pdf_bytes
+):
+    """As the partner list has it: covering the whole country is covering Mbala."""
+    clock.set(date(2026, 9, 1), time(10))
+    echo, focal, accreditation = make_partner("Echo", "EC", started_on=date(2026, 8, 1))
+    db.session.add(Coverage(partner_id=echo.id, nationwide=True, starts_on=date(2026, 1, 1)))
+    db.session.commit()
+    sent = submit_document(
+        focal, accreditation, requirements_of(accreditation)[0], file_upload(pdf_bytes, "e.pdf")
+    )
+    clock.set(date(2026, 9, 2), time(10))
+    reason = review_world.reasons["Incomplete"].id
+    review_submission(review_world.admin, sent, "request_changes", "Page 3 is missing.", reason)
+    clock.set(TODAY, time(10))
+
+    whole = next(r for r in figures(period="2026-Q3").districts if r.name == "Whole country")
+    assert (whole.partners, whole.sent_back) == (1, Share(1, 1))
+    mbala = figures(period="2026-Q3", district=review_world.districts["Mbala"])
+    assert [(r.name, r.partners) for r in mbala.districts] == [("Mbala", 1), ("Whole country", 1)]
