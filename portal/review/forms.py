@@ -3,9 +3,9 @@ from __future__ import annotations
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, Length
 
+from portal.accreditation.submissions import FEEDBACK_NEEDED
 from portal.core.forms import PortalForm
 from portal.core.inputs import identifier_or_none
-from portal.accreditation.submissions import FEEDBACK_NEEDED
 from portal.review.reasons import LABEL_MAX, REASON_NEEDED, active_reasons
 
 
