@@ -53,6 +53,8 @@ from portal.partners import views as _partners_views  # noqa: F401
 from portal.reminders.cli import reminders as reminders_commands
 from portal.reports import views as _reports_views  # noqa: F401
 from portal.reports.cli import reports as reports_commands
+from portal.review import analytics_tables as _review_analytics_tables  # noqa: F401
+from portal.review import analytics_views, reasons_views  # noqa: F401
 from portal.review import views as _review_views  # noqa: F401
 from portal.tracking import export as _tracking_export  # noqa: F401
 from portal.tracking import views as _tracking_views  # noqa: F401

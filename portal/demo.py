@@ -21,6 +21,7 @@ from portal.core.extensions import db
 from portal.core.periods import fiscal_start
 from portal.models import (
     AccreditationTemplate,
+    ChangeReason,
     Contact,
     Coverage,
     OrgUnit,
@@ -36,6 +37,7 @@ from portal.partners import search as partner_search
 from portal.partners.drafts import district_id_of
 from portal.reports.audience import ReportRequest
 from portal.reports.sending import send
+from portal.review.reasons import ensure_default_reasons
 from portal.vault.documents import add_document as add_vault_document
 
 SAMPLE_ORGUNITS = Path(__file__).parent / "sample_data" / "dhis2_metadata.json"
@@ -239,11 +241,19 @@ def load() -> bool:
     # NDST: three approved, one sent back, one waiting for review, one missing.
     for requirement in documents[:3]:
         review_submission(manager, _upload(ndst, changes, requirement), "approve", "")
+    ensure_default_reasons()
+    not_signed = db.session.scalar(
+        db.select(ChangeReason.id)
+        .where(ChangeReason.retired_at.is_(None))
+        .order_by(ChangeReason.label != "Not signed", ChangeReason.position)
+        .limit(1)
+    )
     review_submission(
         manager,
         _upload(ndst, changes, documents[3]),
         "request_changes",
         "The policy has no approval date. Please upload the signed, dated version.",
+        not_signed,
     )
     _upload(ndst, changes, documents[5])
     # MCTA: everything approved but the agreement, which waits for review.

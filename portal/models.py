@@ -30,6 +30,7 @@ from portal.partners.models import (
 )
 from portal.reminders.models import ReminderSent
 from portal.reports.models import ProgressReport
+from portal.review.models import ChangeReason
 from portal.vault.models import OrganisationDocument
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "Assessment",
     "AuditEvent",
     "Benchmark",
+    "ChangeReason",
     "CheckIn",
     "ChecklistItem",
     "Contact",

@@ -17,6 +17,8 @@ from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AccreditationTemplate, Partner, Requirement, Stage, User
+from portal.review.reasons import all_reasons, ensure_default_reasons
+from tests import analytics_world
 from tests.helpers import (
     FAULT_FIGURES,
     PASSWORD,
@@ -282,6 +284,25 @@ def make_partner(app, make_user, make_template):
         return partner, focal, accreditation
 
     return make
+
+
+@pytest.fixture
+def change_reasons(app) -> dict:
+    """The reasons for sending a document back that the migration seeds, by label."""
+    ensure_default_reasons()
+    db.session.commit()
+    return {reason.label: reason for reason in all_reasons()}
+
+
+@pytest.fixture
+def review_world(
+    app, clock, make_partner, make_template, make_user, staff, pdf_bytes, change_reasons
+):
+    """A third quarter of reviews, uploads and milestones for the review analytics
+    (the story and its awkward cases: tests/analytics_world.py)."""
+    return analytics_world.build(
+        app, clock, make_partner, make_template, make_user, staff, pdf_bytes, change_reasons
+    )
 
 
 @pytest.fixture

@@ -29,7 +29,16 @@ from werkzeug.datastructures import FileStorage
 from portal.core.clock import to_utc
 from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.models import Accreditation, OutboxEmail, Partner, Requirement, Submission, User
+from portal.models import (
+    Accreditation,
+    ChangeReason,
+    OutboxEmail,
+    Partner,
+    Requirement,
+    Submission,
+    User,
+)
+from portal.review.reasons import ensure_default_reasons
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "correct-horse-battery"  # what the make_user fixture gives everyone
@@ -183,6 +192,16 @@ def stored_files() -> list[Path]:
     """Every file under UPLOAD_DIR, temporary ones included."""
     root = Path(current_app.config["UPLOAD_DIR"])
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def a_reason(label: str = "Incomplete") -> int:
+    """The id of an offered reason for sending a document back (the list the
+    migration seeds, made here when the test's tables have none)."""
+    ensure_default_reasons()
+    db.session.commit()
+    return db.session.scalar(
+        select(ChangeReason.id).filter_by(label=label).where(ChangeReason.retired_at.is_(None))
+    )
 
 
 def submission_count() -> int:

@@ -79,3 +79,18 @@ def test_downgrade_to_base_removes_every_table(migrated_app):
 
     with db.engine.connect() as conn:
         assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+
+
+def test_the_reasons_for_sending_back_start_as_the_programme_listed_them(migrated_app):
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT label, retired_at FROM change_reasons ORDER BY position")
+        ).all()
+    assert rows == [
+        ("Incomplete", None),
+        ("Wrong document", None),
+        ("Not signed", None),
+        ("Expired", None),
+        ("Illegible", None),
+        ("Other", None),
+    ]

@@ -247,9 +247,14 @@ class Submission(db.Model):
     feedback: Mapped[str | None] = mapped_column(Text)
     # Who is to review it (any staff member may still decide).
     assigned_to_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # Why it was sent back (portal.review.models.ChangeReason); None otherwise.
+    change_reason_id: Mapped[int | None] = mapped_column(
+        ForeignKey("change_reasons.id"), index=True
+    )
 
     accreditation = relationship("Accreditation")
     requirement = relationship("Requirement")
     uploaded_by = relationship("User", foreign_keys=[uploaded_by_id])
     reviewer = relationship("User", foreign_keys=[reviewer_id])
     assigned_to = relationship("User", foreign_keys=[assigned_to_id])
+    change_reason = relationship("ChangeReason")

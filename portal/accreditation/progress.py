@@ -155,7 +155,7 @@ def progress(accreditation: Accreditation, today: date) -> Progress:
     submissions = db.session.scalars(
         db.select(Submission)
         .where(Submission.accreditation_id == accreditation.id)
-        .options(selectinload(Submission.reviewer))
+        .options(selectinload(Submission.reviewer), selectinload(Submission.change_reason))
         .order_by(Submission.version.desc())
     )
     versions: dict[int, list[Submission]] = defaultdict(list)

@@ -14,6 +14,9 @@ from portal.mail.links import external_url
 from portal.mail.queue import queue_email
 from portal.models import Accreditation, Requirement, Submission, User, utcnow
 from portal.notifications.bell import notify, partner_users, path_for, staff_users
+from portal.review.reasons import reason_for_sending_back
+
+FEEDBACK_NEEDED = "Tell the partner what to change."
 
 __all__ = [
     "UploadTooLarge",
@@ -92,21 +95,37 @@ def _refuse_if_approved(latest: Submission | None) -> None:
 
 
 def review_submission(
-    actor: User, submission: Submission, decision: str, feedback: str
+    actor: User,
+    submission: Submission,
+    decision: str,
+    feedback: str,
+    reason_id: int | None = None,
 ) -> Submission:
-    """Approve a submission, or send it back with feedback; advance the milestones."""
+    """Approve a submission (with an optional note), or send it back with a reason
+    from the administrators' list and guidance; advance the milestones."""
     feedback = (feedback or "").strip()
     if decision not in ("approve", "request_changes"):
         raise DomainError("Choose approve or request changes.", field="decision")
-    if decision == "request_changes" and not feedback:
-        raise DomainError("Tell the partner what to change.", field="feedback")
+    if submission.status != "submitted":
+        # Said before what was typed is checked: the second reviewer learns first
+        # that someone decided already (the update below still settles a race).
+        raise DomainError(_why_not_waiting(submission))
+    reason = None
+    if decision == "request_changes":
+        reason = reason_for_sending_back(reason_id)
+        if not feedback:
+            raise DomainError(FEEDBACK_NEEDED, field="feedback")
     status = "approved" if decision == "approve" else "changes_requested"
     # Conditional update: of two reviewers acting at once, exactly one wins.
     won = db.session.execute(
         db.update(Submission)
         .where(Submission.id == submission.id, Submission.status == "submitted")
         .values(
-            status=status, reviewer_id=actor.id, reviewed_at=utcnow(), feedback=feedback or None
+            status=status,
+            reviewer_id=actor.id,
+            reviewed_at=utcnow(),
+            feedback=feedback or None,
+            change_reason_id=reason.id if reason else None,
         )
     ).rowcount
     if won != 1:
@@ -119,20 +138,25 @@ def review_submission(
         "document_reviewed",
         submission,
         partner_id=accreditation.partner_id,
-        changes={"status": ("submitted", status), "feedback": (None, feedback or None)},
+        changes={
+            "status": ("submitted", status),
+            "feedback": (None, feedback or None),
+            "reason": (None, reason.label if reason else None),
+        },
     )
     partner = accreditation.partner
     link = path_for("accreditation.show", accreditation_id=accreditation.id)
     name = submission.requirement.name
     if status == "changes_requested":
         people = partner_users(partner.id)
-        notify(people, "changes_requested", f"Changes requested: {name}", link)
+        notify(people, "changes_requested", f"Changes requested: {name} ({reason.label})", link)
         queue_email(
             people,
             "changes_requested",
             {
                 "partner": partner,
                 "submission": submission,
+                "reason": reason.label,
                 "link": external_url("accreditation.show", accreditation_id=accreditation.id),
             },
             subject=f"Changes requested: {submission.requirement.name}",

@@ -141,6 +141,18 @@ def may_assign_reviews(user: User) -> bool:
     return user.is_staff
 
 
+def may_manage_change_reasons(user: User) -> bool:
+    """The list of reasons for sending a document back is the administrators';
+    reviewers (managers too) choose from it."""
+    return user.is_admin
+
+
+def may_read_review_analytics(user: User) -> bool:
+    """What goes wrong in reviews, where partners struggle and who reviews how
+    much: the programme team's own view, never a partner's."""
+    return user.is_staff
+
+
 def own_partner(user: User) -> Partner:
     """The organisation a partner user belongs to; staff have none of their own."""
     require(not user.is_staff and user.partner is not None)

@@ -7,6 +7,7 @@ from typing import Any
 from portal.core.extensions import db
 from portal.models import (
     AuditEvent,
+    ChangeReason,
     CheckIn,
     Coverage,
     OrganisationDocument,
@@ -40,6 +41,8 @@ def describe(obj: Any) -> str:
         return obj.target_name
     if isinstance(obj, User):
         return f"{obj.name} <{obj.email}>"
+    if isinstance(obj, ChangeReason):
+        return f"Reason for sending back: {obj.label}"
     for attribute in ("name", "display_name"):
         if value := getattr(obj, attribute, None):
             return str(value)

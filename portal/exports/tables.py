@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -76,6 +77,8 @@ def as_text(value) -> str:
         return local_time(value).isoformat(timespec="minutes")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, int | float | Decimal):
+        return str(value)  # a number, negative ones too: never a formula
     text = str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

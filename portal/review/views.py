@@ -7,6 +7,7 @@ from portal.accreditation.submissions import review_submission
 from portal.core.access import staff_required, submission_or_404
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.forms import attach_error
 from portal.core.htmx import safe_next
 from portal.core.paging import Window
 from portal.models import Accreditation, Submission, User
@@ -81,6 +82,7 @@ def _versions(submission: Submission) -> list[Submission]:
         .filter_by(
             accreditation_id=submission.accreditation_id, requirement_id=submission.requirement_id
         )
+        .options(joinedload(Submission.change_reason))
         .order_by(Submission.version.desc())
     ).all()
 
@@ -88,16 +90,17 @@ def _versions(submission: Submission) -> list[Submission]:
 @bp.route("/<int:submission_id>", methods=["GET", "POST"])
 @staff_required
 def decide(submission_id: int):
-    """Look at one submission and approve it or request changes."""
+    """Look at one submission and approve it (with a note) or send it back with a
+    reason and guidance."""
     submission = submission_or_404(current_user, submission_id)
-    form = ReviewForm()
+    form = ReviewForm().for_submission(submission)
     if form.validate_on_submit():
         try:
-            review_submission(current_user, submission, form.decision.data, form.feedback.data)
-        except DomainError as error:
-            (getattr(form, error.field).errors if error.field else form.form_errors).append(
-                error.message
+            review_submission(
+                current_user, submission, form.decision.data, form.feedback.data, form.reason.data
             )
+        except DomainError as error:
+            attach_error(form, error)
         else:
             verb = "approved" if submission.status == "approved" else "sent back for changes"
             flash(

@@ -29,12 +29,13 @@ FOCAL_NAME = "Grace Wanjiru"
 FOCAL_EMAIL = "grace@kestrel.example.org"
 FOCAL_PASSWORD = "kestrel-focal-2026"
 FEEDBACK = "The certificate has expired. Please upload the renewed certificate, signed and dated."
+GUIDANCE_LABEL = "Note with an approval, or guidance when sending back"
 
 
 @pytest.mark.e2e
 @PYTEST_PLAYWRIGHT_DEPRECATION
 def test_partner_goes_from_invitation_to_first_milestone(
-    app, staff, make_template, smtp, new_page, live_server, tmp_path
+    app, staff, make_template, smtp, new_page, live_server, tmp_path, change_reasons
 ):
     template = make_template()
     first, second = template.stages[0], template.stages[1]
@@ -119,16 +120,19 @@ def test_partner_goes_from_invitation_to_first_milestone(
     )
     upload(partner, doc1, pdf_file(tmp_path, "certificate-v1.pdf"), version=1)
 
-    # 4. The manager asks for changes: first without saying what, then properly.
+    # 4. The manager asks for changes: first without saying why or what, then properly.
     manager = new_page()
     log_in(manager, manager_email)
     open_review(manager, doc1, version=1)
     manager.get_by_role("button", name="Request changes").click()
-    feedback = manager.get_by_label("Feedback for the partner")
-    expect(field_errors(manager, manager, "Feedback for the partner")).to_have_text(
+    expect(field_errors(manager, manager, "Reason for sending it back")).to_have_text(
+        "Choose why the document is sent back."
+    )
+    expect(field_errors(manager, manager, GUIDANCE_LABEL)).to_have_text(
         "Tell the partner what to change."
     )
-    feedback.fill(FEEDBACK)
+    manager.get_by_label("Reason for sending it back").select_option(label="Expired")
+    manager.get_by_label(GUIDANCE_LABEL).fill(FEEDBACK)
     manager.get_by_role("button", name="Request changes").click()
     expect(manager.locator("#alerts")).to_have_text(f"{doc1} from {PARTNER} sent back for changes.")
     expect(manager.get_by_test_id("queue-row")).to_have_count(0)
@@ -136,6 +140,7 @@ def test_partner_goes_from_invitation_to_first_milestone(
     deliver_mail(app)
     changes = only_email(smtp.inbox, FOCAL_EMAIL, f"Changes requested: {doc1}")
     assert FEEDBACK in text_body(changes)
+    assert "Reason: Expired" in text_body(changes)
     assert f"{live_server}/accreditations/" in text_body(changes)
 
     # 5. The partner reads the feedback and uploads a second version.
@@ -144,6 +149,7 @@ def test_partner_goes_from_invitation_to_first_milestone(
     expect(card.get_by_test_id("status")).to_have_text("Changes requested")
     expect(card.get_by_test_id("feedback")).to_contain_text(f"Feedback from {manager_name}")
     expect(card.get_by_test_id("feedback")).to_contain_text(FEEDBACK)
+    expect(card.get_by_test_id("feedback-reason")).to_have_text("Reason: Expired")
     upload(partner, doc1, pdf_file(tmp_path, "certificate-v2.pdf"), version=2)
     card.get_by_text("Earlier versions (1)").click()
     earlier = card.locator(".versions li")

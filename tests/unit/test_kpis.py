@@ -35,7 +35,7 @@ from portal.kpis.definitions import BY_KEY
 from portal.kpis.figures import Scope, partner_values, pooled, programme_median, trend
 from portal.models import AccreditationTemplate, PartnershipType, Requirement, Stage
 from portal.vault.documents import add_document
-from tests.helpers import file_upload
+from tests.helpers import a_reason, file_upload
 
 Q3 = periods.parse("2026-Q3")
 IN_Q3 = Scope(Q3)
@@ -53,7 +53,10 @@ def world(app, clock, make_partner, staff, pdf_bytes):
 
     def review(submission, decision, day, feedback=""):
         at(day, 15)
-        return review_submission(staff["admin"], submission, decision, feedback or "Fix it.")
+        reason = a_reason("Not signed") if decision == "request_changes" else None
+        return review_submission(
+            staff["admin"], submission, decision, feedback or "Fix it.", reason_id=reason
+        )
 
     at("2026-06-01")
     template = AccreditationTemplate(name="One stage")

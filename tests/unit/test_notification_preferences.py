@@ -14,7 +14,7 @@ from portal.core.extensions import db
 from portal.mail.queue import queue_email
 from portal.models import AuditEvent, Notification, OutboxEmail
 from portal.notifications.preferences import kinds_for, update_preferences
-from tests.helpers import requirements_of
+from tests.helpers import a_reason, requirements_of
 
 
 def emails(template: str) -> list[OutboxEmail]:
@@ -72,7 +72,7 @@ def test_essential_notifications_reach_everyone_whatever_they_chose(people):
 def test_changes_requested_follows_the_preferences_but_the_bell_rings(people, staff, upload):
     partner, focal, digest, quiet, accreditation = people
     submission = upload(focal, accreditation, requirements_of(accreditation)[0])
-    review_submission(staff["manager"], submission, "request_changes", "Sign it.")
+    review_submission(staff["manager"], submission, "request_changes", "Sign it.", a_reason())
     [email] = emails("changes_requested")
     assert email.recipient_list == [focal.email]
     rung = set(

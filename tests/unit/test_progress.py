@@ -10,7 +10,7 @@ from portal.accreditation.submissions import review_submission
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import Requirement
-from tests.helpers import requirements_of
+from tests.helpers import a_reason, requirements_of
 
 
 def test_percent_is_approved_required_documents_over_required(accreditation_for, staff, approve):
@@ -32,7 +32,11 @@ def test_documents_waiting_or_sent_back_do_not_count_as_done(accreditation_for, 
     first, second = requirements_of(accreditation)[:2]
     upload(focal, accreditation, first)
     review_submission(
-        staff["manager"], upload(focal, accreditation, second), "request_changes", "Redo."
+        staff["manager"],
+        upload(focal, accreditation, second),
+        "request_changes",
+        "Redo.",
+        a_reason(),
     )
 
     state = progress(accreditation, local_today())
@@ -68,7 +72,11 @@ def test_outstanding_actions_are_ordered_by_deadline(make_partner, staff, upload
     partner, focal, accreditation = make_partner(started_on=started)
     missing, sent_back, waiting, last = requirements_of(accreditation)
     review_submission(
-        staff["manager"], upload(focal, accreditation, sent_back), "request_changes", "Sign it."
+        staff["manager"],
+        upload(focal, accreditation, sent_back),
+        "request_changes",
+        "Sign it.",
+        a_reason(),
     )
     upload(focal, accreditation, waiting)
     first, second, third = accreditation.milestones
@@ -121,7 +129,9 @@ def test_the_list_percentage_matches_each_accreditations_own_page(
     upload(focal, halfway, documents[2])
     _, focal, revised = make_partner("Revised", "RV")
     documents = requirements_of(revised)
-    review_submission(manager, upload(focal, revised, documents[0]), "request_changes", "Redo.")
+    review_submission(
+        manager, upload(focal, revised, documents[0]), "request_changes", "Redo.", a_reason()
+    )
     approve(manager, focal, revised, documents[:1])  # version 2 approved after v1 sent back
     _, focal, finished = make_partner("Finished", "FN")
     approve(manager, focal, finished, requirements_of(finished))

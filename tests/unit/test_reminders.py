@@ -20,6 +20,7 @@ from portal.reminders.schedule import Summary
 from portal.reminders.to_partners import remind_partners
 from portal.reminders.to_staff import remind_staff
 from portal.review.assignment import assign_reviewer
+from tests.helpers import a_reason
 
 DUE = date(2026, 12, 14)  # a Monday, far from the accreditation's own deadlines
 FAR = date(2027, 12, 31)
@@ -171,7 +172,7 @@ def test_after_the_second_overdue_reminder_others_are_copied(alpha, staff, uploa
     # The manager sent the document back: it is owed again, and the manager is concerned.
     submission = upload(focal, accreditation, item.requirement)
     assign_reviewer(staff["admin"], submission, staff["manager"])
-    review_submission(staff["manager"], submission, "request_changes", "Sign page 3.")
+    review_submission(staff["manager"], submission, "request_changes", "Sign page 3.", a_reason())
     ccs = []
     for day in step(DUE + timedelta(days=1), DUE + timedelta(days=30)):
         before = len(reminders())

@@ -8,7 +8,7 @@ from portal.accreditation.submissions import review_submission
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Accreditation, AuditEvent, OutboxEmail, Submission, User
-from tests.helpers import requirements_of
+from tests.helpers import a_reason, requirements_of
 
 
 def _outbox(template: str | None = None) -> list[OutboxEmail]:
@@ -34,7 +34,7 @@ def test_changes_cannot_be_requested_without_saying_what(setting, upload):
 
     for feedback in ("", "   \n"):
         with pytest.raises(DomainError) as refused:
-            review_submission(manager, submission, "request_changes", feedback)
+            review_submission(manager, submission, "request_changes", feedback, a_reason())
         assert refused.value.field == "feedback"
 
     db.session.expire_all()
@@ -63,7 +63,7 @@ def test_requesting_changes_emails_the_partner_the_feedback(setting, upload, mak
     requirement = requirements_of(accreditation)[0]
     submission = upload(focal, accreditation, requirement)
 
-    review_submission(manager, submission, "request_changes", "  Please sign page 3.  ")
+    review_submission(manager, submission, "request_changes", "  Please sign page 3.  ", a_reason())
 
     assert (submission.status, submission.feedback) == ("changes_requested", "Please sign page 3.")
     assert submission.reviewer == manager
@@ -142,7 +142,7 @@ def test_a_second_review_of_the_same_submission_is_refused(app, setting, upload)
     events, emails = _count(AuditEvent), _count(OutboxEmail)
 
     with pytest.raises(DomainError, match="Already reviewed by"):
-        review_submission(other, submission, "request_changes", "Missing a signature.")
+        review_submission(other, submission, "request_changes", "Missing a signature.", a_reason())
 
     db.session.expire_all()
     stored = db.session.get(Submission, submission_id)

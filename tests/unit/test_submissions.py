@@ -15,6 +15,7 @@ from portal.models import Submission
 from tests.helpers import (
     JPEG,
     PNG,
+    a_reason,
     file_upload,
     office_document,
     requirements_of,
@@ -193,7 +194,7 @@ def test_a_second_upload_is_version_2_and_version_1_is_kept(setting, pdf_bytes):
 def test_a_new_version_after_changes_were_requested_keeps_the_feedback(setting, staff, pdf_bytes):
     focal, accreditation, requirement = setting
     first = submit_document(focal, accreditation, requirement, file_upload(pdf_bytes, "v1.pdf"))
-    review_submission(staff["manager"], first, "request_changes", "Sign page 2.")
+    review_submission(staff["manager"], first, "request_changes", "Sign page 2.", a_reason())
 
     second = submit_document(focal, accreditation, requirement, file_upload(pdf_bytes, "v2.pdf"))
 

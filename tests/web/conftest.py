@@ -21,7 +21,7 @@ from tests.helpers import Auth, Side, World, file_upload
 
 
 @pytest.fixture
-def world(app, staff, make_partner, pdf_bytes) -> World:
+def world(app, staff, make_partner, pdf_bytes, change_reasons) -> World:
     """Partners A and B (`World.a`, `World.b`, each a `Side`) and the programme staff."""
 
     def extras_of(partner, focal, admin, accreditation, requirement, pdf_bytes):

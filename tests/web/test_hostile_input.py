@@ -24,11 +24,14 @@ import pytest
 from flask import url_for
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import func
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing.converters import NumberConverter
 
 import portal
+from portal.core.extensions import db
 from portal.demo import sample_pdf
+from portal.models import ChangeReason
 from tests.helpers import TALLY, Side, snapshot, token_for
 
 HOSTILE_NUMBERS = [
@@ -103,6 +106,7 @@ ARGUMENTS = {
     "notification_id": lambda a: a.notification.id,
     "checkin_id": lambda a: a.checkin.id,
     "name": lambda a: "partners",  # an export's
+    "reason_id": lambda a: db.session.scalar(db.select(func.min(ChangeReason.id))),
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.
@@ -123,6 +127,8 @@ READERS = (
     "/calendar",
     "/partners",
     "/review",
+    "/review/analytics",
+    "/review/reasons",
     "/tracking",
     "/emails",
     "/notifications",

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from portal.accreditation.submissions import review_submission
 from portal.core.extensions import db
 from portal.models import Accreditation, AuditEvent, OutboxEmail, Partner, User
-from tests.helpers import csrf_token
+from tests.helpers import a_reason, csrf_token
 
 HTMX = {"HX-Request": "true"}
 
@@ -240,7 +240,7 @@ def test_the_manager_sees_the_list_but_cannot_add(world, login):
 @pytest.mark.parametrize("who", ["admin", "manager"])
 def test_staff_see_the_partners_history_field_by_field(world, login, who):
     a = world.a
-    review_submission(world.manager, a.submission, "request_changes", "Sign page 2.")
+    review_submission(world.manager, a.submission, "request_changes", "Sign page 2.", a_reason())
     client = login(getattr(world, who).email)
 
     page = client.get(f"/partners/{a.partner.id}").get_data(as_text=True)

@@ -29,7 +29,7 @@ from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.mail.email_templates import save_template
-from portal.models import CheckIn, Message, User
+from portal.models import ChangeReason, CheckIn, Message, User
 from portal.reports import sending as reports
 from portal.reports.audience import Audience, ReportRequest
 from tests.helpers import Side, snapshot, token_for
@@ -158,6 +158,7 @@ ARGUMENTS = {
     "notification_id": lambda s: s.notification.id,
     "checkin_id": lambda s: s.checkin.id,
     "name": lambda s: "partners",  # an export: the programme's, not a partner's
+    "reason_id": lambda s: first_reason().id,  # the programme's list, not a partner's
 }
 # Arguments that name something belonging to one partner. (Requirements belong to
 # the template both partners share: not a partner's.)
@@ -625,6 +626,18 @@ def _may_export(w: Walk) -> None:
     db.session.commit()
 
 
+def first_reason() -> ChangeReason:
+    """The first reason for sending back on the list (the walk's reason_id)."""
+    return db.session.scalar(
+        db.select(ChangeReason).order_by(ChangeReason.position, ChangeReason.id).limit(1)
+    )
+
+
+def _retired_reason(w: Walk) -> None:
+    first_reason().retired_at = datetime.now(UTC)
+    db.session.commit()
+
+
 def template_form() -> dict:
     return _template_form("")
 
@@ -768,6 +781,11 @@ POSTS = {
     "partners.new": Post("admin", lambda w, c, p: partner_form("", action="save")),
     "reports.send": Post("admin", lambda w, c, p: report_form("", w.a.partner.id, confirm="y")),
     "review.decide": Post("manager", lambda w, c, p: {"decision": "approve"}),
+    "review.reasons": Post("admin", lambda w, c, p: {"label": "Stamp missing"}),
+    "review.rename_reason": Post("admin", lambda w, c, p: {"label": "Incomplete file"}),
+    "review.move_reason": Post("admin", lambda w, c, p: {"direction": "down"}),
+    "review.retire_reason": Post("admin"),
+    "review.restore_reason": Post("admin", setup=_retired_reason),
     "review.assign": Post("manager", lambda w, c, p: {"reviewer_id": str(w.manager.id)}),
 }
 

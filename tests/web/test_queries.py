@@ -12,7 +12,7 @@ from portal.core import audit
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import OutboxEmail
-from tests.helpers import file_upload
+from tests.helpers import a_reason, file_upload
 
 
 @pytest.fixture
@@ -135,7 +135,9 @@ def test_the_partner_dashboard(staff, make_partner, make_template, login, measur
         for document in for_documents:
             n = len(latest)
             if (previous := latest.get(document.id)) is not None:
-                review_submission(reviewers[n % 2], previous, "request_changes", f"Fix {n}.")
+                review_submission(
+                    reviewers[n % 2], previous, "request_changes", f"Fix {n}.", a_reason()
+                )
             latest[document.id] = upload(focal, accreditation, document, f"version-{n}.pdf")
 
     add_versions([documents[0]] * 2)

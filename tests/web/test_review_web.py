@@ -12,14 +12,25 @@ from portal.core.clock import local_day
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AuditEvent, OutboxEmail, Submission, utcnow
-from tests.helpers import csrf_token, file_upload
+from tests.helpers import a_reason, csrf_token, file_upload
 
 
-def decide(client, submission_id: int, decision: str, feedback: str = "", token: str | None = None):
-    """Press a button on the decision page, with the page's own CSRF token."""
+def decide(
+    client,
+    submission_id: int,
+    decision: str,
+    feedback: str = "",
+    token: str | None = None,
+    reason: str | None = None,
+):
+    """Press a button on the decision page, with the page's own CSRF token (and,
+    sending back, a reason: the first of the list unless `reason` says another)."""
     path = f"/review/{submission_id}"
     token = token or csrf_token(client, path)
-    return client.post(path, data={"csrf_token": token, "decision": decision, "feedback": feedback})
+    if reason is None:
+        reason = str(a_reason()) if decision == "request_changes" else ""
+    data = {"csrf_token": token, "decision": decision, "feedback": feedback, "reason": reason}
+    return client.post(path, data=data)
 
 
 def queue_rows(page: str) -> list[list[str]]:

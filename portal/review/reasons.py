@@ -1,0 +1,189 @@
+"""The reasons a reviewer chooses from when sending a document back: the list
+administrators keep. They add, rename, reorder, retire and restore reasons;
+nothing is deleted, so every document sent back keeps the reason it was given
+and the analytics can count it."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from portal.core import audit
+from portal.core.access import may_manage_change_reasons, require
+from portal.core.errors import DomainError
+from portal.core.extensions import db
+from portal.models import ChangeReason, User, utcnow
+from portal.review.models import DEFAULT_REASONS
+
+LABEL_MAX = 120
+REASON_NEEDED = "Choose why the document is sent back."
+DIRECTIONS = ("up", "down")
+
+
+def all_reasons() -> list[ChangeReason]:
+    """The list as administrators see it: the offered reasons in their order, then
+    the retired ones."""
+    return db.session.scalars(
+        select(ChangeReason).order_by(
+            ChangeReason.retired_at.is_not(None), ChangeReason.position, ChangeReason.id
+        )
+    ).all()
+
+
+def active_reasons() -> list[ChangeReason]:
+    """What a reviewer is offered, in the administrators' order."""
+    return db.session.scalars(
+        select(ChangeReason)
+        .where(ChangeReason.retired_at.is_(None))
+        .order_by(ChangeReason.position, ChangeReason.id)
+    ).all()
+
+
+def reason_for_sending_back(reason_id: int | None) -> ChangeReason:
+    """The reason a reviewer chose, if it is one that is offered."""
+    if reason_id is None:
+        raise DomainError(REASON_NEEDED, field="reason")
+    reason = db.session.get(ChangeReason, reason_id)
+    if reason is None:
+        raise DomainError(
+            "That reason is not on the list. Choose one of the reasons offered.", field="reason"
+        )
+    if reason.retired:
+        raise DomainError(
+            f"“{reason.label}” is no longer offered (an administrator retired it). "
+            "Choose one of the reasons offered.",
+            field="reason",
+        )
+    return reason
+
+
+def ensure_default_reasons() -> None:
+    """The starting list where there is none (the migration seeds it; the demo and
+    the tests build their tables without migrations). Callers commit."""
+    if db.session.scalar(select(func.count(ChangeReason.id))):
+        return
+    db.session.add_all(
+        ChangeReason(label=label, position=position)
+        for position, label in enumerate(DEFAULT_REASONS, start=1)
+    )
+    db.session.flush()
+
+
+def _label(text: str | None) -> str:
+    label = " ".join((text or "").split())
+    if not label:
+        raise DomainError("Name the reason, e.g. “Not signed”.", field="label")
+    if len(label) > LABEL_MAX:
+        raise DomainError(f"Keep it to {LABEL_MAX} characters.", field="label")
+    return label
+
+
+def _refuse_a_second(label: str, reason: ChangeReason | None = None) -> None:
+    """Two offered reasons never read the same, whatever their case."""
+    for other in active_reasons():
+        if other is not reason and other.label.casefold() == label.casefold():
+            raise DomainError(f"“{other.label}” is already on the list.", field="label")
+
+
+def _next_position() -> int:
+    return (db.session.scalar(select(func.max(ChangeReason.position))) or 0) + 1
+
+
+def _commit(label: str) -> None:
+    # The unique index catches the same label saved by two administrators at once.
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise DomainError(f"“{label}” is already on the list.", field="label") from None
+
+
+def add_reason(actor: User, label: str) -> ChangeReason:
+    """A new reason, offered last."""
+    require(may_manage_change_reasons(actor))
+    label = _label(label)
+    _refuse_a_second(label)
+    reason = ChangeReason(label=label, position=_next_position())
+    db.session.add(reason)
+    audit.record(
+        actor, "change_reason_added", reason, partner_id=None, changes={"label": (None, label)}
+    )
+    _commit(label)
+    return reason
+
+
+def rename_reason(actor: User, reason: ChangeReason, label: str) -> None:
+    """A clearer name: documents already sent back for it show the new one."""
+    require(may_manage_change_reasons(actor))
+    label = _label(label)
+    if label == reason.label:
+        return
+    if not reason.retired:
+        _refuse_a_second(label, reason)
+    before = reason.label
+    reason.label = label
+    audit.record(
+        actor, "change_reason_renamed", reason, partner_id=None, changes={"label": (before, label)}
+    )
+    _commit(label)
+
+
+def move_reason(actor: User, reason: ChangeReason, direction: str) -> None:
+    """One place up or down the list reviewers are offered."""
+    require(may_manage_change_reasons(actor))
+    if direction not in DIRECTIONS:
+        raise DomainError("Move it up or down.", field="direction")
+    if reason.retired:
+        raise DomainError("A retired reason is not offered; restore it to place it in the list.")
+    offered = active_reasons()
+    here = offered.index(reason)
+    there = here - 1 if direction == "up" else here + 1
+    if not 0 <= there < len(offered):
+        raise DomainError(f"“{reason.label}” is already {'first' if there < 0 else 'last'}.")
+    offered[here], offered[there] = offered[there], offered[here]
+    before = {r.id: r.position for r in offered}
+    # Renumbered from 1: positions stay distinct even if two were ever equal.
+    for position, each in enumerate(offered, start=1):
+        each.position = position
+    audit.record(
+        actor,
+        "change_reason_moved",
+        reason,
+        partner_id=None,
+        changes={"position": (before[reason.id], reason.position)},
+    )
+    db.session.commit()
+
+
+def retire_reason(actor: User, reason: ChangeReason) -> None:
+    """No longer offered; documents sent back for it keep it."""
+    require(may_manage_change_reasons(actor))
+    if reason.retired:
+        raise DomainError(f"“{reason.label}” is already retired.")
+    reason.retired_at = utcnow()
+    audit.record(
+        actor,
+        "change_reason_retired",
+        reason,
+        partner_id=None,
+        changes={"status": ("offered", "retired")},
+    )
+    db.session.commit()
+
+
+def restore_reason(actor: User, reason: ChangeReason) -> None:
+    """Offered again, at the end of the list."""
+    require(may_manage_change_reasons(actor))
+    if not reason.retired:
+        raise DomainError(f"“{reason.label}” is already offered.")
+    _refuse_a_second(reason.label, reason)
+    reason.retired_at = None
+    reason.position = _next_position()
+    audit.record(
+        actor,
+        "change_reason_restored",
+        reason,
+        partner_id=None,
+        changes={"status": ("retired", "offered")},
+    )
+    _commit(reason.label)
