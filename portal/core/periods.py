@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from flask import current_app
 
 from portal.core.errors import DomainError
-from portal.core.inputs import day
+from portal.core.inputs import FIRST_DAY, LAST_DAY, day
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
@@ -114,6 +114,11 @@ def month_of(day: date) -> Period:
 def parse(text: str, start_month: int = 1) -> Period:
     """ "2026-Q3" or "2026-11"; anything else is refused with the expected form."""
     text = (text or "").strip().upper()
+    year = re.match(r"^(?:FY)?(\d{4})", text)
+    if year and not FIRST_DAY.year <= int(year[1]) < LAST_DAY.year:
+        raise DomainError(
+            f"Choose a period between {FIRST_DAY.year} and {LAST_DAY.year - 1}.", field="period"
+        )
     if match := _QUARTER.match(text):
         return quarter(int(match[1]), int(match[2]), start_month)
     if (match := _MONTH.match(text)) and 1 <= int(match[2]) <= 12:

@@ -28,6 +28,7 @@ from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
+    Assessment,
     AuditEvent,
     CheckIn,
     Contact,
@@ -68,6 +69,7 @@ MOVING = {
     "vault": OrganisationDocument,
     "check-ins": CheckIn,
     "progress reports": ProgressReport,
+    "engagement assessments": Assessment,
 }
 
 

@@ -14,6 +14,7 @@ from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
+    Assessment,
     AuditEvent,
     CheckIn,
     Contact,
@@ -62,6 +63,7 @@ RELATED = (
     "organisation_documents",
     "checkins",
     "progress_reports",
+    "engagement_assessments",
 )
 # Every table, and what a merge does to its row count.
 MERGE_EFFECT = {
@@ -239,6 +241,13 @@ def _vault_and_checkin(partner, focal, admin) -> None:
                 body_text="…",
                 body_html="…",
                 sent_by_id=admin.id,
+            ),
+            Assessment(
+                partner_id=partner.id,
+                accreditation_id=partner.accreditations[0].id,
+                engagement=4,
+                proactivity=3,
+                assessed_by_id=admin.id,
             ),
         ]
     )

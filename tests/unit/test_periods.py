@@ -98,7 +98,7 @@ def test_a_range_of_days_is_a_period_and_its_previous_is_as_long():
     [
         ("2026-03-31..2026-01-15", "must end on or after"),
         ("2026-02-30..2026-03-01", "real days"),
-        ("1800-01-01..1800-02-01", "real days"),
+        ("1800-01-01..1800-02-01", "between 1900 and"),
         ("2020-01-01..2026-03-01", "at most five years"),
     ],
 )
@@ -110,3 +110,9 @@ def test_a_wrong_range_is_refused_with_the_reason(text, message):
 def test_reports_cover_a_quarter_or_a_month_only():
     with pytest.raises(DomainError, match="quarter or a month"):
         periods.reportable("FY2025", date(2026, 11, 23))
+
+
+@pytest.mark.parametrize("text", ["0000-Q1", "FY9999", "9999-12", "1899-Q4"])
+def test_a_year_the_calendars_cannot_hold_is_refused(text):
+    with pytest.raises(DomainError, match="between 1900 and"):
+        periods.parse(text)
