@@ -149,6 +149,8 @@ def save_survey(actor: User, survey: Survey, draft: SurveyDraft) -> Survey:
     if survey.superseded_at is not None:
         raise DomainError(f"Version {survey.version} was replaced; edit the current version.")
     before = SurveyDraft.of(survey)
+    if _plain(before) == _plain(draft):
+        raise DomainError("Nothing changed: this is the survey as it is.")
     if not answered(survey):
         for question in list(survey.questions):
             db.session.delete(question)
@@ -170,6 +172,19 @@ def save_survey(actor: User, survey: Survey, draft: SurveyDraft) -> Survey:
     changes = {"version": (survey.version, newer.version)} | _changes(before, draft)
     audit.record(actor, "survey_versioned", newer, partner_id=None, changes=changes)
     return _commit(newer)
+
+
+def _plain(draft: SurveyDraft) -> tuple:
+    """What a draft says, as saving would store it."""
+    return (
+        draft.name.strip(),
+        (draft.intro or "").strip(),
+        bool(draft.allows_anonymous),
+        [
+            (q.prompt.strip(), q.kind, q.required, q.options if q.kind == "choice" else [])
+            for q in draft.questions
+        ],
+    )
 
 
 def _changes(before: SurveyDraft, after: SurveyDraft) -> dict:

@@ -158,6 +158,11 @@ class SurveyResponse(db.Model):
     def anonymous(self) -> bool:
         return self.user_id is None
 
+    @property
+    def display_name(self) -> str:
+        """What the audit trail calls it."""
+        return f"Answers to {self.survey.name} (version {self.survey.version})"
+
 
 class SurveyAnswer(db.Model):
     __tablename__ = "survey_answers"

@@ -446,3 +446,14 @@ def test_two_submits_at_once_keep_one_and_the_database_decides(decided, app):
     [response] = db.session.scalars(db.select(SurveyResponse)).all()
     assert response.user_id == focal.id
     assert {a.rating for a in response.answers} == {5, None}
+
+
+def test_saving_an_unchanged_survey_makes_no_version(decided, staff):
+    survey, partner, focal, editor, accreditation = decided
+    answer(focal, accreditation, typed(survey), False, DAY)
+
+    with pytest.raises(DomainError, match="Nothing changed"):
+        save_survey(staff["admin"], survey, SurveyDraft.of(survey))
+
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(Survey.id))) == 1
