@@ -113,9 +113,9 @@ def populate(config: dict) -> None:
 
 def queue_reports(config: dict) -> tuple[float, int]:
     from portal import create_app
+    from portal.core import periods
     from portal.core.extensions import db
     from portal.models import OutboxEmail, User
-    from portal.reports import periods
     from portal.reports.audience import ReportRequest
     from portal.reports.sending import send
 

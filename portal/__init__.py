@@ -14,6 +14,7 @@ from portal import (
     accreditation,
     checkins,
     conversations,
+    exports,
     notifications,
     partners,
     reports,
@@ -24,7 +25,7 @@ from portal import (
 )
 from portal import mail as mail_area
 from portal.accounts import views as _accounts_views  # noqa: F401
-from portal.accounts.cli import create_admin
+from portal.accounts.cli import create_admin, export_permission
 from portal.accounts.sessions import init_login
 from portal.accreditation import calendar_views, manage, template_views  # noqa: F401
 from portal.accreditation import views as _accreditation_views  # noqa: F401
@@ -36,12 +37,14 @@ from portal.core.extensions import csrf, db, limiter, login_manager, migrate
 from portal.core.extensions import mail as mail_extension
 from portal.core.storage_check import storage_commands
 from portal.demo import seed_demo
+from portal.exports import views as _exports_views  # noqa: F401
 from portal.mail import log_views  # noqa: F401
 from portal.mail import template_views as _mail_template_views  # noqa: F401
 from portal.mail.cli import outbox as outbox_commands
 from portal.notifications import preferences_views  # noqa: F401
 from portal.notifications import views as _notifications_views  # noqa: F401
 from portal.orgunits.cli import orgunits as orgunits_commands
+from portal.partners import export as _partners_export  # noqa: F401
 from portal.partners import form_views, merge_views, organisation_views  # noqa: F401
 from portal.partners import views as _partners_views  # noqa: F401
 from portal.reminders.cli import reminders as reminders_commands
@@ -50,6 +53,7 @@ from portal.reports.cli import reports as reports_commands
 from portal.review import views as _review_views  # noqa: F401
 from portal.surveys import answer_views, results_views  # noqa: F401
 from portal.surveys import views as _surveys_views  # noqa: F401
+from portal.tracking import export as _tracking_export  # noqa: F401
 from portal.tracking import views as _tracking_views  # noqa: F401
 from portal.vault import views as _vault_views  # noqa: F401
 
@@ -71,9 +75,11 @@ BLUEPRINTS = (
     reports.bp,
     notifications.settings_bp,
     surveys.bp,
+    exports.bp,
 )
 COMMANDS = (
     create_admin,
+    export_permission,
     seed_demo,
     outbox_commands,
     reminders_commands,

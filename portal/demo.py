@@ -16,9 +16,10 @@ from portal.accreditation.lifecycle import open_accreditation
 from portal.accreditation.submissions import review_submission, submit_document
 from portal.checkins.meetings import CheckInPlan, schedule
 from portal.conversations.threads import post_comment, post_message
-from portal.core import audit
+from portal.core import audit, periods
 from portal.core.clock import local_today
 from portal.core.extensions import db
+from portal.core.periods import fiscal_start
 from portal.models import (
     AccreditationTemplate,
     Contact,
@@ -34,9 +35,7 @@ from portal.models import (
 from portal.orgunits.importer import import_file
 from portal.partners import search as partner_search
 from portal.partners.drafts import district_id_of
-from portal.reports import periods
 from portal.reports.audience import ReportRequest
-from portal.reports.periods import fiscal_start
 from portal.reports.sending import send
 from portal.surveys import demo as survey_demo
 from portal.vault.documents import add_document as add_vault_document
@@ -202,6 +201,8 @@ def load() -> bool:
             partner=partners[index] if index is not None else None,
             partner_role="focal" if index is not None else None,
             password_hash=hash_password(DEMO_PASSWORD),
+            # The demo's administrator is the monitoring officer who exports.
+            can_export=role == "admin",
         )
         for email, name, role, index in PEOPLE
     ]

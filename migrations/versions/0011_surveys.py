@@ -3,7 +3,7 @@ the invitations after each decided cycle, the responses (anonymous ones without
 a user) and their answers
 
 Revision ID: 0011_surveys
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-02 16:30:48.708860
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_surveys'
-down_revision = '0008'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

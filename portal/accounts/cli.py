@@ -1,4 +1,5 @@
-"""`flask create-admin`: the first administrator of a new installation."""
+"""`flask create-admin`: the first administrator of a new installation;
+`flask export-permission`: who of the staff may take tables out of the portal."""
 
 from __future__ import annotations
 
@@ -38,3 +39,27 @@ def create_admin(email: str, name: str, password: str) -> None:
     )
     db.session.commit()
     click.echo(f"Administrator {email} created.")
+
+
+@click.command("export-permission")
+@with_appcontext
+@click.argument("email")
+@click.option("--revoke", is_flag=True, help="Take the permission away.")
+@click.option("--reason", required=True, help="Why this person needs it (kept in the audit trail).")
+def export_permission(email: str, revoke: bool, reason: str) -> None:
+    """Give a staff member the permission to export tables (or take it away)."""
+    user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
+    if user is None or not user.is_staff:
+        raise click.ClickException(f"{email} is not a staff member's account.")
+    granted = not revoke
+    before, user.can_export = user.can_export, granted
+    audit.record(
+        None,
+        "export_permission_changed",
+        user,
+        partner_id=None,
+        changes={"can_export": (before, granted)},
+        reason=reason,
+    )
+    db.session.commit()
+    click.echo(f"{user.email} {'may' if granted else 'may no longer'} export.")

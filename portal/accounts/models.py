@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
@@ -44,6 +44,8 @@ class User(UserMixin, db.Model):
     # Part of every session's user id: raising it ends all of the user's sessions
     # (on logout, a password change, deactivation), copied cookies included.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # May take tables out of the portal (exports): staff with a need, not a role.
+    can_export: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     partner = relationship("Partner", back_populates="users")
 

@@ -144,6 +144,12 @@ def may_answer_survey(user: User, accreditation: Accreditation) -> bool:
     return not user.is_staff and user.partner_id == accreditation.partner_id
 
 
+def may_export(user: User) -> bool:
+    """Taking rows out of the portal is a permission of its own, given to staff
+    with a need for it (`flask export-permission`), not part of a role."""
+    return user.is_staff and user.can_export
+
+
 def may_assign_reviews(user: User) -> bool:
     return user.is_staff
 

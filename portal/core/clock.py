@@ -21,7 +21,12 @@ def to_utc(day: date, at: time) -> datetime:
 
 def local_day(at: datetime) -> date:
     """The programme's calendar day at instant `at`."""
-    return at.astimezone(programme_zone()).date()
+    return local_time(at).date()
+
+
+def local_time(at: datetime) -> datetime:
+    """Instant `at` on the programme's clock."""
+    return at.astimezone(programme_zone())
 
 
 def local_today() -> date:

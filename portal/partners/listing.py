@@ -111,25 +111,26 @@ def _covers_district(district_id: str):
     )
 
 
-def _where(filters: Filters, with_status: bool = True) -> list:
-    conditions = [Partner.status != "merged"]
+def conditions(filters: Filters, with_status: bool = True) -> list:
+    """What a partner must be to be listed under `filters` (the list and its export)."""
+    where = [Partner.status != "merged"]
     if with_status:
-        conditions.append(Partner.status.in_(STATUS_FILTERS[filters.status]))
+        where.append(Partner.status.in_(STATUS_FILTERS[filters.status]))
     for word in fold(filters.q).split()[:6]:
-        conditions.append(_matches(word))
+        where.append(_matches(word))
     if filters.type:
-        conditions.append(
+        where.append(
             exists().where(
                 PartnershipType.partner_id == Partner.id, PartnershipType.kind == filters.type
             )
         )
     if filters.district:
-        conditions.append(_covers_district(filters.district))
+        where.append(_covers_district(filters.district))
     if filters.review == "overdue":
-        conditions.append(Partner.next_review_on < local_today())
+        where.append(Partner.next_review_on < local_today())
     elif filters.review == "due":
-        conditions.append(Partner.next_review_on <= local_today() + timedelta(REVIEW_DUE_DAYS))
-    return conditions
+        where.append(Partner.next_review_on <= local_today() + timedelta(REVIEW_DUE_DAYS))
+    return where
 
 
 def partner_page(filters: Filters, per_page: int | None = None) -> PartnerPage:
@@ -137,7 +138,7 @@ def partner_page(filters: Filters, per_page: int | None = None) -> PartnerPage:
     status_counts = dict(
         db.session.execute(
             select(Partner.status, func.count())
-            .where(*_where(filters, False))
+            .where(*conditions(filters, False))
             .group_by(Partner.status)
         ).all()
     )
@@ -146,7 +147,7 @@ def partner_page(filters: Filters, per_page: int | None = None) -> PartnerPage:
     filters.page = window.page
     rows = db.session.scalars(
         window.slice(select(Partner))
-        .where(*_where(filters))
+        .where(*conditions(filters))
         .options(
             selectinload(Partner.contacts),
             selectinload(Partner.types),

@@ -19,6 +19,7 @@ from portal.accreditation import progress as progress_service
 from portal.accreditation.progress import Progress, RequirementState
 from portal.core.extensions import db
 from portal.core.i18n import format_month, format_quarter
+from portal.core.periods import Period
 from portal.mail.links import external_url
 from portal.models import (
     Accreditation,
@@ -30,7 +31,6 @@ from portal.models import (
     Submission,
     User,
 )
-from portal.reports.periods import Period
 
 # The words of the portal page and the PDF in each reporting language (the email's
 # own words come from its template, see portal/mail/email_templates.py).

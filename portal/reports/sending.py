@@ -15,15 +15,16 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import exists, func
 
+from portal.core import periods
 from portal.core.access import may_change_records, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.i18n import checked_language
+from portal.core.periods import Period, fiscal_start
 from portal.mail.email_templates import RenderedEmail
 from portal.mail.queue import queue_email
 from portal.mail.queue import render as render_as_sent
 from portal.models import AuditEvent, Partner, ProgressReport, User
-from portal.reports import periods
 from portal.reports.audience import (
     MAX_INTRO,
     MAX_POSITION,
@@ -32,7 +33,6 @@ from portal.reports.audience import (
     audience_query,
 )
 from portal.reports.content import contents, merge_fields, report_recipients
-from portal.reports.periods import Period, fiscal_start
 
 
 @dataclass

@@ -8,6 +8,7 @@ from datetime import date
 from flask import Response, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from portal.core import periods
 from portal.core.access import (
     admin_required,
     may_change_records,
@@ -24,7 +25,7 @@ from portal.core.i18n import format_day, format_percent
 from portal.core.inputs import identifier
 from portal.core.paging import page_number
 from portal.models import Partner
-from portal.reports import bp, periods, reading
+from portal.reports import bp, reading
 from portal.reports import sending as service
 from portal.reports.content import labels, stage_text
 from portal.reports.forms import ReportForm, choices

@@ -21,12 +21,12 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from portal.core import periods
 from portal.core.clock import to_utc
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.inputs import identifier_or_none
 from portal.models import Accreditation, Partner, User
-from portal.reports import periods
 from portal.surveys.models import (
     RATINGS,
     Survey,

@@ -11,8 +11,8 @@ from portal.core.access import may_manage_surveys, may_read_survey_results, requ
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.htmx import push_url, render
+from portal.core.periods import fiscal_start, recent_quarters
 from portal.models import Accreditation, Partner
-from portal.reports.periods import fiscal_start, recent_quarters
 from portal.surveys import bp
 from portal.surveys.by_partner import PartnerAnswers, of_partner
 from portal.surveys.definitions import family_choices

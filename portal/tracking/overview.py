@@ -17,7 +17,6 @@ from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
 from portal.accreditation.progress import satisfied_condition
-from portal.core import audit
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.paging import Window
@@ -371,16 +370,3 @@ def ready_for_sign_off(today: date | None = None, limit: int | None = None) -> l
 def stage_names() -> list[str]:
     """The stage names the filter offers (of every template version)."""
     return list(db.session.scalars(select(Stage.name).distinct().order_by(Stage.name)))
-
-
-def record_export(actor: User, filters: Filters, count: int) -> None:
-    """Every export is in the audit trail: who took which rows out of the portal."""
-    described = ", ".join(f"{k}={v}" for k, v in filters.args(page=1).items()) or "none"
-    audit.record(
-        actor,
-        "accreditations_exported",
-        actor,
-        partner_id=None,
-        changes={"exported": (None, f"{count} accreditations; filters: {described}")},
-    )
-    db.session.commit()

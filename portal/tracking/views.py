@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
-from flask import flash, make_response, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from portal.accreditation.deadlines import move_deadlines
@@ -31,8 +29,6 @@ from portal.tracking.overview import (
     STATES,
     Filters,
     overview_page,
-    overview_rows,
-    record_export,
     stage_names,
 )
 
@@ -60,68 +56,6 @@ def overview():
         states=STATES,
     )
     return push_url(response, url_for(".overview", **filters.args()))
-
-
-EXPORT_COLUMNS = (
-    "Partner",
-    "Template",
-    "Current stage",
-    "Completion %",
-    "Next due",
-    "Overdue",
-    "Waiting for review",
-    "Waiting since",
-    "Reviewers",
-    "Decision",
-    "Accredited until",
-    "Link",
-)
-
-
-def _cell(value):
-    """Text a spreadsheet will not run: a partner named "=HYPERLINK(...)" stays text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-@bp.get("/accreditations/export.csv")
-@staff_required
-def export():
-    """The overview's rows under the same filters, all of them, as CSV."""
-    filters = Filters.from_args(request.args)
-    rows = overview_rows(filters)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for row in rows:
-        writer.writerow(
-            _cell(value)
-            for value in (
-                row.partner_name,
-                row.template_name,
-                row.stage or ("Decided" if row.decision else "Complete"),
-                row.percent,
-                row.next_due.isoformat() if row.next_due else "",
-                "yes" if row.overdue else "no",
-                row.waiting,
-                row.waiting_since.isoformat(timespec="minutes") if row.waiting_since else "",
-                "; ".join(row.reviewers),
-                {"accredited": "Accredited", "not_accredited": "Not accredited"}.get(
-                    row.decision or "", ""
-                ),
-                row.valid_until.isoformat() if row.valid_until else "",
-                url_for(
-                    "accreditation.show", accreditation_id=row.accreditation_id, _external=True
-                ),
-            )
-        )
-    record_export(current_user, filters, len(rows))
-    response = make_response(buffer.getvalue())
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    stamp = local_today().isoformat()
-    response.headers["Content-Disposition"] = f'attachment; filename="accreditations-{stamp}.csv"'
-    return response
 
 
 @bp.get("/my-actions")

@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from portal.core import periods
 from portal.core.clock import local_today
 from portal.core.i18n import format_day
-from portal.reports import periods
 
 from .helpers import PYTEST_PLAYWRIGHT_DEPRECATION, deliver_mail, log_in, only_email, text_body
 

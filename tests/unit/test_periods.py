@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
+from portal.core import periods
 from portal.core.errors import DomainError
-from portal.reports import periods
 
 
 def test_calendar_quarters_with_a_january_fiscal_year():
@@ -44,7 +44,7 @@ def test_months():
     assert periods.month_of(date(2026, 1, 15)).previous().key == "2025-12"
 
 
-@pytest.mark.parametrize("text", ["", "2026", "2026-Q5", "2026-13", "Q3-2026", "26-Q1", "2026-00"])
+@pytest.mark.parametrize("text", ["", "20266", "2026-Q5", "2026-13", "Q3-2026", "26-Q1", "2026-00"])
 def test_malformed_periods_are_refused_with_the_form_expected(text):
     with pytest.raises(DomainError, match="like 2026-Q3") as error:
         periods.parse(text)
@@ -69,3 +69,44 @@ def test_recent_quarters_are_the_current_and_four_before_it():
 def test_a_start_month_out_of_range_is_a_configuration_error():
     with pytest.raises(ValueError):
         periods.quarter_of(date(2026, 1, 1), 13)
+
+
+def test_fiscal_years_follow_the_start_month():
+    assert periods.parse("2026").label == "2026"
+    july = periods.parse("FY2026", 7)
+    assert (july.kind, july.start, july.end) == ("year", date(2026, 7, 1), date(2027, 6, 30))
+    assert july.label == "FY 2026 (Jul 2026 – Jun 2027)"
+    assert july.previous(7).key == "FY2025"
+    assert periods.fiscal_year_of(date(2027, 3, 1), 7).key == "FY2026"
+
+
+def test_a_range_of_days_is_a_period_and_its_previous_is_as_long():
+    custom = periods.parse("2026-01-15..2026-03-31")
+    assert (custom.kind, custom.start, custom.end) == (
+        "range",
+        date(2026, 1, 15),
+        date(2026, 3, 31),
+    )
+    before = custom.previous()
+    assert before.end == date(2026, 1, 14) and (before.end - before.start) == (
+        custom.end - custom.start
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("2026-03-31..2026-01-15", "must end on or after"),
+        ("2026-02-30..2026-03-01", "real days"),
+        ("1800-01-01..1800-02-01", "real days"),
+        ("2020-01-01..2026-03-01", "at most five years"),
+    ],
+)
+def test_a_wrong_range_is_refused_with_the_reason(text, message):
+    with pytest.raises(DomainError, match=message):
+        periods.parse(text)
+
+
+def test_reports_cover_a_quarter_or_a_month_only():
+    with pytest.raises(DomainError, match="quarter or a month"):
+        periods.reportable("FY2025", date(2026, 11, 23))

@@ -9,13 +9,13 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
+from portal.core import periods
 from portal.core.access import Refused
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.i18n import format_day, format_percent
 from portal.models import AuditEvent, OutboxEmail, PartnershipType, ProgressReport
-from portal.reports import periods
 from portal.reports import sending as service
 from portal.reports.audience import Audience, ReportRequest, audience_partners
 from portal.reports.pdf import report_pdf

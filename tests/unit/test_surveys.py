@@ -13,8 +13,8 @@ from sqlalchemy import DateTime, event, inspect
 from portal.accreditation.decisions import record_decision
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.periods import quarter_of
 from portal.models import AuditEvent, Notification, OutboxEmail, SurveyAnswer, User
-from portal.reports.periods import quarter_of
 from portal.surveys.answers import AlreadyAnswered, AnswersRefused, NotInvited, answer
 from portal.surveys.by_partner import of_partner
 from portal.surveys.definitions import (

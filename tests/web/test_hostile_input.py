@@ -102,6 +102,7 @@ ARGUMENTS = {
     "vault_document_id": lambda a: a.vault_document.id,
     "notification_id": lambda a: a.notification.id,
     "checkin_id": lambda a: a.checkin.id,
+    "name": lambda a: "partners",  # an export's
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.

@@ -24,12 +24,12 @@ from pypdf import PdfReader
 from werkzeug.datastructures import MultiDict
 
 from portal.conversations.threads import post_comment, post_message
+from portal.core import periods
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.mail.email_templates import save_template
 from portal.models import CheckIn, Message, User
-from portal.reports import periods
 from portal.reports import sending as reports
 from portal.reports.audience import Audience, ReportRequest
 from portal.surveys.answers import answer
@@ -184,6 +184,7 @@ ARGUMENTS = {
     "notification_id": lambda s: s.notification.id,
     "checkin_id": lambda s: s.checkin.id,
     "survey_id": lambda s: s.survey.id,
+    "name": lambda s: "partners",  # an export: the programme's, not a partner's
 }
 # Arguments that name something belonging to one partner. (Requirements belong to
 # the template both partners share: not a partner's.)
@@ -528,7 +529,9 @@ def test_the_manager_sees_every_staff_page_without_edit_controls(app, walk, logi
 
 @pytest.mark.parametrize("who", ["admin", "manager"])
 def test_staff_get_every_page(app, walk, login, who):
-    """No page errors for the people who see the most."""
+    """No page errors for the people who see the most (the admin may export too)."""
+    if who == "admin":
+        _may_export(walk)
     client = login(getattr(walk, who).email)
     for endpoint, method, arguments in routes(app):
         if method != "GET" or endpoint in PUBLIC:
@@ -643,6 +646,11 @@ def _saved_template(w: Walk) -> None:
     save_template(w.admin, "report", "en", "Mine {{ partner_name }}", "Hello")
 
 
+def _may_export(w: Walk) -> None:
+    w.admin.can_export = True
+    db.session.commit()
+
+
 def template_form() -> dict:
     return _template_form("")
 
@@ -698,6 +706,9 @@ POSTS = {
     ),
     "emails.retry": Post("admin", setup=_failed_email),
     "emails.retry_failed": Post("admin", setup=_failed_email),
+    "exports.start": Post(
+        "admin", lambda w, c, p: {"format": "csv", "reason": "Walked."}, setup=_may_export
+    ),
     "notifications.read": Post("focal"),
     "notifications.read_all": Post("focal", lambda w, c, p: page_form(c, "/notifications", p)),
     "settings.notifications": Post("focal", lambda w, c, p: page_form(c, p, p, delivery="digest")),

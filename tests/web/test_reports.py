@@ -10,10 +10,10 @@ from html import unescape
 
 from pypdf import PdfReader
 
+from portal.core import periods
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import OutboxEmail, ProgressReport
-from portal.reports import periods
 from tests.helpers import token_for
 
 

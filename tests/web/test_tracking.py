@@ -1,11 +1,9 @@
 """What staff see across all partners, through the browser's eyes: the overview
-with its filters and export, their own actions, the actions board and its bulk
+with its filters, their own actions, the actions board and its bulk
 actions (and what they refuse)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import timedelta
 
@@ -101,7 +99,6 @@ def test_overview_filters_are_in_the_url_and_htmx_gets_the_table_alone(partners,
     # The address bar gets the short form: defaults left out.
     assert response.headers["HX-Push-Url"] == "/accreditations?overdue=1"
     assert "HX-Request" in response.headers["Vary"]
-    assert 'href="/accreditations/export.csv?overdue=1"' in fragment
 
 
 def test_the_filter_form_works_without_javascript(partners, admin):
@@ -157,45 +154,8 @@ def test_the_overview_costs_the_same_queries_for_2_or_12_accreditations(
 
 def test_partners_may_not_see_the_staff_pages(partners, login):
     client = login(partners[0][1].email)
-    for path in ("/accreditations", "/accreditations/export.csv", "/my-actions", "/actions"):
+    for path in ("/accreditations", "/export/accreditations", "/my-actions", "/actions"):
         assert client.get(path).status_code == 403, path
-
-
-# --- the export -----------------------------------------------------------------
-
-
-def test_the_export_has_every_matching_row_not_one_page(partners, make_partner, admin, app):
-    app.config["ACCREDITATIONS_PER_PAGE"] = 1
-    response = admin.get("/accreditations/export.csv?sort=partner")
-    assert response.status_code == 200
-    assert response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
-    table = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
-    assert [r["Partner"] for r in table] == ["Late Partner", "Waiting Partner"]
-    late, waiting = table
-    assert late["Overdue"] == "yes" and late["Completion %"] == "0"
-    assert late["Next due"] == (local_today() - timedelta(days=10)).isoformat()
-    assert late["Current stage"] == "Document submission"
-    assert waiting["Waiting for review"] == "1" and waiting["Reviewers"] == "Manu Manager"
-    assert waiting["Link"].endswith(f"/accreditations/{partners[1][2].id}")
-    event = db.session.scalar(
-        db.select(AuditEvent).where(AuditEvent.action == "accreditations_exported")
-    )
-    assert event is not None and "2 accreditations" in event.changes["exported"][1]
-
-
-def test_the_export_applies_the_filters(partners, manager):
-    body = manager.get("/accreditations/export.csv?waiting=1").get_data(as_text=True)
-    table = list(csv.DictReader(io.StringIO(body)))
-    assert [r["Partner"] for r in table] == ["Waiting Partner"]
-
-
-def test_the_export_keeps_formula_like_names_as_text(partners, make_partner, manager):
-    make_partner(name='=HYPERLINK("http://evil.example")', acronym="EV")
-    body = manager.get("/accreditations/export.csv?sort=partner").get_data(as_text=True)
-    names = [r["Partner"] for r in csv.DictReader(io.StringIO(body))]
-    assert '\'=HYPERLINK("http://evil.example")' in names
-    assert not any(name.startswith("=") for name in names)
 
 
 # --- my actions -----------------------------------------------------------------

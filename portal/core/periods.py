@@ -1,4 +1,6 @@
-"""Reporting periods: fiscal quarters ("2026-Q3") and months ("2026-11").
+"""Periods: fiscal quarters ("2026-Q3"), months ("2026-11"), fiscal years
+("FY2026") and any range of days ("2026-01-15..2026-03-31"), for reports and
+for the figures staff judge partners by.
 
 Quarters follow the programme's fiscal year, which starts in the month
 FISCAL_YEAR_START_MONTH (1 = January, the calendar year). A fiscal year is
@@ -17,15 +19,20 @@ from datetime import date, timedelta
 from flask import current_app
 
 from portal.core.errors import DomainError
+from portal.core.inputs import day
 
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_YEAR = re.compile(r"^(?:FY)?(\d{4})$")
+_RANGE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
+# A custom range may be long, not endless: the figures over it stay one read.
+MAX_RANGE_DAYS = 366 * 5
 
 
 @dataclass(frozen=True)
 class Period:
-    key: str  # "2026-Q3" or "2026-11"
-    kind: str  # "quarter" or "month"
+    key: str  # "2026-Q3", "2026-11", "FY2026" or "2026-01-15..2026-03-31"
+    kind: str  # "quarter", "month", "year" or "range"
     start: date
     end: date  # inclusive
 
@@ -33,14 +40,27 @@ class Period:
     def label(self) -> str:
         if self.kind == "month":
             return f"{self.start:%B %Y}"
+        if self.kind == "range":
+            return f"{self.start:%d %b %Y} – {self.end:%d %b %Y}"
+        if self.kind == "year" and self.start.month == 1:
+            return str(self.start.year)
+        if self.kind == "year":
+            return f"FY {self.start.year} ({self.start:%b %Y} – {self.end:%b %Y})"
         return f"{self.key.replace('-', ' ')} ({self.start:%b %Y} – {self.end:%b %Y})"
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
 
     def previous(self, start_month: int = 1) -> Period:
+        """The period of the same kind just before (a range: as long, ending the day before)."""
         before = self.start - timedelta(days=1)
-        return month_of(before) if self.kind == "month" else quarter_of(before, start_month)
+        if self.kind == "month":
+            return month_of(before)
+        if self.kind == "year":
+            return fiscal_year(self.start.year - 1, start_month)
+        if self.kind == "range":
+            return days(before - (self.end - self.start), before)
+        return quarter_of(before, start_month)
 
 
 def _month_start(year: int, month: int) -> date:
@@ -69,6 +89,22 @@ def quarter_of(day: date, start_month: int = 1) -> Period:
     return quarter(fiscal_year, offset // 3 + 1, start_month)
 
 
+def fiscal_year(year: int, start_month: int = 1) -> Period:
+    """The fiscal year that starts in `year`, in month `start_month`."""
+    start = _month_start(year, _check_start_month(start_month))
+    end = _month_start(year + 1, start_month) - timedelta(days=1)
+    return Period(f"FY{year}", "year", start, end)
+
+
+def fiscal_year_of(day: date, start_month: int = 1) -> Period:
+    return fiscal_year(day.year if day.month >= start_month else day.year - 1, start_month)
+
+
+def days(start: date, end: date) -> Period:
+    """Any range of days, both ends included."""
+    return Period(f"{start.isoformat()}..{end.isoformat()}", "range", start, end)
+
+
 def month_of(day: date) -> Period:
     start = day.replace(day=1)
     end = _month_start(start.year, start.month + 1) - timedelta(days=1)
@@ -82,14 +118,34 @@ def parse(text: str, start_month: int = 1) -> Period:
         return quarter(int(match[1]), int(match[2]), start_month)
     if (match := _MONTH.match(text)) and 1 <= int(match[2]) <= 12:
         return month_of(date(int(match[1]), int(match[2]), 1))
+    if match := _YEAR.match(text):
+        return fiscal_year(int(match[1]), start_month)
+    if match := _RANGE.match(text):
+        return _range(match[1], match[2])
     raise DomainError(
-        "Choose a period like 2026-Q3 (a quarter) or 2026-11 (a month).", field="period"
+        "Choose a period like 2026-Q3 (a quarter), 2026-11 (a month), FY2026 (a year) "
+        "or 2026-01-15..2026-03-31 (from a day to a day).",
+        field="period",
     )
+
+
+def _range(first: str, last: str) -> Period:
+    try:
+        start, end = day(first), day(last)
+    except ValueError:
+        raise DomainError("Enter real days, as 2026-01-15.", field="period") from None
+    if end < start:
+        raise DomainError("The period must end on or after the day it starts.", field="period")
+    if (end - start).days > MAX_RANGE_DAYS:
+        raise DomainError("Choose a period of at most five years.", field="period")
+    return days(start, end)
 
 
 def reportable(text: str, today: date, start_month: int = 1) -> Period:
     """A period a report may be sent for: the current one or a past one."""
     period = parse(text, start_month)
+    if period.kind not in ("quarter", "month"):
+        raise DomainError("Reports cover a quarter or a month.", field="period")
     if period.start > today:
         raise DomainError(
             f"{period.key} has not started yet: choose the current or a past period.",
