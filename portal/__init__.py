@@ -52,6 +52,7 @@ from portal.reports import views as _reports_views  # noqa: F401
 from portal.reports.cli import reports as reports_commands
 from portal.review import views as _review_views  # noqa: F401
 from portal.surveys import answer_views, results_views  # noqa: F401
+from portal.surveys import export as _surveys_export  # noqa: F401
 from portal.surveys import views as _surveys_views  # noqa: F401
 from portal.tracking import export as _tracking_export  # noqa: F401
 from portal.tracking import views as _tracking_views  # noqa: F401

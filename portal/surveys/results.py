@@ -80,6 +80,25 @@ class ResultFilters:
         return {k: v for k, v in values.items() if v is not None}
 
 
+def settle(f: ResultFilters, choices: list[Survey]) -> tuple[Partner | None, Accreditation | None]:
+    """Drop a partner or cycle that names nothing; without a known survey family
+    take the named cycle's, else the first of `choices` (the active one first).
+    Returns the partner and the cycle shown (two lookups by key at most)."""
+    partner = db.session.get(Partner, f.partner_id) if f.partner_id else None
+    cycle = db.session.get(Accreditation, f.accreditation_id) if f.accreditation_id else None
+    f.partner_id = partner.id if partner else None
+    f.accreditation_id = cycle.id if cycle else None
+    if f.family_id not in {s.family_id for s in choices}:
+        invited_to = cycle and db.session.scalar(
+            select(Survey.family_id)
+            .join(SurveyInvitation, SurveyInvitation.survey_id == Survey.id)
+            .where(SurveyInvitation.accreditation_id == cycle.id)
+            .limit(1)
+        )
+        f.family_id = invited_to or (choices[0].family_id if choices else None)
+    return partner, cycle
+
+
 def _in_group(query, survey_id, accreditation_id, f: ResultFilters):
     """`query` narrowed to the rows (invitations or responses) of the group shown."""
     query = query.join(Survey, Survey.id == survey_id).join(
@@ -234,12 +253,23 @@ def results(f: ResultFilters) -> Results:
     )
 
 
-def _answers(f: ResultFilters, shown: bool, *columns):
+def answers_of_group(f: ResultFilters, shown: bool, *columns):
     """A select of `columns` over the answers of the group's responses (only the
     named ones unless the anonymous ones may be shown)."""
     query = select(*columns).join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id)
     query = _in_group(query, SurveyResponse.survey_id, SurveyResponse.accreditation_id, f)
     return query if shown else query.where(SurveyResponse.user_id.is_not(None))
+
+
+def anonymous_in_group(f: ResultFilters) -> int:
+    return db.session.scalar(
+        _in_group(
+            select(func.count(SurveyResponse.id)),
+            SurveyResponse.survey_id,
+            SurveyResponse.accreditation_id,
+            f,
+        ).where(SurveyResponse.user_id.is_(None))
+    )
 
 
 def _figures(f: ResultFilters, shown: bool) -> dict[int, Figures]:
@@ -249,27 +279,27 @@ def _figures(f: ResultFilters, shown: bool) -> dict[int, Figures]:
     def of(question_id: int) -> Figures:
         return found.setdefault(question_id, Figures())
 
-    counts = _answers(f, shown, SurveyAnswer.question_id, func.count(SurveyAnswer.id))
+    counts = answers_of_group(f, shown, SurveyAnswer.question_id, func.count(SurveyAnswer.id))
     for question_id, n in db.session.execute(counts.group_by(SurveyAnswer.question_id)):
         of(question_id).answers = n
-    averages = _answers(f, shown, SurveyAnswer.question_id, func.avg(SurveyAnswer.rating))
+    averages = answers_of_group(f, shown, SurveyAnswer.question_id, func.avg(SurveyAnswer.rating))
     averages = averages.where(SurveyAnswer.rating.is_not(None)).group_by(SurveyAnswer.question_id)
     for question_id, average in db.session.execute(averages):
         of(question_id).average = float(average)
-    spread = _answers(f, shown, SurveyAnswer.question_id, SurveyAnswer.rating, func.count())
+    spread = answers_of_group(f, shown, SurveyAnswer.question_id, SurveyAnswer.rating, func.count())
     spread = spread.where(SurveyAnswer.rating.is_not(None)).group_by(
         SurveyAnswer.question_id, SurveyAnswer.rating
     )
     for question_id, rating, n in db.session.execute(spread):
         of(question_id).distribution[rating] = n
-    chosen = _answers(f, shown, SurveyAnswer.question_id, SurveyAnswer.choice, func.count())
+    chosen = answers_of_group(f, shown, SurveyAnswer.question_id, SurveyAnswer.choice, func.count())
     chosen = chosen.where(SurveyAnswer.choice.is_not(None)).group_by(
         SurveyAnswer.question_id, SurveyAnswer.choice
     )
     for question_id, choice, n in db.session.execute(chosen):
         of(question_id).choices.append((choice, n))
     named = (
-        _answers(
+        answers_of_group(
             f,
             True,
             SurveyAnswer.question_id,
@@ -289,7 +319,7 @@ def _figures(f: ResultFilters, shown: bool) -> dict[int, Figures]:
     if shown:
         # Pooled and in alphabetical order: never by time, cycle or partner.
         pooled = (
-            _answers(f, True, SurveyAnswer.question_id, SurveyAnswer.text)
+            answers_of_group(f, True, SurveyAnswer.question_id, SurveyAnswer.text)
             .where(SurveyAnswer.text.is_not(None), SurveyResponse.user_id.is_(None))
             .order_by(SurveyAnswer.text)
         )

@@ -5,30 +5,17 @@ from __future__ import annotations
 
 from flask import current_app, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from portal.core.access import may_manage_surveys, may_read_survey_results, require
 from portal.core.clock import local_today
-from portal.core.extensions import db
 from portal.core.htmx import push_url, render
 from portal.core.periods import fiscal_start, recent_quarters
-from portal.models import Accreditation, Partner
 from portal.surveys import bp
 from portal.surveys.by_partner import PartnerAnswers, of_partner
 from portal.surveys.definitions import family_choices
-from portal.surveys.models import RATINGS, Survey, SurveyInvitation
-from portal.surveys.results import NOT_ENOUGH, ResultFilters
+from portal.surveys.models import RATINGS
+from portal.surveys.results import NOT_ENOUGH, ResultFilters, settle
 from portal.surveys.results import results as figures
-
-
-def _family_of_cycle(accreditation_id: int) -> int | None:
-    """The survey family a cycle's people were invited to (one query)."""
-    return db.session.scalar(
-        select(Survey.family_id)
-        .join(SurveyInvitation, SurveyInvitation.survey_id == Survey.id)
-        .where(SurveyInvitation.accreditation_id == accreditation_id)
-        .limit(1)
-    )
 
 
 @bp.get("/surveys/results")
@@ -39,14 +26,7 @@ def results():
     require(may_read_survey_results(current_user))
     f = ResultFilters.from_args(request.args)
     choices = family_choices()
-    known = {s.family_id for s in choices}
-    partner = db.session.get(Partner, f.partner_id) if f.partner_id else None
-    cycle = db.session.get(Accreditation, f.accreditation_id) if f.accreditation_id else None
-    f.partner_id, f.accreditation_id = partner and partner.id, cycle and cycle.id
-    if f.family_id not in known:
-        f.family_id = (cycle and _family_of_cycle(cycle.id)) or (
-            choices[0].family_id if choices else None
-        )
+    partner, cycle = settle(f, choices)
     response = render(
         "surveys/results.html",
         block="results",
