@@ -21,6 +21,7 @@ from portal import (
     partners,
     reports,
     review,
+    surveys,
     tracking,
     vault,
 )
@@ -56,6 +57,9 @@ from portal.reports.cli import reports as reports_commands
 from portal.review import analytics_tables as _review_analytics_tables  # noqa: F401
 from portal.review import analytics_views, reasons_views  # noqa: F401
 from portal.review import views as _review_views  # noqa: F401
+from portal.surveys import answer_views, results_views  # noqa: F401
+from portal.surveys import export as _surveys_export  # noqa: F401
+from portal.surveys import views as _surveys_views  # noqa: F401
 from portal.tracking import export as _tracking_export  # noqa: F401
 from portal.tracking import views as _tracking_views  # noqa: F401
 from portal.vault import views as _vault_views  # noqa: F401
@@ -77,6 +81,7 @@ BLUEPRINTS = (
     accreditation.templates_bp,
     reports.bp,
     notifications.settings_bp,
+    surveys.bp,
     exports.bp,
     kpis.bp,
 )
@@ -218,6 +223,13 @@ def _refuse_settings_that_contradict_each_other(config) -> None:
         problems.append(
             "OUTBOX_OUTAGE_SECONDS must be above 0 and not above OUTBOX_OUTAGE_MAX_SECONDS."
         )
+    if config["SURVEY_MIN_ANONYMOUS_ANSWERS"] < 2:
+        problems.append(
+            "SURVEY_MIN_ANONYMOUS_ANSWERS must be at least 2: below that an anonymous "
+            "answer would be shown on its own, and so be anyone's to recognise."
+        )
+    if config["SURVEY_REMINDER_DAYS"] < 1:
+        problems.append("SURVEY_REMINDER_DAYS must be at least 1.")
     if config["OUTBOX_MAX_ATTEMPTS"] < 1 or config["OUTBOX_BATCH"] < 1:
         problems.append("OUTBOX_MAX_ATTEMPTS and OUTBOX_BATCH must be at least 1.")
     if problems:

@@ -1,4 +1,5 @@
-"""Demo data that tells a story: three partners at three different stages."""
+"""Demo data that tells a story: three partners at three different stages, and a
+fourth whose cycle was decided and whose people answered the feedback survey."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from portal.partners.drafts import district_id_of
 from portal.reports.audience import ReportRequest
 from portal.reports.sending import send
 from portal.review.reasons import ensure_default_reasons
+from portal.surveys import demo as survey_demo
 from portal.vault.documents import add_document as add_vault_document
 
 SAMPLE_ORGUNITS = Path(__file__).parent / "sample_data" / "dhis2_metadata.json"
@@ -263,6 +265,7 @@ def load() -> bool:
     _conversations(ndst, manager, changes, documents[3])
     _vault_and_checkins(admin, hai, partners, today)
     _last_quarters_report(admin, today)
+    survey_demo.load_survey_story(admin, manager, template, today, DEMO_PASSWORD, _upload)
     return True
 
 
@@ -332,7 +335,8 @@ def _cover(partners: list[Partner], since: date) -> None:
 
 
 def logins() -> list[tuple[str, str, str]]:
-    return [(email, DEMO_PASSWORD, f"{role}: {name}") for email, name, role, _ in PEOPLE]
+    people = [(email, DEMO_PASSWORD, f"{role}: {name}") for email, name, role, _ in PEOPLE]
+    return people + survey_demo.logins(DEMO_PASSWORD)
 
 
 @click.command("seed-demo")

@@ -31,6 +31,13 @@ from portal.partners.models import (
 from portal.reminders.models import ReminderSent
 from portal.reports.models import ProgressReport
 from portal.review.models import ChangeReason
+from portal.surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
+)
 from portal.vault.models import OrganisationDocument
 
 __all__ = [
@@ -66,6 +73,11 @@ __all__ = [
     "Requirement",
     "Stage",
     "Submission",
+    "Survey",
+    "SurveyAnswer",
+    "SurveyInvitation",
+    "SurveyQuestion",
+    "SurveyResponse",
     "User",
     "group_members",
     "utcnow",

@@ -306,6 +306,33 @@ def review_world(
 
 
 @pytest.fixture
+def make_survey(app):
+    """A survey as an administrator defines it: by default a rating, a choice and
+    a free-text question, anonymous answers allowed, and active (sent after each
+    decided cycle)."""
+    from portal.surveys.definitions import QuestionDraft, SurveyDraft, activate, create_survey
+
+    def make(
+        admin: User,
+        name: str = "After your accreditation",
+        questions=None,
+        allows_anonymous: bool = True,
+        active: bool = True,
+    ):
+        questions = questions or [
+            QuestionDraft("How clear were the requirements?", "rating"),
+            QuestionDraft("Which stage was hardest?", "choice", True, ["Documents", "Review"]),
+            QuestionDraft("What should we change?", "text", required=False),
+        ]
+        survey = create_survey(
+            admin, SurveyDraft(name, "Five minutes.", allows_anonymous, questions)
+        )
+        return activate(admin, survey) if active else survey
+
+    return make
+
+
+@pytest.fixture
 def staff(make_user):
     """The programme's administrator and manager."""
     return {

@@ -15,6 +15,7 @@ from portal.mail.links import external_url
 from portal.mail.queue import queue_email
 from portal.models import Accreditation, AccreditationTemplate, User, utcnow
 from portal.notifications.bell import notify, partner_users, path_for
+from portal.surveys.invitations import invite_after_decision
 
 DECISIONS = {"accredited": "Accredited", "not_accredited": "Not accredited"}
 RENEWAL_WINDOW = timedelta(days=60)
@@ -94,6 +95,7 @@ def record_decision(
         },
     )
     _tell_partner(accreditation)
+    invite_after_decision(accreditation)  # the feedback survey, in this same transaction
     db.session.commit()
     return accreditation
 

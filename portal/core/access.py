@@ -131,6 +131,24 @@ def may_set_benchmarks(user: User) -> bool:
     return user.is_admin
 
 
+def may_manage_surveys(user: User) -> bool:
+    """Administrators define the feedback surveys and choose the one sent;
+    programme managers read the results."""
+    return user.is_admin
+
+
+def may_read_survey_results(user: User) -> bool:
+    """Staff read survey results; partners never, not even their own organisation's
+    (they see only their own answers, on the survey page)."""
+    return user.is_staff
+
+
+def may_answer_survey(user: User, accreditation: Accreditation) -> bool:
+    """One of the cycle's partner's own people (whether they were invited is the
+    survey's business: portal.surveys.answers)."""
+    return not user.is_staff and user.partner_id == accreditation.partner_id
+
+
 def may_export(user: User) -> bool:
     """Taking rows out of the portal is a permission of its own, given to staff
     with a need for it (`flask export-permission`), not part of a role."""

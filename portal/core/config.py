@@ -134,6 +134,11 @@ def load(instance_path: Path, debug: bool) -> dict:
         "REMINDER_OVERDUE_EVERY_DAYS": int(env("REMINDER_OVERDUE_EVERY_DAYS", "7")),
         "REMINDER_MAX_OVERDUE": int(env("REMINDER_MAX_OVERDUE", "4")),
         "REMINDER_ESCALATE_AFTER": int(env("REMINDER_ESCALATE_AFTER", "2")),
+        # Partner feedback surveys: one reminder this many days after the invitation
+        # to those who have not answered; anonymous answers are shown (in aggregate
+        # only) when at least this many fall into the group a page shows.
+        "SURVEY_REMINDER_DAYS": int(env("SURVEY_REMINDER_DAYS", "7")),
+        "SURVEY_MIN_ANONYMOUS_ANSWERS": int(env("SURVEY_MIN_ANONYMOUS_ANSWERS", "5")),
         # Staff hear of submissions waiting for review longer than this many days.
         "STAFF_REVIEW_REMINDER_DAYS": int(env("STAFF_REVIEW_REMINDER_DAYS", "5")),
         # Progress reports: quarters follow the fiscal year that starts in this month

@@ -19,6 +19,7 @@ NOTIFICATION_KINDS = {
     "new_submission": "New submission",
     "checkin_scheduled": "Check-in scheduled",
     "accreditation_decided": "Final decision",
+    "survey_invitation": "Feedback survey",
 }
 
 

@@ -27,7 +27,7 @@ ESSENTIAL_KINDS = frozenset({"accreditation_decided", "deadline_approaching", "c
 MUTABLE_KINDS = {k: v for k, v in NOTIFICATION_KINDS.items() if k not in ESSENTIAL_KINDS}
 # Kinds only one side ever receives (the rest reach both).
 _STAFF_ONLY = {"new_submission"}
-_PARTNER_ONLY = {"document_reviewed", "changes_requested"}
+_PARTNER_ONLY = {"document_reviewed", "changes_requested", "survey_invitation"}
 
 
 def kinds_for(user: User) -> dict[str, str]:

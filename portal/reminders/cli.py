@@ -18,7 +18,8 @@ reminders = AppGroup("reminders", help="Reminders, due reports and daily digests
 )
 def send_reminders(today) -> None:
     """Deadline reminders to partners, review and sign-off reminders to staff,
-    the progress reports due, and the daily digests. Run it daily from cron;
-    running it again the same day sends nothing twice."""
+    the feedback survey's reminder, the progress reports due, and the daily
+    digests. Run it daily from cron; running it again the same day sends
+    nothing twice."""
     for line in run(today.date() if today else None).lines():
         click.echo(line)

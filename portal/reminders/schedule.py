@@ -90,6 +90,7 @@ class Summary:
     staff_emails: int = 0
     digests: int = 0
     reports: int = 0
+    survey_reminders: int = 0
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -99,6 +100,7 @@ class Summary:
             f"Staff reminders: {self.staff_emails} email(s).",
             f"Digests: {self.digests} email(s).",
             f"Progress reports: {self.reports} queued.",
+            f"Survey reminders: {self.survey_reminders} sent.",
             *self.notes,
         ]
 

@@ -15,6 +15,9 @@ from portal.models import (
     AuditEvent,
     Partner,
     Submission,
+    Survey,
+    SurveyInvitation,
+    SurveyResponse,
     User,
 )
 from tests.helpers import stored_files
@@ -35,14 +38,16 @@ def seeded(runner):
     return result
 
 
-def test_seed_demo_loads_staff_and_three_partners_with_focal_points(seeded):
+def test_seed_demo_loads_staff_and_four_partners_with_focal_points(seeded):
     assert "Demo data loaded." in seeded.output
     staff = db.session.scalars(db.select(User).where(User.partner_id.is_(None))).all()
     assert sorted(u.role for u in staff) == ["admin", "manager"]
     partners = db.session.scalars(db.select(Partner).order_by(Partner.id)).all()
-    assert len(partners) == 3
-    for partner in partners:
+    assert len(partners) == 4
+    for partner in partners[:3]:
         assert [u.role for u in partner.users] == ["partner"]
+    # The fourth, whose people answered the survey, has three of them.
+    assert [u.partner_role for u in partners[3].users] == ["focal", "editor", "viewer"]
 
 
 def test_seed_demo_prints_logins_that_work(seeded):
@@ -68,10 +73,12 @@ def test_seed_demo_template_has_the_programmes_milestones(seeded):
 
 
 def test_seed_demo_accreditations_are_at_three_different_stages(seeded):
-    """One untouched, one with changes requested, one two milestones in."""
+    """One untouched, one with changes requested, one two milestones in; and
+    one decided."""
     accreditations = db.session.scalars(db.select(Accreditation).order_by(Accreditation.id)).all()
-    assert len(accreditations) == 3
+    assert len(accreditations) == 4
     by_partner = {a.partner.acronym: a for a in accreditations}
+    assert by_partner.pop("LCH").decision == "accredited"
     assert {a.partner_id for a in accreditations} == {
         p.id for p in db.session.scalars(db.select(Partner))
     }
@@ -97,6 +104,15 @@ def test_seed_demo_accreditations_are_at_three_different_stages(seeded):
 
     percents = [progress(a, local_today()).percent for a in (fresh, sent_back, advanced)]
     assert percents[0] < percents[1] < percents[2]
+
+
+def test_seed_demo_has_a_survey_with_named_and_anonymous_answers(seeded):
+    survey = db.session.scalar(db.select(Survey).where(Survey.active))
+    assert survey.allows_anonymous and len(survey.questions) == 4
+    invitations = db.session.scalars(db.select(SurveyInvitation)).all()
+    assert len(invitations) == 3 and sum(i.answered_on is not None for i in invitations) == 2
+    responses = db.session.scalars(db.select(SurveyResponse)).all()
+    assert sorted(r.user_id is None for r in responses) == [False, True]
 
 
 def test_seed_demo_twice_changes_nothing(runner, seeded):

@@ -120,6 +120,7 @@ def test_preferences_are_validated_and_audited(people):
         "changes_requested",
         "document_reviewed",
         "milestone_reached",
+        "survey_invitation",
     }
     event = db.session.scalar(
         db.select(AuditEvent)

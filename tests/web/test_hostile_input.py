@@ -32,6 +32,8 @@ import portal
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import ChangeReason
+from portal.models import Survey
+from portal.surveys.invitations import invite_after_decision
 from tests.helpers import TALLY, Side, snapshot, token_for
 
 HOSTILE_NUMBERS = [
@@ -107,6 +109,8 @@ ARGUMENTS = {
     "checkin_id": lambda a: a.checkin.id,
     "name": lambda a: "partners",  # an export's
     "reason_id": lambda a: db.session.scalar(db.select(func.min(ChangeReason.id))),
+    # The feedback survey (the programme's, one for everyone: see `people`).
+    "survey_id": lambda a: db.session.scalar(db.select(Survey.id).order_by(Survey.id)),
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.
@@ -312,9 +316,13 @@ def send(client, method: str, path: str, data=None, headers=None):
 
 
 @pytest.fixture
-def people(world):
+def people(world, make_survey):
     """Who sends the hostile requests: the administrator, who may post the most
-    forms, the read-only manager, and partner A's focal point."""
+    forms, the read-only manager, and partner A's focal point (invited to the
+    feedback survey, so its answering form is served too)."""
+    make_survey(world.admin)
+    invite_after_decision(world.a.accreditation)
+    db.session.commit()
     return {
         "admin": world.admin.email,
         "manager": world.manager.email,

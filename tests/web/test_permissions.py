@@ -32,6 +32,9 @@ from portal.mail.email_templates import save_template
 from portal.models import ChangeReason, CheckIn, Message, User
 from portal.reports import sending as reports
 from portal.reports.audience import Audience, ReportRequest
+from portal.surveys.answers import answer
+from portal.surveys.definitions import QuestionDraft, SurveyDraft, activate, create_survey
+from portal.surveys.invitations import invite_after_decision
 from tests.helpers import Side, snapshot, token_for
 from tests.web.test_checkins import _form as checkin_form
 from tests.web.test_cycles import template_form as _template_form
@@ -54,6 +57,7 @@ class Cast:
     message: Message
     comment: Message
     report: object  # a sent progress report
+    survey: object  # the feedback survey (the programme's, not the partner's)
     markers: list[str]
 
     def __getattr__(self, name):  # the Side's objects: cast.partner, cast.item, ...
@@ -68,7 +72,7 @@ class Walk:
     b: Cast
 
 
-def _marked(side: Side, admin: User, make_user) -> Cast:
+def _marked(side: Side, admin: User, make_user, survey) -> Cast:
     acronym = side.partner.acronym
 
     def marker(kind: str) -> str:
@@ -104,6 +108,16 @@ def _marked(side: Side, admin: User, make_user) -> Cast:
         intro=marker("report-intro"),
     )
     (report,) = reports.send(admin, request, today).reports
+    # Everyone is invited to the survey; the focal point answered it, by name.
+    invite_after_decision(side.accreditation)
+    db.session.commit()
+    rating, choice, text = survey.questions
+    typed = {
+        f"q{rating.id}": "4",
+        f"q{choice.id}": "Review",
+        f"q{text.id}": marker("survey-answer"),
+    }
+    answer(side.focal, side.accreditation, typed, False, today)
     markers = [
         side.partner.name,
         side.focal.email,
@@ -124,16 +138,28 @@ def _marked(side: Side, admin: User, make_user) -> Cast:
                 "message-body",
                 "comment-text",
                 "report-intro",
+                "survey-answer",
             )
         ),
     ]
-    return Cast(side, editor, viewer, started, message, comment, report, markers)
+    return Cast(side, editor, viewer, started, message, comment, report, survey, markers)
+
+
+def _survey(admin: User):
+    questions = [
+        QuestionDraft("How clear were the requirements?", "rating"),
+        QuestionDraft("Which stage was hardest?", "choice", True, ["Documents", "Review"]),
+        QuestionDraft("What should we change?", "text", required=False),
+    ]
+    survey = create_survey(admin, SurveyDraft("Walked survey", "", True, questions))
+    return activate(admin, survey)
 
 
 @pytest.fixture
 def walk(world, make_user) -> Walk:
-    a = _marked(world.a, world.admin, make_user)
-    b = _marked(world.b, world.admin, make_user)
+    survey = _survey(world.admin)
+    a = _marked(world.a, world.admin, make_user, survey)
+    b = _marked(world.b, world.admin, make_user, survey)
     return Walk(world.admin, world.manager, a, b)
 
 
@@ -157,6 +183,7 @@ ARGUMENTS = {
     "vault_document_id": lambda s: s.vault_document.id,
     "notification_id": lambda s: s.notification.id,
     "checkin_id": lambda s: s.checkin.id,
+    "survey_id": lambda s: s.survey.id,
     "name": lambda s: "partners",  # an export: the programme's, not a partner's
     "reason_id": lambda s: first_reason().id,  # the programme's list, not a partner's
 }
@@ -787,7 +814,27 @@ POSTS = {
     "review.retire_reason": Post("admin"),
     "review.restore_reason": Post("admin", setup=_retired_reason),
     "review.assign": Post("manager", lambda w, c, p: {"reviewer_id": str(w.manager.id)}),
+    "surveys.new": Post(
+        "admin",
+        lambda w, c, p: {
+            "name": "Walked feedback",
+            "questions-0-prompt": "Was it clear?",
+            "questions-0-kind": "rating",
+            "questions-0-required": "y",
+        },
+    ),
+    "surveys.edit": Post(
+        "admin", lambda w, c, p: page_form(c, p, p, name="Renamed survey", action="save")
+    ),
+    "surveys.set_active": Post("admin", lambda w, c, p: {"active": "0"}),
+    # The editor was invited and has not answered yet (the focal point has).
+    "surveys.answer": Post("editor", lambda w, c, p: page_form(c, p, p, **_survey_answers(w))),
 }
+
+
+def _survey_answers(w: Walk) -> dict:
+    rating, choice, _ = w.a.survey.questions
+    return {f"q{rating.id}": "5", f"q{choice.id}": "Documents"}
 
 
 def _user(w: Walk, who: str) -> User:

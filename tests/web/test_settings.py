@@ -39,7 +39,12 @@ def test_a_partner_chooses_the_digest_and_mutes_a_kind(world, login):
         data={
             "csrf_token": token_for(client),
             "delivery": "digest",
-            "emailed": ["changes_requested", "document_reviewed", "milestone_reached"],
+            "emailed": [
+                "changes_requested",
+                "document_reviewed",
+                "milestone_reached",
+                "survey_invitation",
+            ],
         },
     )
     assert response.status_code == 302
