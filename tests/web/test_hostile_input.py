@@ -31,8 +31,7 @@ from werkzeug.routing.converters import NumberConverter
 import portal
 from portal.core.extensions import db
 from portal.demo import sample_pdf
-from portal.models import ChangeReason
-from portal.models import Survey
+from portal.models import ChangeReason, Survey
 from portal.surveys.invitations import invite_after_decision
 from tests.helpers import TALLY, Side, snapshot, token_for
 
