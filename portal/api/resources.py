@@ -1,0 +1,211 @@
+"""What the API serves, each resource defined once (see portal/api/registry.py).
+
+What is left out, on purpose: people. No contact's or user's name, email,
+phone, title or address, and no user ids (uploader, reviewer, decider): a
+report counts organisations and documents, and the portal's own pages show
+staff who did what. No free text written about a partner (status reasons,
+decision notes, review feedback, waiver reasons, scope of work): it may speak of
+people and is not for tables. And of a submission only its metadata: never its
+storage key nor its bytes (downloads are the portal's, with their permission
+check). Linked rows are given by id (partner_id, accreditation_id, ...), and a
+row carries only what its own updated_at covers, so `updated_since` never misses a
+change: a milestone names its accreditation, whose partner_id is on the
+accreditation. Names from templates (stage, requirement, template) may be
+carried: a template in use never changes, editing it makes a new version.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import joinedload, raiseload, selectinload
+
+from portal.accreditation.models import SUBMISSION_STATUSES
+from portal.api.registry import (
+    Resource,
+    boolean,
+    choice,
+    day,
+    integer,
+    listing,
+    moment,
+    object_of,
+    register,
+    standard_fields,
+    text,
+)
+from portal.models import Accreditation, ChecklistItem, Coverage, Milestone, Partner, Submission
+from portal.partners.models import (
+    LANGUAGES,
+    PARTNER_STATUSES,
+    PARTNERSHIP_TYPES,
+    REPORTING_FREQUENCIES,
+)
+
+NULLABLE_TEXT = {"type": ["string", "null"]}
+COVERAGE = object_of(
+    {
+        "nationwide": {"type": "boolean"},
+        "org_unit_id": NULLABLE_TEXT,
+        "org_unit_name": NULLABLE_TEXT,
+        "org_unit_group_id": NULLABLE_TEXT,
+        "org_unit_group_name": NULLABLE_TEXT,
+        "district_id": NULLABLE_TEXT,
+        "district_name": NULLABLE_TEXT,
+        "starts_on": {"type": "string", "format": "date"},
+        "ends_on": {"type": ["string", "null"], "format": "date"},
+    }
+)
+
+
+def _coverage(partner: Partner) -> list[dict]:
+    def name(unit):
+        return unit.name if unit is not None else None
+
+    return [
+        {
+            "nationwide": bool(c.nationwide),
+            "org_unit_id": c.org_unit_id,
+            "org_unit_name": name(c.org_unit),
+            "org_unit_group_id": c.org_unit_group_id,
+            "org_unit_group_name": name(c.org_unit_group),
+            "district_id": c.district_id,
+            "district_name": name(c.district),
+            "starts_on": c.starts_on.isoformat(),
+            "ends_on": c.ends_on.isoformat() if c.ends_on else None,
+        }
+        for c in partner.coverage
+    ]
+
+
+def _state(accreditation: Accreditation) -> str:
+    if accreditation.decision is not None:
+        return "decided"
+    return "closed" if accreditation.completed_at is not None else "running"
+
+
+register(
+    Resource(
+        name="partners",
+        title="Partner",
+        description="Partner organisations (merged ones too, with merged_into_id).",
+        model=Partner,
+        fields=standard_fields(
+            text("name"),
+            text("acronym", nullable=True),
+            choice("status", [*PARTNER_STATUSES, "merged"]),
+            day("status_effective_on", nullable=True),
+            integer("merged_into_id", nullable=True, description="The partner it was merged into."),
+            listing(
+                "partnership_types",
+                {"type": "string", "enum": list(PARTNERSHIP_TYPES)},
+                lambda p: p.type_keys,
+            ),
+            choice("language", LANGUAGES, description="The language its emails are written in."),
+            choice("reporting_frequency", REPORTING_FREQUENCIES),
+            day("next_review_on", nullable=True, description="Its next annual review."),
+            listing(
+                "coverage",
+                COVERAGE,
+                _coverage,
+                description="What it covers, ended coverage included (with ends_on): "
+                "one org unit, one org-unit group, or the whole country each.",
+            ),
+            moment("created_at"),
+        ),
+        options=(
+            selectinload(Partner.types),
+            selectinload(Partner.coverage).options(
+                joinedload(Coverage.org_unit),
+                joinedload(Coverage.district),
+                joinedload(Coverage.org_unit_group),
+            ),
+            raiseload("*"),
+        ),
+    )
+)
+
+register(
+    Resource(
+        name="accreditations",
+        title="Accreditation",
+        description="Each partner's accreditation cycles.",
+        model=Accreditation,
+        fields=standard_fields(
+            integer("partner_id"),
+            integer("template_id"),
+            text("template_name", "template.name"),
+            integer("template_version", "template.version"),
+            choice("state", ["running", "decided", "closed"], _state),
+            day("started_on"),
+            moment("completed_at", nullable=True),
+            choice("decision", ["accredited", "not_accredited"], nullable=True),
+            moment("decided_at", nullable=True),
+            day("valid_until", nullable=True, description="Until when an accreditation holds."),
+            integer("renewal_of_id", nullable=True, description="The cycle this one renews."),
+            moment("created_at"),
+        ),
+        options=(joinedload(Accreditation.template), raiseload("*")),
+    )
+)
+
+register(
+    Resource(
+        name="milestones",
+        title="Milestone",
+        description="The stages of each accreditation, with their due dates.",
+        model=Milestone,
+        fields=standard_fields(
+            integer("accreditation_id"),
+            integer("stage_id"),
+            integer("position"),
+            text("name"),
+            day("due_on"),
+            moment("completed_at", nullable=True),
+        ),
+        options=(raiseload("*"),),
+    )
+)
+
+register(
+    Resource(
+        name="checklist-items",
+        title="Checklist item",
+        description="The documents each accreditation asks for, with their own deadlines "
+        "(moved deadlines as moved) and waivers.",
+        model=ChecklistItem,
+        fields=standard_fields(
+            integer("accreditation_id"),
+            integer("milestone_id"),
+            integer("requirement_id"),
+            text("requirement_name", "requirement.name"),
+            boolean("required", "requirement.required"),
+            day("due_on"),
+            boolean("not_applicable", description="Waived as not applicable."),
+            moment("not_applicable_at", nullable=True),
+        ),
+        options=(joinedload(ChecklistItem.requirement), raiseload("*")),
+    )
+)
+
+register(
+    Resource(
+        name="submissions",
+        title="Submission",
+        description="Every uploaded version of a required document and its review "
+        "(metadata only: the files stay in the portal).",
+        model=Submission,
+        fields=standard_fields(
+            integer("accreditation_id"),
+            integer("requirement_id"),
+            text("requirement_name", "requirement.name"),
+            integer("version"),
+            text("filename"),
+            text("content_type"),
+            integer("size", description="In bytes."),
+            text("sha256"),
+            moment("uploaded_at"),
+            choice("status", SUBMISSION_STATUSES),
+            moment("reviewed_at", nullable=True),
+        ),
+        options=(joinedload(Submission.requirement), raiseload("*")),
+    )
+)
