@@ -83,7 +83,9 @@ def test_revoking_a_token_takes_effect_at_the_next_request(client, world, make_t
     admin = login(world.admin.email)
     page = admin.get("/api-tokens").get_data(as_text=True)
     csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
-    assert admin.post(f"/api-tokens/{token.id}/revoke", data={"csrf_token": csrf}).status_code == 302
+    assert (
+        admin.post(f"/api-tokens/{token.id}/revoke", data={"csrf_token": csrf}).status_code == 302
+    )
 
     response = client.get("/api/v1/partners", headers=bearer(secret))
     assert_json_error(response, 401, "revoked")
@@ -117,9 +119,7 @@ def test_a_bad_parameter_is_400_naming_it(client, world, make_token, query, para
 def test_a_cursor_of_another_resource_is_refused(client, world, make_token):
     secret = make_token()
     first = client.get("/api/v1/submissions?limit=1", headers=bearer(secret)).get_json()
-    response = client.get(
-        f"/api/v1/partners?cursor={first['next_cursor']}", headers=bearer(secret)
-    )
+    response = client.get(f"/api/v1/partners?cursor={first['next_cursor']}", headers=bearer(secret))
     assert assert_json_error(response, 400)["parameter"] == "cursor"
 
 
@@ -163,7 +163,9 @@ def test_each_use_is_audited_and_marks_the_token_used(client, world, make_token)
 def test_after_its_rate_a_token_gets_429_with_retry_after(app, client, world, make_token):
     app.config["API_RATE_LIMIT"] = "3 per minute"
     secret, other = make_token(), make_token(name="Another tool")
-    statuses = [client.get("/api/v1/partners", headers=bearer(secret)).status_code for _ in range(4)]
+    statuses = [
+        client.get("/api/v1/partners", headers=bearer(secret)).status_code for _ in range(4)
+    ]
     assert statuses == [200, 200, 200, 429]
     response = client.get("/api/v1/partners", headers=bearer(secret))
     assert_json_error(response, 429, "3 requests per 60 seconds")

@@ -29,7 +29,7 @@ from werkzeug.routing.converters import NumberConverter
 
 import portal
 from portal.demo import sample_pdf
-from tests.helpers import TALLY, Side, snapshot, token_for
+from tests.helpers import TALLY, Side, first_api_token_id, snapshot, token_for
 
 HOSTILE_NUMBERS = [
     "0",
@@ -102,6 +102,7 @@ ARGUMENTS = {
     "vault_document_id": lambda a: a.vault_document.id,
     "notification_id": lambda a: a.notification.id,
     "checkin_id": lambda a: a.checkin.id,
+    "api_token_id": lambda a: first_api_token_id(),
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.
