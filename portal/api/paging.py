@@ -100,18 +100,28 @@ def _next_cursor(resource: Resource, after: int, since: datetime | None) -> str:
 
 
 def fetch(resource: Resource, page: PageRequest) -> tuple[list, str | None]:
-    """The page's rows and the cursor of the next page (None after the last):
-    one statement, plus the resource's loader options' own."""
+    """The page's rows and the cursor of the next page (None after the last).
+
+    Whether a row follows is asked in a second statement that reads only the
+    key's index, rather than by fetching one row more: loader options fetch
+    related rows 500 parents at a time, and a 501st row would cost each of them
+    a statement. It is asked after a short page too, so every page that has rows
+    costs the same statements."""
     key = resource.key_column
-    query = resource.select()
-    if page.after is not None:
-        query = query.where(key > page.after)
-    if page.since is not None:
-        query = query.where(resource.updated_column >= page.since)
-    # One row more than asked tells whether another page follows.
-    result = db.session.execute(query.order_by(key).limit(page.limit + 1))
+
+    def rows_after(after: int | None, query):
+        if after is not None:
+            query = query.where(key > after)
+        if page.since is not None:
+            query = query.where(resource.updated_column >= page.since)
+        return query.order_by(key)
+
+    result = db.session.execute(rows_after(page.after, resource.select()).limit(page.limit))
     rows = result.scalars().unique().all() if resource.rows_are_entities else result.all()
-    if len(rows) <= page.limit:
+    if not rows:
         return rows, None
-    rows = rows[: page.limit]
-    return rows, _next_cursor(resource, resource.key_of(rows[-1]), page.since)
+    last = resource.key_of(rows[-1])
+    following = rows_after(last, resource.keys()).limit(1)
+    if db.session.execute(following).first() is None:
+        return rows, None
+    return rows, _next_cursor(resource, last, page.since)

@@ -22,10 +22,17 @@ Getter = str | Callable[[Any], Any]
 
 @dataclass(frozen=True)
 class Field:
+    """One property of a row: its JSON Schema and its value, from the row
+    (`value`) or, for what lies in other tables, for the whole page at once
+    (`batch`: the page's keys -> {key: value}, one statement; rows it leaves
+    out get `empty`)."""
+
     name: str
-    schema: dict  # JSON Schema of the value
-    value: Callable[[Any], Any]  # row -> JSON value
+    schema: dict
+    value: Callable[[Any], Any] | None = None
     description: str = ""
+    batch: Callable[[list], dict] | None = None
+    empty: Any = None
 
 
 @dataclass(frozen=True)
@@ -77,12 +84,28 @@ class Resource:
             return self.query()
         return select(self.model).options(*self.options)
 
+    def keys(self) -> Select:
+        """The rows' keys alone (the joins and conditions of `query` kept)."""
+        if self.query is not None:
+            return self.query().with_only_columns(self.key_column)
+        return select(self.key_column)
+
     @property
     def rows_are_entities(self) -> bool:
         return self.query is None
 
-    def row(self, obj) -> dict:
-        return {f.name: f.value(obj) for f in self.fields}
+    def rows(self, found: list) -> list[dict]:
+        """The page's rows as JSON: each field from its row, or from its batch."""
+        keys = [self.key_of(row) for row in found]
+        batches = {f.name: f.batch(keys) for f in self.fields if f.batch and keys}
+
+        def value(f: Field, row, key):
+            return batches[f.name].get(key, f.empty) if f.batch else f.value(row)
+
+        return [
+            {f.name: value(f, row, key) for f in self.fields}
+            for row, key in zip(found, keys, strict=True)
+        ]
 
     def key_of(self, obj) -> int:
         return getattr(obj, self.key_column.key)
@@ -136,7 +159,7 @@ def _field(kind, convert, name, attribute, nullable, description) -> Field:
         raw = get(obj)
         return None if raw is None else convert(raw)
 
-    return Field(name, _typed(kind, nullable), value, description)
+    return Field(name, _typed(kind, nullable), value, description=description)
 
 
 def integer(name: str, attribute: Getter | None = None, *, nullable=False, description=""):
@@ -181,9 +204,17 @@ def moment(name: str, attribute: Getter | None = None, *, nullable=False, descri
     )
 
 
-def listing(name: str, items: dict, value: Callable[[Any], list], description=""):
-    """A list of values (`items` is their schema) that `value` makes from the row."""
-    return Field(name, {"type": "array", "items": items}, value, description)
+def listing(
+    name: str,
+    items: dict,
+    value: Callable[[Any], list] | None = None,
+    *,
+    batch: Callable[[list], dict[Any, list]] | None = None,
+    description="",
+):
+    """A list of values (`items` is their schema): made by `value` from the row,
+    or by `batch` for every row of the page at once (rows it leaves out: [])."""
+    return Field(name, {"type": "array", "items": items}, value, description, batch, [])
 
 
 def object_of(properties: dict[str, dict]) -> dict:

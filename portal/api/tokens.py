@@ -12,10 +12,12 @@ import hashlib
 import math
 import secrets
 import time
+from datetime import timedelta
 
 from flask import current_app
 from limits import parse
 from limits.errors import StorageError
+from sqlalchemy import or_
 
 from portal.api import registry
 from portal.api.errors import too_many, unauthorized
@@ -28,6 +30,7 @@ from portal.models import ApiToken, User, utcnow
 SECRET_START = "pp_"  # noqa: S105 - how every token begins, not a secret
 PREFIX_LENGTH = len(SECRET_START) + 8  # what lists show: "pp_" and 8 of the secret's 43
 NAME_MAX = 100
+USED_EVERY = timedelta(minutes=1)
 
 
 def digest(secret: str) -> str:
@@ -139,16 +142,31 @@ def within_rate(token: ApiToken) -> None:
 
 
 def record_use(token: ApiToken, path: str, rows: int) -> None:
-    """Audit one answered request and note when the token was last used."""
-    token.last_used_at = utcnow()
+    """Audit one answered request and note when the token was last used. The
+    page is written by now: its rows leave the session first, so the commit does
+    not expire thousands of objects nobody reads again (a third of a page's time)."""
+    db.session.expunge_all()
+    _mark_used(token)
     audit.record(None, "api_read", token, partner_id=None, reason=f"GET {path}: {rows} rows")
     db.session.commit()
+
+
+def _mark_used(token: ApiToken) -> None:
+    """last_used_at, to the minute: a tool walking pages in parallel would
+    otherwise queue every request behind the one row's lock."""
+    now = utcnow()
+    db.session.execute(
+        db.update(ApiToken)
+        .where(ApiToken.id == token.id)
+        .where(or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - USED_EVERY))
+        .values(last_used_at=now)
+    )
 
 
 def record_refusal(token: ApiToken, path: str, status: int, message: str) -> None:
     """Audit a request the token made but was refused (outside its scopes, a bad query)."""
     db.session.rollback()  # nothing of the refused request is kept but this
-    token.last_used_at = utcnow()
+    _mark_used(token)
     audit.record(
         None, "api_refused", token, partner_id=None, reason=f"GET {path}: {status} {message}"
     )

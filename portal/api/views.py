@@ -63,7 +63,7 @@ def listing(resource: Resource):
             granted = ", ".join(token.scopes) or "nothing"
             raise forbidden(f"This token may not read {resource.name}; it may read {granted}.")
         rows, next_cursor = paging.fetch(resource, paging.read(resource, request.args))
-        body = {"data": [resource.row(row) for row in rows], "next_cursor": next_cursor}
+        body = {"data": resource.rows(rows), "next_cursor": next_cursor}
         tokens.record_use(token, _path(), len(rows))
         return jsonify(body)
 
