@@ -116,8 +116,13 @@ def fetch(resource: Resource, page: PageRequest) -> tuple[list, str | None]:
             query = query.where(resource.updated_column >= page.since)
         return query.order_by(key)
 
-    result = db.session.execute(rows_after(page.after, resource.select()).limit(page.limit))
-    rows = result.scalars().unique().all() if resource.rows_are_entities else result.all()
+    query = rows_after(page.after, resource.select()).limit(page.limit)
+    described = query.column_descriptions
+    result = db.session.execute(query)
+    if len(described) == 1 and described[0]["expr"] is described[0]["entity"]:
+        rows = result.scalars().unique().all()  # one entity: its objects
+    else:
+        rows = result.all()  # labelled columns: rows
     if not rows:
         return rows, None
     last = resource.key_of(rows[-1])

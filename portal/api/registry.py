@@ -90,10 +90,6 @@ class Resource:
             return self.query().with_only_columns(self.key_column)
         return select(self.key_column)
 
-    @property
-    def rows_are_entities(self) -> bool:
-        return self.query is None
-
     def rows(self, found: list) -> list[dict]:
         """The page's rows as JSON: each field from its row, or from its batch."""
         keys = [self.key_of(row) for row in found]
