@@ -18,7 +18,8 @@ AUDITED_REFUSALS = (400, 403)  # a known token's bad query or reach beyond its s
 
 
 def _path() -> str:
-    return request.full_path.rstrip("?")
+    """The request as the audit trail names it (a hostile query string, cut short)."""
+    return request.full_path.rstrip("?")[:500]
 
 
 @bp.before_request
