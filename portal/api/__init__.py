@@ -20,7 +20,9 @@ imports this package's), call
         options=(joinedload(KpiValue.partner),),  # what the fields read, in one go
     ))
 
-with the field kinds of portal/api/registry.py. The endpoint, its paging and
+with the field kinds of portal/api/registry.py (a field read from other tables
+can be loaded for the whole page in one statement: `batch=`, as the partners'
+coverage is). The endpoint, its paging and
 `updated_since`, the token scope (administrators see it as a checkbox), the
 audit of each use and the resource's schemas in the OpenAPI document all
 follow from that definition; tests/web/test_api_schema.py then checks the new

@@ -11,7 +11,11 @@ check). Linked rows are given by id (partner_id, accreditation_id, ...), and a
 row carries only what its own updated_at covers, so `updated_since` never misses a
 change: a milestone names its accreditation, whose partner_id is on the
 accreditation. Names from templates (stage, requirement, template) may be
-carried: a template in use never changes, editing it makes a new version.
+carried: a template in use never changes, editing it makes a new version. A
+partner's types and coverage are in tables of their own, yet its updated_at
+covers them: every service that changes them (or renames an org unit)
+rewrites the partner's search text (portal/partners/search.py), an UPDATE of
+the partner's row (tests/unit/test_updated_at.py).
 """
 
 from __future__ import annotations
