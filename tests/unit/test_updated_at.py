@@ -5,6 +5,8 @@ sets the column itself), and stays put for writes that change nothing served."""
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -14,7 +16,8 @@ from portal.accreditation.deadlines import mark_not_applicable, move_deadlines, 
 from portal.accreditation.submissions import review_submission, withdraw_submission
 from portal.core.extensions import db
 from portal.core.uploads import hold_partner
-from portal.models import OrgUnit, Partner, Submission
+from portal.models import Coverage, OrgUnit, OrgUnitGroup, Partner, Submission
+from portal.orgunits.importer import import_file
 from portal.partners.drafts import PROFILE_FIELDS, CoverageDraft, PartnerDraft
 from portal.partners.merge import merge_partners
 from portal.partners.merge_choices import merge_questions
@@ -124,3 +127,19 @@ def test_a_merge_moves_the_accreditations_that_change_partner(cycle, make_partne
     theirs = db.session.get(type(accreditation), theirs_id)
     assert theirs.partner_id == partner.id and moved(theirs)
     assert moved(db.session.get(Partner, other.id))  # its status and merged_into_id
+
+
+def test_renaming_a_covered_group_moves_the_partners_covering_it(cycle, clock):
+    partner, *_ = cycle
+    other = Partner(name="Uncovered", search_key="uncovered")
+    db.session.add_all([OrgUnitGroup(id="G1", name="Border clinics"), other])
+    db.session.flush()
+    db.session.add(Coverage(partner_id=partner.id, org_unit_group_id="G1", starts_on=DAY))
+    db.session.commit()
+    clock.set(DAY, time(9, 30))
+    other_before = db.session.get(Partner, other.id).updated_at
+    clock.set(DAY, LATER)
+    document = {"organisationUnitGroups": [{"id": "G1", "name": "Cliniques frontalières"}]}
+    import_file(io.BytesIO(json.dumps(document).encode()), "groups.json")
+    assert moved(partner)
+    assert db.session.get(Partner, other.id).updated_at == other_before
