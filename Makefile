@@ -64,6 +64,8 @@ bench: install
 	$(BIN)/python bench/outbox.py --database-url $(PG_URL)
 	$(BIN)/python bench/kpis.py
 	$(BIN)/python bench/kpis.py --database-url $(PG_URL)
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/api.py --database-url $(PG_URL)
 
 clean:
 	rm -rf $(VENV) .cache static/vendor .pytest_cache

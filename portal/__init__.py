@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from portal import (
     accounts,
     accreditation,
+    api,
     checkins,
     conversations,
     exports,
@@ -31,6 +32,8 @@ from portal.accounts.cli import create_admin, export_permission
 from portal.accounts.sessions import init_login
 from portal.accreditation import calendar_views, manage, template_views  # noqa: F401
 from portal.accreditation import views as _accreditation_views  # noqa: F401
+from portal.api import token_views  # noqa: F401
+from portal.api import views as _api_views  # noqa: F401
 from portal.checkins import views as _checkins_views  # noqa: F401
 from portal.conversations import views as _conversations_views  # noqa: F401
 from portal.core import config as settings
@@ -84,6 +87,8 @@ BLUEPRINTS = (
     surveys.bp,
     exports.bp,
     kpis.bp,
+    api.bp,
+    api.tokens_bp,
 )
 COMMANDS = (
     create_admin,
@@ -205,6 +210,7 @@ def _refuse_settings_that_contradict_each_other(config) -> None:
         "LOGIN_FAILURES_PER_ADDRESS",
         "PASSWORD_RESETS_PER_ACCOUNT",
         "PASSWORD_RESETS_PER_ADDRESS",
+        "API_RATE_LIMIT",
     ):
         try:
             parse_limit(config[name])

@@ -11,6 +11,7 @@ from portal.accreditation.models import (
     Stage,
     Submission,
 )
+from portal.api.models import ApiToken
 from portal.checkins.models import CheckIn, FollowUp
 from portal.conversations.models import Message, MessageRead
 from portal.core.models import AuditEvent
@@ -44,6 +45,7 @@ __all__ = [
     "Accreditation",
     "AccreditationTemplate",
     "Assessment",
+    "ApiToken",
     "AuditEvent",
     "Benchmark",
     "ChangeReason",

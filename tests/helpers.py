@@ -128,6 +128,18 @@ def token_for(client, logged_in: bool = True) -> str:
     return csrf_token(client, "/" if logged_in else "/login")
 
 
+def bearer(secret: str) -> dict[str, str]:
+    """The header that carries an API token."""
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def first_api_token_id() -> int:
+    """The world's API token (tests/web/conftest.py), for routes that name one."""
+    from portal.models import ApiToken
+
+    return db.session.scalar(select(ApiToken.id).order_by(ApiToken.id))
+
+
 # --- uploads made of real bytes -------------------------------------------
 
 # Minimal files of each accepted kind: only what a content sniffer looks at.

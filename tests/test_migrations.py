@@ -5,6 +5,7 @@ the code does not expect."""
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import flask_migrate
@@ -15,6 +16,7 @@ from sqlalchemy import create_engine, inspect, make_url, text
 
 from portal import create_app
 from portal.core.extensions import db, for_dialect
+from portal.models import Accreditation, ChecklistItem, Milestone, Partner, Submission
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -94,3 +96,61 @@ def test_the_reasons_for_sending_back_start_as_the_programme_listed_them(migrate
         ("Illegible", None),
         ("Other", None),
     ]
+
+
+def test_updated_at_is_backfilled_from_what_each_row_records(
+    empty_database, keep_logging, tmp_path
+):
+    """Rows from before the API get an updated_at: their creation where recorded
+    (a submission's upload), else the time of the migration."""
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": empty_database, "TESTING": True},
+        instance_path=tmp_path / "instance",
+    )
+    created = "2025-06-01 08:00:00+00:00"
+    rows = {
+        "users": "id, email, name, role, active, created_at, notice_delivery, muted_notices"
+        f" VALUES (1, 'a@example.org', 'A', 'admin', true, '{created}', 'immediate', '')",
+        "partners": "id, name, acronym, search_key, search_text, scope_of_work, language,"
+        " reporting_frequency, invoice_format, status, created_at, version"
+        f" VALUES (1, 'Alpha', 'A', 'alpha a', '', '', 'en', 'quarterly', 'pdf', 'active',"
+        f" '{created}', 1)",
+        "accreditation_templates": "id, name, family_id, version, description, validity_months,"
+        f" created_at VALUES (1, 'T', 1, 1, '', 24, '{created}')",
+        "stages": "id, template_id, position, name, duration_days VALUES (1, 1, 1, 'S', 30)",
+        "requirements": "id, stage_id, position, name, description, guidance, required,"
+        " accepted_formats VALUES (1, 1, 1, 'R', '', '', true, '')",
+        "accreditations": "id, partner_id, template_id, started_on, created_at"
+        f" VALUES (1, 1, 1, '2025-06-01', '{created}')",
+        "milestones": "id, accreditation_id, stage_id, position, name, due_on"
+        " VALUES (1, 1, 1, 1, 'S', '2025-07-01')",
+        "checklist_items": "id, accreditation_id, requirement_id, milestone_id, due_on"
+        " VALUES (1, 1, 1, 1, '2025-07-01')",
+        "submissions": "id, accreditation_id, requirement_id, version, filename, storage_key,"
+        " content_type, size, sha256, uploaded_by_id, uploaded_at, status"
+        f" VALUES (1, 1, 1, 1, 'a.pdf', 'k', 'application/pdf', 1, 'x', 1, '{created}',"
+        " 'submitted')",
+    }
+    with app.app_context():
+        try:
+            flask_migrate.upgrade(directory=str(MIGRATIONS), revision="0008")
+            with db.engine.begin() as conn:
+                for table, values in rows.items():
+                    conn.execute(
+                        text(f"INSERT INTO {table} ({values.replace(' VALUES', ') VALUES')}")
+                    )
+            before = datetime.now(UTC)
+            flask_migrate.upgrade(directory=str(MIGRATIONS))
+            after = datetime.now(UTC)
+            db.session.remove()
+            found = {
+                model.__tablename__: db.session.get(model, 1).updated_at
+                for model in (Partner, Accreditation, Milestone, ChecklistItem, Submission)
+            }
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+    start = datetime(2025, 6, 1, 8, tzinfo=UTC)
+    assert found["partners"] == found["accreditations"] == found["submissions"] == start
+    assert before <= found["milestones"] <= after
+    assert before <= found["checklist_items"] <= after

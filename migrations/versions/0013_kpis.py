@@ -1,7 +1,7 @@
 """KPI benchmarks, engagement assessments, coaching calls
 
 Revision ID: 0013
-Revises: 0011_surveys
+Revises: 0012_api_tokens
 Create Date: 2026-12-02 16:40:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0013"
-down_revision = "0011_surveys"
+down_revision = "0012_api_tokens"
 branch_labels = None
 depends_on = None
 

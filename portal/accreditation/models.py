@@ -132,6 +132,11 @@ class Accreditation(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     valid_until: Mapped[date | None] = mapped_column(Date, index=True)
+    # Moves with every write to the row, Core UPDATEs included (the API's
+    # `updated_since`, portal/api); a statement that sets it itself keeps its value.
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     partner = relationship("Partner", back_populates="accreditations")
     template = relationship("AccreditationTemplate")
@@ -186,6 +191,9 @@ class Milestone(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     due_on: Mapped[date] = mapped_column(Date)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     accreditation = relationship("Accreditation", back_populates="milestones")
     stage = relationship("Stage")
@@ -209,6 +217,9 @@ class ChecklistItem(db.Model):
     not_applicable_reason: Mapped[str | None] = mapped_column(Text)
     not_applicable_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     not_applicable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
 
     accreditation = relationship("Accreditation", back_populates="items")
     requirement = relationship("Requirement")
@@ -250,6 +261,9 @@ class Submission(db.Model):
     # Why it was sent back (portal.review.models.ChangeReason); None otherwise.
     change_reason_id: Mapped[int | None] = mapped_column(
         ForeignKey("change_reasons.id"), index=True
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
     )
 
     accreditation = relationship("Accreditation")

@@ -155,6 +155,12 @@ def may_export(user: User) -> bool:
     return user.is_staff and user.can_export
 
 
+def may_manage_api_tokens(user: User) -> bool:
+    """Tokens for the read-only API (Power BI, Excel) read every partner's
+    records, unattended: administrators create, scope and revoke them."""
+    return user.is_admin
+
+
 def may_assign_reviews(user: User) -> bool:
     return user.is_staff
 

@@ -173,6 +173,8 @@ def load(instance_path: Path, debug: bool) -> dict:
         # Requests for a password-reset link per account and per client address.
         "PASSWORD_RESETS_PER_ACCOUNT": env("PASSWORD_RESETS_PER_ACCOUNT", "3 per hour"),
         "PASSWORD_RESETS_PER_ADDRESS": env("PASSWORD_RESETS_PER_ADDRESS", "20 per hour"),
+        # Requests one API token may make (portal/api), counted in the limiter's store.
+        "API_RATE_LIMIT": env("API_RATE_LIMIT", "600 per minute"),
         # Proxies in front of the portal that add X-Forwarded-For (1 behind one
         # TLS-terminating proxy): the client address is then the one they saw.
         "PROXY_COUNT": int(env("PROXY_COUNT", "0")),

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, current_app, g, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask.globals import request_ctx
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.http import HTTP_STATUS_CODES
 
 from portal.core.extensions import db, login_manager
 from portal.core.htmx import is_htmx, retarget
@@ -51,6 +52,17 @@ MESSAGES = {
     ),
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+# Under /api/ (portal/api) a program reads the answer: JSON, in words for its author.
+JSON_PATHS = ("/api/",)
+JSON_MESSAGES = {
+    400: "The request could not be understood.",
+    404: "There is nothing at this address; the API's resources are listed in "
+    "/api/v1/openapi.json.",
+    405: "The API only reads: use GET.",
+    422: "A value in the request is beyond what the database can store or compare.",
+    500: "Something went wrong on the portal's side; the error has been logged.",
+    503: "The database is briefly unavailable; try again in a few seconds.",
+}
 
 
 def lost_connection(error: Exception) -> bool:
@@ -83,7 +95,22 @@ def dispatch_retrying_a_lost_connection(dispatch: Callable):
         return dispatch()
 
 
+def wants_json() -> bool:
+    return request.path.startswith(JSON_PATHS)
+
+
+def json_error(code: int, message: str, **extra):
+    """The one shape of every error the API answers: {status, error, message, ...}."""
+    title = MESSAGES.get(code, (HTTP_STATUS_CODES.get(code, "Error"),))[0]
+    response = jsonify({"status": code, "error": title, "message": message, **extra})
+    response.status_code = code
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _answer(code: int, detail: str | None = None):
+    if wants_json():
+        return json_error(code, detail or JSON_MESSAGES.get(code, "The request was refused."))
     title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
     message = detail or message.format(mb=current_app.config["MAX_UPLOAD_MB"])
     if request_ctx.url_adapter is None:
@@ -110,7 +137,9 @@ def register(app: Flask) -> None:
     def http_error(error: HTTPException):
         if error.code and error.code >= 500:
             db.session.rollback()
-        response = make_response(_answer(error.code or 500))
+        # A description of its own (abort(400, "...")) says more than the default.
+        own = error.description if error.description != type(error).description else None
+        response = make_response(_answer(error.code or 500, own if wants_json() else None))
         # Keep what the error says beyond its page, e.g. `Allow` on a 405.
         for name, value in error.get_headers():
             if name.lower() != "content-type":

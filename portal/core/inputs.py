@@ -32,8 +32,9 @@ def register(app: Flask) -> None:
 
 def _refuse_nul_in_the_address():
     # A form's fields say so next to the field (core.forms); an address has no field.
-    if any(has_nul(key) or has_nul(value) for key, value in request.args.items(multi=True)):
-        abort(400)
+    for key, value in request.args.items(multi=True):
+        if has_nul(key) or has_nul(value):
+            abort(400, f"The query parameter {key!r} contains the NUL character.")
 
 
 class IdConverter(IntegerConverter):

@@ -83,10 +83,14 @@ def hold_partner(partner_id: int) -> None:
     A write to the partner's row does it on both databases: on PostgreSQL it
     locks the row; on SQLite it takes the database's write lock (pysqlite starts
     the transaction at the first write, so a SELECT ... FOR UPDATE, which SQLite
-    ignores anyway, would hold nothing). Setting id to itself changes nothing."""
+    ignores anyway, would hold nothing). Setting id to itself changes nothing,
+    and updated_at is set to itself too, or its onupdate would tell the API's
+    readers that the partner changed."""
     partners = Partner.__table__
     db.session.execute(
-        partners.update().where(partners.c.id == partner_id).values(id=partners.c.id)
+        partners.update()
+        .where(partners.c.id == partner_id)
+        .values(id=partners.c.id, updated_at=partners.c.updated_at)
     )
 
 

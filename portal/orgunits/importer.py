@@ -30,7 +30,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from portal.core.extensions import db
 from portal.core.text import fold
-from portal.models import Coverage, OrgUnit, OrgUnitGroup, group_members
+from portal.models import Coverage, OrgUnit, OrgUnitGroup, Partner, group_members
 from portal.orgunits.dhis2 import parse_dhis2
 from portal.orgunits.errors import LocatedErrors
 from portal.orgunits.hierarchy import Plan, check
@@ -142,6 +142,7 @@ def _write_groups(plan: Plan, report: ImportReport) -> None:
         db.session.execute(insert(_GROUPS), inserts)
     if changed:
         db.session.execute(update(_GROUPS).where(_GROUPS.c.id == bindparam("key")), changed)
+        _touch_partners_covering([row["key"] for row in changed])
 
     # A group's members are the file's list: added and dropped members both follow it.
     had = {
@@ -165,6 +166,16 @@ def _write_groups(plan: Plan, report: ImportReport) -> None:
             insert(group_members), [{"group_id": g, "org_unit_id": u} for g, u in sorted(added)]
         )
     report.memberships_added, report.memberships_removed = len(added), len(removed)
+
+
+def _touch_partners_covering(group_ids: list[str]) -> None:
+    """A renamed group changes what the API says of the partners covering it
+    (their coverage's group name): their updated_at moves (its onupdate), so
+    reporting tools that synchronise with `updated_since` see the new name.
+    (A renamed unit reaches them through partner_search.refresh.)"""
+    covering = select(Coverage.partner_id).where(Coverage.org_unit_group_id.in_(group_ids))
+    partners = Partner.__table__
+    db.session.execute(update(partners).where(partners.c.id.in_(covering)).values(id=partners.c.id))
 
 
 def _write(plan: Plan) -> ImportReport:

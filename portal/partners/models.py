@@ -55,6 +55,10 @@ class Partner(db.Model):
     next_review_on: Mapped[date | None] = mapped_column(Date, index=True)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moves with every write to the row (the API's `updated_since`, portal/api).
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, index=True
+    )
     # When a partner user last changed the record, for "changed since your last look".
     partner_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Two staff may edit a partner at once: the stale write must fail loudly.

@@ -53,6 +53,8 @@ def refresh(partner_ids: Iterable[int] | None = None) -> None:
     rows = [{"key": pid, "text": " ".join(w for w in parts if w)} for pid, parts in words.items()]
     if rows:
         # Core, not the ORM: the version counter of a partner must not move for this.
+        # Its updated_at does (onupdate): callers refresh after changing its coverage
+        # or types, which the API serves with the partner (portal/api/resources.py).
         db.session.execute(
             update(table)
             .where(table.c.id == bindparam("key"))

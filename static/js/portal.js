@@ -39,6 +39,20 @@
     if (event.target.matches("select[data-submit-on-change]")) event.target.form.requestSubmit();
   });
 
+  // A "Copy" button next to a secret shown once (without JavaScript it stays hidden
+  // and the hint says to select and copy).
+  document.querySelectorAll("button[data-copy]").forEach(function (button) {
+    if (navigator.clipboard) button.hidden = false;
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-copy]");
+    var source = button && document.querySelector(button.getAttribute("data-copy"));
+    if (!source) return;
+    navigator.clipboard.writeText(source.value).then(function () {
+      button.textContent = "Copied";
+    });
+  });
+
   // Upload progress: htmx reports the request's progress on the form.
   document.addEventListener("htmx:xhr:progress", function (event) {
     var form = event.target.closest("form.upload");

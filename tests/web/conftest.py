@@ -12,6 +12,8 @@ from portal.accounts.invitations import invite
 from portal.accounts.passwords import issue_token
 from portal.accreditation.calendar import reset_token
 from portal.accreditation.submissions import submit_document
+from portal.api import registry
+from portal.api.tokens import create_token
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.types import utcnow
@@ -99,6 +101,8 @@ def world(app, staff, make_partner, pdf_bytes, change_reasons) -> World:
                 *extras,
             )
         )
+    # An API token of the programme's (the walks revoke it; tokens are no partner's).
+    create_token(staff["admin"], "Programme dashboard", registry.scopes())
     return World(staff["admin"], staff["manager"], *sides)
 
 
@@ -114,3 +118,14 @@ def login(app):
         return client
 
     return as_user
+
+
+@pytest.fixture
+def make_token(app, staff):
+    """`make_token(scopes)`: the secret of a new API token the administrator made
+    (every resource when `scopes` is None)."""
+
+    def make(scopes: list[str] | None = None, name: str = "Power BI") -> str:
+        return create_token(staff["admin"], name, scopes or registry.scopes())[1]
+
+    return make

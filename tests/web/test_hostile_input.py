@@ -33,7 +33,7 @@ from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import ChangeReason, Survey
 from portal.surveys.invitations import invite_after_decision
-from tests.helpers import TALLY, Side, snapshot, token_for
+from tests.helpers import TALLY, Side, first_api_token_id, snapshot, token_for
 
 HOSTILE_NUMBERS = [
     "0",
@@ -110,6 +110,7 @@ ARGUMENTS = {
     "reason_id": lambda a: db.session.scalar(db.select(func.min(ChangeReason.id))),
     # The feedback survey (the programme's, one for everyone: see `people`).
     "survey_id": lambda a: db.session.scalar(db.select(Survey.id).order_by(Survey.id)),
+    "api_token_id": lambda a: first_api_token_id(),
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.

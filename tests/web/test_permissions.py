@@ -35,7 +35,7 @@ from portal.reports.audience import Audience, ReportRequest
 from portal.surveys.answers import answer
 from portal.surveys.definitions import QuestionDraft, SurveyDraft, activate, create_survey
 from portal.surveys.invitations import invite_after_decision
-from tests.helpers import Side, snapshot, token_for
+from tests.helpers import Side, first_api_token_id, snapshot, token_for
 from tests.web.test_checkins import _form as checkin_form
 from tests.web.test_cycles import template_form as _template_form
 from tests.web.test_merge_web import merge_form
@@ -186,6 +186,7 @@ ARGUMENTS = {
     "survey_id": lambda s: s.survey.id,
     "name": lambda s: "partners",  # an export: the programme's, not a partner's
     "reason_id": lambda s: first_reason().id,  # the programme's list, not a partner's
+    "api_token_id": lambda s: first_api_token_id(),
 }
 # Arguments that name something belonging to one partner. (Requirements belong to
 # the template both partners share: not a partner's.)
@@ -211,6 +212,21 @@ MIXED = {
 }
 # Open without logging in (the calendar feed: its secret URL is the permission).
 PUBLIC = {"auth.login", "auth.forgot_password", "auth.set_password", "static", "calendar.ics"}
+# The API (portal/api): its token is the permission, a session is never one, so every
+# person (and nobody) is answered 401 in JSON there; its document is open to all.
+API_DOCUMENT = "api.openapi"
+
+
+def bearer_only(endpoint: str) -> bool:
+    return endpoint.startswith("api.") and endpoint != API_DOCUMENT
+
+
+def assert_bearer_only(where: str, response) -> None:
+    assert response.status_code == 401, f"{where}: {response.status_code}"
+    assert response.mimetype == "application/json", where
+    assert response.headers["WWW-Authenticate"].startswith("Bearer"), where
+
+
 # POSTs about the walker's own session: logging in and out and setting a password
 # are tested in tests/web/test_auth.py (the walk needs its sessions to stay), and
 # asking for a new password in tests/web/test_login_throttle.py.
@@ -384,11 +400,15 @@ def test_anonymous_visitors_are_sent_to_log_in(app, walk, login):
     before = snapshot()
     for endpoint, method, arguments in routes(app):
         path = build(app, endpoint, arguments, walk.a)
-        if endpoint in PUBLIC:
+        if endpoint in PUBLIC | {API_DOCUMENT}:
             if method == "GET":  # their forms are tested in test_auth
                 assert request(client, method, path)[0].status_code == 200, path
             continue
         response, text = request(client, method, path, form_data(token))
+        if bearer_only(endpoint):
+            assert_bearer_only(f"{method} {path}", response)
+            assert_hides(f"{method} {path} anonymously", response, text, walk.a)
+            continue
         assert response.status_code == 302, f"{method} {path}: {response.status_code}"
         assert response.location.startswith("/login?next="), f"{method} {path}"
         assert_hides(f"{method} {path} anonymously", response, text, walk.a)
@@ -420,7 +440,9 @@ def test_partner_b_never_reads_or_changes_partner_a(app, walk, login, who):
             path = build(app, endpoint, arguments, a)
             where = f"{method} {path} as B's {who} {headers}"
             response, text = request(client, method, path, form_data(token, **theirs), headers)
-            if OWNED & set(arguments):
+            if bearer_only(endpoint):
+                assert_bearer_only(where, response)
+            elif OWNED & set(arguments):
                 assert response.status_code in (403, 404), f"{where}: {response.status_code}"
             else:
                 # B's own pages: they may answer, or refuse B's walker form (422).
@@ -519,6 +541,9 @@ def test_the_manager_sees_every_staff_page_without_edit_controls(app, walk, logi
             continue
         path = build(app, endpoint, arguments, walk.a)
         response, _ = request(client, "GET", path)
+        if bearer_only(endpoint):
+            assert_bearer_only(f"GET {path} as the manager", response)
+            continue
         assert response.status_code in (200, 302, 403), f"GET {path}: {response.status_code}"
     listing = client.get("/partners").get_data(as_text=True)
     assert walk.a.partner.name in listing
@@ -540,6 +565,9 @@ def test_staff_get_every_page(app, walk, login, who):
             continue
         path = build(app, endpoint, arguments, walk.a)
         response, html = request(client, "GET", path)
+        if bearer_only(endpoint):
+            assert_bearer_only(f"GET {path} as {who}", response)
+            continue
         # Managers read everything; the admin-only forms answer them 403.
         allowed = (200, 302) if who == "admin" else (200, 302, 403)
         assert response.status_code in allowed, f"GET {path} as {who}"
@@ -673,6 +701,10 @@ TEMPLATE = {"key": "report", "language": "en"}
 REVIEW_NOTE = {"note": "Reviewed with the focal point."}
 
 POSTS = {
+    "api_tokens.new": Post(
+        "admin", lambda w, c, p: {"name": "Power BI – walk", "scopes": ["partners", "milestones"]}
+    ),
+    "api_tokens.revoke": Post("admin"),
     "accreditation_templates.new": Post("admin", lambda w, c, p: template_form()),
     "accreditation_templates.edit": Post(
         "admin", lambda w, c, p: page_form(c, p, p, name="Renamed template", **{"action": "save"})
