@@ -43,8 +43,10 @@ from portal.core.extensions import mail as mail_extension
 from portal.core.storage_check import storage_commands
 from portal.demo import seed_demo
 from portal.exports import views as _exports_views  # noqa: F401
+from portal.kpis import api as _kpis_api  # noqa: F401
 from portal.kpis import export as _kpis_export  # noqa: F401
 from portal.kpis import views as _kpis_views  # noqa: F401
+from portal.kpis.published import kpi_commands
 from portal.mail import log_views  # noqa: F401
 from portal.mail import template_views as _mail_template_views  # noqa: F401
 from portal.mail.cli import outbox as outbox_commands
@@ -99,6 +101,7 @@ COMMANDS = (
     reports_commands,
     orgunits_commands,
     storage_commands,
+    kpi_commands,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

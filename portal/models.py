@@ -16,7 +16,7 @@ from portal.checkins.models import CheckIn, FollowUp
 from portal.conversations.models import Message, MessageRead
 from portal.core.models import AuditEvent
 from portal.core.types import utcnow
-from portal.kpis.models import Assessment, Benchmark
+from portal.kpis.models import Assessment, Benchmark, KpiValue
 from portal.mail.models import EmailTemplate, OutboxAttachment, OutboxEmail
 from portal.notifications.models import Notification
 from portal.orgunits.models import OrgUnit, OrgUnitGroup, group_members
@@ -55,6 +55,7 @@ __all__ = [
     "Coverage",
     "EmailTemplate",
     "FollowUp",
+    "KpiValue",
     "Message",
     "MessageRead",
     "Milestone",

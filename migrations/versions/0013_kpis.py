@@ -1,4 +1,4 @@
-"""KPI benchmarks, engagement assessments, coaching calls
+"""KPI benchmarks, engagement assessments, coaching calls, published KPI values
 
 Revision ID: 0013
 Revises: 0012_api_tokens
@@ -56,9 +56,31 @@ def upgrade():
         batch_op.create_index("ix_engagement_assessments_partner_id", ["partner_id"])
     with op.batch_alter_table("checkins", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kpi", sa.String(length=40), nullable=True))
+    op.create_table(
+        "kpi_values",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("kpi", sa.String(length=40), nullable=False),
+        sa.Column("period", sa.String(length=24), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("value", sa.Float(), nullable=True),
+        sa.Column("events", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=10), nullable=True),
+        sa.Column("target", sa.Float(), nullable=False),
+        sa.Column("warning", sa.Float(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["partner_id"], ["partners.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("partner_id", "kpi", "period"),
+    )
+    with op.batch_alter_table("kpi_values", schema=None) as batch_op:
+        batch_op.create_index("ix_kpi_values_partner_id", ["partner_id"])
+        batch_op.create_index("ix_kpi_values_updated_at", ["updated_at"])
 
 
 def downgrade():
+    op.drop_table("kpi_values")
     with op.batch_alter_table("checkins", schema=None) as batch_op:
         batch_op.drop_column("kpi")
     op.drop_table("engagement_assessments")

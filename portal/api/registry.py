@@ -162,6 +162,10 @@ def integer(name: str, attribute: Getter | None = None, *, nullable=False, descr
     return _field({"type": "integer"}, int, name, attribute, nullable, description)
 
 
+def number(name: str, attribute: Getter | None = None, *, nullable=False, description=""):
+    return _field({"type": "number"}, float, name, attribute, nullable, description)
+
+
 def text(name: str, attribute: Getter | None = None, *, nullable=False, description=""):
     return _field({"type": "string"}, str, name, attribute, nullable, description)
 

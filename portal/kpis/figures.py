@@ -182,10 +182,10 @@ def _kept(what: str, kpi: Kpi, scope: Scope, today: date, compute):
 
 def partner_values(kpi: Kpi, scope: Scope, today: date) -> dict[int, tuple]:
     """partner id -> (value, count, hits) over the scope's period."""
-    return _kept("partners", kpi, scope, today, lambda: _partner_values(kpi, scope, today))
+    return _kept("partners", kpi, scope, today, lambda: compute_partner_values(kpi, scope, today))
 
 
-def _partner_values(kpi: Kpi, scope: Scope, today: date) -> dict[int, tuple]:
+def compute_partner_values(kpi: Kpi, scope: Scope, today: date) -> dict[int, tuple]:
     rows = _events(kpi, scope, today, scope.period.start, scope.period.end)
     result = {}
     for row in db.session.execute(_aggregated(kpi, rows, "partner_id")):

@@ -1,10 +1,11 @@
-"""What staff set and record for the KPIs: benchmarks and engagement assessments."""
+"""What staff set and record for the KPIs (benchmarks, engagement assessments),
+and the figures published for reporting tools."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
@@ -63,3 +64,25 @@ class Assessment(db.Model):
     @property
     def stage_name(self) -> str:
         return self.milestone.name if self.milestone else "Whole cycle"
+
+
+class KpiValue(db.Model):
+    """A partner's figure for one KPI in one period, as last published (`flask
+    kpis publish`, daily): what the API serves to reporting tools. `updated_at`
+    moves only when the figure, its count or its benchmark changed."""
+
+    __tablename__ = "kpi_values"
+    __table_args__ = (UniqueConstraint("partner_id", "kpi", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    kpi: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(24))  # "2026-Q3", "FY2026"
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    value: Mapped[float | None] = mapped_column(Float)  # None: no data (any more)
+    events: Mapped[int] = mapped_column(default=0)
+    state: Mapped[str | None] = mapped_column(String(10))
+    target: Mapped[float] = mapped_column(Float)
+    warning: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

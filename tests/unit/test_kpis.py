@@ -33,7 +33,8 @@ from portal.core.extensions import db
 from portal.kpis.benchmarks import record_assessment
 from portal.kpis.definitions import BY_KEY
 from portal.kpis.figures import Scope, partner_values, pooled, programme_median, trend
-from portal.models import AccreditationTemplate, PartnershipType, Requirement, Stage
+from portal.kpis.published import publish
+from portal.models import AccreditationTemplate, KpiValue, PartnershipType, Requirement, Stage
 from portal.vault.documents import add_document
 from tests.helpers import a_reason, file_upload
 
@@ -247,3 +248,24 @@ def test_the_trend_is_by_quarter_with_gaps_for_no_data(world):
     assert round(by_quarter["2026-Q3"], 4) == round(4 / 9, 4)
     compliance = dict((p.key, v) for p, v in trend(BY_KEY["compliance"], Scope(Q3), TODAY))
     assert compliance["2026-Q2"] is None and round(compliance["2026-Q3"], 4) == round(5 / 9, 4)
+
+
+def test_published_figures_are_rows_that_change_only_when_the_figure_does(world, app):
+    assert publish(TODAY) > 0
+    row = db.session.scalar(
+        db.select(KpiValue).filter_by(partner_id=world["alpha"], kpi="on_time", period="2026-Q3")
+    )
+    assert (row.value, row.events, row.state, row.target) == (0.75, 4, "watch", 0.9)
+    stamp = row.updated_at
+    assert publish(TODAY) == 0  # nothing changed: nothing rewritten
+    db.session.refresh(row)
+    assert row.updated_at == stamp
+    # Charlie had no deadline in Q3: no row, not a zero.
+    assert (
+        db.session.scalar(
+            db.select(KpiValue).filter_by(
+                partner_id=world["charlie"], kpi="on_time", period="2026-Q3"
+            )
+        )
+        is None
+    )

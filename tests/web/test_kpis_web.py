@@ -11,6 +11,7 @@ from datetime import timedelta
 import openpyxl
 import pytest
 
+from portal.core import periods
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import Assessment, AuditEvent, Benchmark, CheckIn, OutboxEmail
@@ -240,3 +241,16 @@ def test_figures_are_kept_until_something_is_recorded(late, login, count_queries
     assert assess(manager, alpha, stage=stage, engagement="5", proactivity="5").status_code == 302
     page = manager.get(path).get_data(as_text=True)
     assert 'data-testid="value">5 / 5' in card(page, "engagement")  # not the kept "no data"
+
+
+def test_published_figures_are_served_to_power_bi(late, client, runner, make_token):
+    assert "published or changed" in runner.invoke(args=["kpis", "publish"]).output
+    secret = make_token(["kpis"])
+    body = client.get(
+        "/api/v1/kpis?limit=500", headers={"Authorization": f"Bearer {secret}"}
+    ).get_json()
+    quarter = periods.quarter_of(local_today()).key
+    on_time = [r for r in body["data"] if r["kpi"] == "on_time" and r["period"] == quarter]
+    partners = {late[0][0].id, late[1][0].id}
+    assert {r["partner_id"] for r in on_time} == partners
+    assert {(r["value"], r["state"], r["unit"]) for r in on_time} == {(0.0, "act", "percent")}

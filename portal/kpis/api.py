@@ -1,0 +1,46 @@
+"""The published KPI figures (kpis.published) as an API resource: one row per
+partner, KPI and period, for Power BI and Excel."""
+
+from __future__ import annotations
+
+from portal.api.registry import (
+    Resource,
+    choice,
+    day,
+    integer,
+    number,
+    register,
+    standard_fields,
+    text,
+)
+from portal.kpis.definitions import BY_KEY, GROUPS, KPIS
+from portal.kpis.figures import STATES
+from portal.models import KpiValue
+
+register(
+    Resource(
+        name="kpis",
+        title="KPI value",
+        description="Each partner's figure for each KPI in the recent quarters and fiscal "
+        "years, as published daily (`flask kpis publish`), with its benchmark and state. "
+        "Percentages are fractions (0.75 is 75%). The definitions are the portal's "
+        "/kpis/definitions page.",
+        model=KpiValue,
+        fields=standard_fields(
+            integer("partner_id"),
+            choice("kpi", [k.key for k in KPIS]),
+            text("kpi_title", lambda v: BY_KEY[v.kpi].title),
+            choice("kpi_group", GROUPS, lambda v: BY_KEY[v.kpi].group),
+            choice("unit", sorted({k.unit for k in KPIS}), lambda v: BY_KEY[v.kpi].unit),
+            choice("better", ["higher", "lower"], lambda v: BY_KEY[v.kpi].better),
+            text("period", description='"2026-Q3" (a fiscal quarter) or "FY2026".'),
+            day("period_start"),
+            day("period_end"),
+            number("value", nullable=True, description="null: no data (any more)."),
+            integer("events", description="The events the figure counts."),
+            choice("state", STATES, nullable=True, description="Against the benchmark."),
+            number("target"),
+            number("warning"),
+        ),
+    )
+)
