@@ -13,6 +13,7 @@ from portal.core.extensions import db
 from portal.models import (
     Accreditation,
     Assessment,
+    ChangeReason,
     ChecklistItem,
     Requirement,
     Submission,
@@ -25,11 +26,12 @@ SHOWN = 5
 class Advice:
     late: list[tuple[str, date]]  # requirement, deadline: overdue and not handed in
     sent_back: list[tuple[str, int]]  # requirement, times sent back
+    reasons: list[tuple[str, int]]  # why, how often
 
 
 def advice_for(partner_id: int, today: date) -> Advice:
-    """Two queries: the most overdue documents of the running cycle, and the
-    requirements sent back most often across the partner's cycles."""
+    """Three queries: the most overdue documents of the running cycle, the
+    requirements sent back most often across the partner's cycles, and why."""
     handed_in = (
         select(Submission.id)
         .where(
@@ -63,7 +65,16 @@ def advice_for(partner_id: int, today: date) -> Advice:
         .order_by(func.count(Submission.id).desc(), Requirement.name)
         .limit(SHOWN)
     ).all()
-    return Advice([tuple(r) for r in late], [tuple(r) for r in sent_back])
+    reasons = db.session.execute(
+        select(ChangeReason.label, func.count(Submission.id))
+        .join(ChangeReason, ChangeReason.id == Submission.change_reason_id)
+        .join(Accreditation, Accreditation.id == Submission.accreditation_id)
+        .where(Accreditation.partner_id == partner_id, Submission.status == "changes_requested")
+        .group_by(ChangeReason.label)
+        .order_by(func.count(Submission.id).desc(), ChangeReason.label)
+        .limit(SHOWN)
+    ).all()
+    return Advice(*([tuple(r) for r in rows] for rows in (late, sent_back, reasons)))
 
 
 def assessments_of(partner_id: int) -> list[Assessment]:
