@@ -14,18 +14,18 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
-    event,
-    update,
 )
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
+from portal.core.versions import versioned
 
 SUBMISSION_STATUSES = ("submitted", "approved", "changes_requested", "superseded", "withdrawn")
 
 
+@versioned
 class AccreditationTemplate(db.Model):
     """One version of a template. Editing a template that accreditations run on
     makes a new version in the same family; they keep the one they started on."""
@@ -49,18 +49,6 @@ class AccreditationTemplate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     stages = relationship("Stage", back_populates="template", order_by="Stage.position")
-
-
-@event.listens_for(AccreditationTemplate, "after_insert")
-def _first_version_starts_a_family(mapper, connection, template):
-    """A template made from scratch is the first version of its own family."""
-    if template.family_id is None:
-        connection.execute(
-            update(AccreditationTemplate.__table__)
-            .where(AccreditationTemplate.__table__.c.id == template.id)
-            .values(family_id=template.id)
-        )
-        attributes.set_committed_value(template, "family_id", template.id)
 
 
 class Stage(db.Model):

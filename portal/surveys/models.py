@@ -18,14 +18,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
     text,
-    update,
 )
-from sqlalchemy.orm import Mapped, attributes, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
+from portal.core.versions import versioned
 
 QUESTION_KINDS = {
     "rating": "Rating from 1 to 5",
@@ -35,6 +34,7 @@ QUESTION_KINDS = {
 RATINGS = {1: "Very poor", 2: "Poor", 3: "Fair", 4: "Good", 5: "Very good"}
 
 
+@versioned
 class Survey(db.Model):
     """One version of a survey. Editing a survey nobody has answered changes it in
     place; once it has answers, saving makes version+1 in the same family and the
@@ -70,18 +70,6 @@ class Survey(db.Model):
         "SurveyQuestion", back_populates="survey", order_by="SurveyQuestion.position"
     )
     created_by = relationship("User")
-
-
-@event.listens_for(Survey, "after_insert")
-def _first_version_starts_a_family(mapper, connection, survey):
-    """A survey made from scratch is the first version of its own family."""
-    if survey.family_id is None:
-        connection.execute(
-            update(Survey.__table__)
-            .where(Survey.__table__.c.id == survey.id)
-            .values(family_id=survey.id)
-        )
-        attributes.set_committed_value(survey, "family_id", survey.id)
 
 
 class SurveyQuestion(db.Model):
