@@ -3,6 +3,8 @@ assessment (staff): the KPI area's changes, each audited."""
 
 from __future__ import annotations
 
+import math
+
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.extensions import db
@@ -12,6 +14,9 @@ from portal.models import Accreditation, Assessment, Benchmark, Milestone, User,
 
 def check_benchmark(kpi: Kpi, target: float, warning: float) -> None:
     """The warning threshold lies on the worse side of the target (or on it)."""
+    for name, number in (("target", target), ("warning", warning)):
+        if not (math.isfinite(number) and abs(number) <= 10_000):
+            raise DomainError("Enter a number between -10,000 and 10,000.", field=name)
     if kpi.unit == "percent" and not (0 <= target <= 1 and 0 <= warning <= 1):
         raise DomainError("Enter percentages from 0 to 100.", field="target")
     if kpi.unit == "rating" and not (1 <= target <= 5 and 1 <= warning <= 5):

@@ -19,12 +19,14 @@ from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
 from portal.core.htmx import go_to, render
-from portal.kpis import bp, charts, choices  # noqa: F401 (charts: template filters)
+from portal.kpis import bp, choices
+from portal.kpis import charts as _charts  # noqa: F401 (its template filters)
 from portal.kpis.benchmarks import record_assessment, set_benchmark
 from portal.kpis.definitions import GROUPS, KPIS
 from portal.kpis.figures import STATES, benchmarks
 from portal.kpis.forms import AssessmentForm, BenchmarkForm
 from portal.kpis.history import advice_for, assessments_of
+from portal.kpis.pages import ATTENTION_SHOWN as SHOWN
 from portal.kpis.pages import dashboard, partner_figures
 
 
@@ -36,7 +38,7 @@ def programme():
     scope, error = choices.scope_from_args(request.args, today)
     return render(
         "kpis/dashboard.html",
-        board=dashboard(scope, today, None if request.args.get("attention") == "all" else 20),
+        board=dashboard(scope, today, None if request.args.get("attention") == "all" else SHOWN),
         scope=scope,
         period_error=error,
         options=choices.options(today),

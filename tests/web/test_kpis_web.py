@@ -81,6 +81,8 @@ def test_administrators_set_benchmarks_a_warning_past_the_target_is_refused(late
     lower = set_benchmark(admin, "days_late", "5", "2")  # lower is better: warning at or above
     assert lower.status_code == 422 and "at or above the target" in lower.get_data(as_text=True)
     assert set_benchmark(admin, "on_time", "abc", "").status_code == 422
+    for hostile in ("NaN", "1e309", "-Infinity"):
+        assert set_benchmark(admin, "days_late", hostile, "5").status_code == 422, hostile
     assert set_benchmark(admin, "on_time", "80", "60").status_code == 302
     saved = db.session.scalar(db.select(Benchmark))
     assert (saved.kpi, saved.target, saved.warning) == ("on_time", 0.8, 0.6)
