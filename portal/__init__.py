@@ -34,6 +34,7 @@ from portal.accreditation import calendar_views, manage, template_views  # noqa:
 from portal.accreditation import views as _accreditation_views  # noqa: F401
 from portal.api import token_views  # noqa: F401
 from portal.api import views as _api_views  # noqa: F401
+from portal.api.cli import api_commands
 from portal.checkins import views as _checkins_views  # noqa: F401
 from portal.conversations import views as _conversations_views  # noqa: F401
 from portal.core import config as settings
@@ -46,7 +47,6 @@ from portal.exports import views as _exports_views  # noqa: F401
 from portal.kpis import api as _kpis_api  # noqa: F401
 from portal.kpis import export as _kpis_export  # noqa: F401
 from portal.kpis import views as _kpis_views  # noqa: F401
-from portal.kpis.published import kpi_commands
 from portal.mail import log_views  # noqa: F401
 from portal.mail import template_views as _mail_template_views  # noqa: F401
 from portal.mail.cli import outbox as outbox_commands
@@ -63,6 +63,7 @@ from portal.review import analytics_tables as _review_analytics_tables  # noqa: 
 from portal.review import analytics_views, reasons_views  # noqa: F401
 from portal.review import views as _review_views  # noqa: F401
 from portal.surveys import answer_views, results_views  # noqa: F401
+from portal.surveys import api as _surveys_api  # noqa: F401
 from portal.surveys import export as _surveys_export  # noqa: F401
 from portal.surveys import views as _surveys_views  # noqa: F401
 from portal.tracking import export as _tracking_export  # noqa: F401
@@ -101,7 +102,7 @@ COMMANDS = (
     reports_commands,
     orgunits_commands,
     storage_commands,
-    kpi_commands,
+    api_commands,
 )
 
 ROOT = Path(__file__).resolve().parent.parent

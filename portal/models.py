@@ -35,6 +35,7 @@ from portal.review.models import ChangeReason
 from portal.surveys.models import (
     Survey,
     SurveyAnswer,
+    SurveyFigure,
     SurveyInvitation,
     SurveyQuestion,
     SurveyResponse,
@@ -78,6 +79,7 @@ __all__ = [
     "Submission",
     "Survey",
     "SurveyAnswer",
+    "SurveyFigure",
     "SurveyInvitation",
     "SurveyQuestion",
     "SurveyResponse",

@@ -1,4 +1,4 @@
-"""KPI benchmarks, engagement assessments, coaching calls, published KPI values
+"""KPI benchmarks, engagement assessments, coaching calls, the KPI values and survey figures published for reporting tools
 
 Revision ID: 0013
 Revises: 0012_api_tokens
@@ -77,9 +77,29 @@ def upgrade():
     with op.batch_alter_table("kpi_values", schema=None) as batch_op:
         batch_op.create_index("ix_kpi_values_partner_id", ["partner_id"])
         batch_op.create_index("ix_kpi_values_updated_at", ["updated_at"])
+    op.create_table(
+        "survey_figures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("survey_id", sa.Integer(), nullable=False),
+        sa.Column("question_id", sa.Integer(), nullable=False),
+        sa.Column("period", sa.String(length=24), nullable=False),
+        sa.Column("period_start", sa.Date(), nullable=False),
+        sa.Column("period_end", sa.Date(), nullable=False),
+        sa.Column("answers", sa.Integer(), nullable=False),
+        sa.Column("average", sa.Float(), nullable=True),
+        sa.Column("choices", sa.JSON(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["question_id"], ["survey_questions.id"]),
+        sa.ForeignKeyConstraint(["survey_id"], ["surveys.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("question_id", "period"),
+    )
+    with op.batch_alter_table("survey_figures", schema=None) as batch_op:
+        batch_op.create_index("ix_survey_figures_updated_at", ["updated_at"])
 
 
 def downgrade():
+    op.drop_table("survey_figures")
     op.drop_table("kpi_values")
     with op.batch_alter_table("checkins", schema=None) as batch_op:
         batch_op.drop_column("kpi")

@@ -22,7 +22,7 @@ register(
         name="kpis",
         title="KPI value",
         description="Each partner's figure for each KPI in the recent quarters and fiscal "
-        "years, as published daily (`flask kpis publish`), with its benchmark and state. "
+        "years, as published daily (`flask api publish`), with its benchmark and state. "
         "Percentages are fractions (0.75 is 75%). The definitions are the portal's "
         "/kpis/definitions page.",
         model=KpiValue,

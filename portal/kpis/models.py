@@ -68,7 +68,7 @@ class Assessment(db.Model):
 
 class KpiValue(db.Model):
     """A partner's figure for one KPI in one period, as last published (`flask
-    kpis publish`, daily): what the API serves to reporting tools. `updated_at`
+    api publish`, daily): what the API serves to reporting tools. `updated_at`
     moves only when the figure, its count or its benchmark changed."""
 
     __tablename__ = "kpi_values"

@@ -1,18 +1,15 @@
 """Publishing the KPI figures for reporting tools: each partner's figure for each
 KPI in the recent quarters and fiscal years, kept as rows (KpiValue) that the
-API serves with `updated_since`. `flask kpis publish` runs it (daily, by cron);
+API serves with `updated_since`. `flask api publish` runs it (daily, by cron);
 running it twice changes nothing the second time."""
 
 from __future__ import annotations
 
 from datetime import date
 
-import click
-from flask.cli import AppGroup
 from sqlalchemy import select
 
 from portal.core import periods
-from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.kpis.definitions import KPIS
 from portal.kpis.figures import Scope, benchmarks, compute_partner_values, quarters_up_to, state
@@ -80,13 +77,3 @@ def _put(row: KpiValue | None, key, period, figure) -> int:
     row.value, row.events, row.state, row.target, row.warning = figure
     row.updated_at = utcnow()
     return 1
-
-
-kpi_commands = AppGroup("kpis", help="KPI figures for reporting tools.")
-
-
-@kpi_commands.command("publish")
-def publish_command() -> None:
-    """Publish each partner's KPI figures for the API (run daily)."""
-    changed = publish(local_today())
-    click.echo(f"{changed} KPI figure{'s' if changed != 1 else ''} published or changed.")

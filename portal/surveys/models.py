@@ -11,8 +11,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     String,
@@ -168,3 +170,27 @@ class SurveyAnswer(db.Model):
 
     response = relationship("SurveyResponse", back_populates="answers")
     question = relationship("SurveyQuestion")
+
+
+class SurveyFigure(db.Model):
+    """What one question's answers came to in one fiscal quarter, as published for
+    reporting tools (`flask api publish`): only for a group of at least
+    SURVEY_MIN_ANONYMOUS_ANSWERS answers, and never the free text (it may name
+    people). Named and anonymous answers are pooled."""
+
+    __tablename__ = "survey_figures"
+    __table_args__ = (UniqueConstraint("question_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.id"))
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_questions.id"))
+    period: Mapped[str] = mapped_column(String(24))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    answers: Mapped[int]
+    average: Mapped[float | None] = mapped_column(Float)  # ratings
+    choices: Mapped[dict | None] = mapped_column(JSON)  # option -> count
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    question = relationship("SurveyQuestion")
+    survey = relationship("Survey")

@@ -25,7 +25,14 @@ from portal.surveys.definitions import (
     save_survey,
 )
 from portal.surveys.invitations import remind
-from portal.surveys.models import Survey, SurveyInvitation, SurveyQuestion, SurveyResponse
+from portal.surveys.models import (
+    Survey,
+    SurveyFigure,
+    SurveyInvitation,
+    SurveyQuestion,
+    SurveyResponse,
+)
+from portal.surveys.published import publish_survey_figures
 from portal.surveys.results import ResultFilters, results
 
 DAY = date(2026, 6, 1)
@@ -457,3 +464,18 @@ def test_saving_an_unchanged_survey_makes_no_version(decided, staff):
 
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(Survey.id))) == 1
+
+
+def test_survey_figures_are_published_for_groups_of_the_minimum_only(crowd, app):
+    survey, _, answer_as = crowd
+    rating_q, choice_q, text_q = survey.questions[:3]
+    answer_as(named=2, anonymous=2, rating="2")  # four answers: under the minimum of five
+    assert publish_survey_figures(DAY) == 0
+    answer_as(named=0, anonymous=1, rating="5")
+    assert publish_survey_figures(DAY) == 2  # the rating and the choice; free text never
+    figures = {f.question_id: f for f in db.session.scalars(db.select(SurveyFigure))}
+    assert set(figures) == {rating_q.id, choice_q.id}
+    rating = figures[rating_q.id]
+    assert (rating.period, rating.answers, rating.average) == ("2026-Q2", 5, (4 * 2 + 5) / 5)
+    assert figures[choice_q.id].choices == {"Documents": 5}
+    assert publish_survey_figures(DAY) == 0  # nothing new: nothing rewritten

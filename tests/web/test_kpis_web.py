@@ -246,7 +246,7 @@ def test_figures_are_kept_until_something_is_recorded(late, login, count_queries
 
 
 def test_published_figures_are_served_to_power_bi(late, client, runner, make_token):
-    assert "published or changed" in runner.invoke(args=["kpis", "publish"]).output
+    assert "published or changed" in runner.invoke(args=["api", "publish"]).output
     secret = make_token(["kpis"])
     body = client.get(
         "/api/v1/kpis?limit=500", headers={"Authorization": f"Bearer {secret}"}
