@@ -20,6 +20,7 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/flask --debug db upgrade
 	$(BIN)/flask --debug seed-demo
+	$(BIN)/flask --debug api publish
 	@echo "Serving on http://127.0.0.1:5000 (Ctrl-C stops)"
 	$(BIN)/flask run --debug --no-debugger --host 127.0.0.1 --port 5000
 
