@@ -524,6 +524,12 @@ def test_a_merge_racing_another_change_is_refused(pair):
     assert snapshot() == before
 
 
+# Rows left with the merged partner on purpose: published figures belong to the
+# partner they were computed for; the next `flask api publish` says it has none.
+LEFT_WITH_THE_DUPLICATE = {"kpi_values"}
+
+
 def test_every_table_that_points_at_partners_is_handled():
     """A new table with a partner_id must be taught to the merge (partners/merge.py)."""
-    assert {c.table.name for c in partner_columns()} <= {*RELATED, "partners"}
+    tables = {c.table.name for c in partner_columns()}
+    assert tables <= {*RELATED, *LEFT_WITH_THE_DUPLICATE, "partners"}

@@ -22,6 +22,7 @@ from portal.partners.drafts import PROFILE_FIELDS, CoverageDraft, PartnerDraft
 from portal.partners.merge import merge_partners
 from portal.partners.merge_choices import merge_questions
 from portal.partners.records import update_partner
+from tests.helpers import a_reason
 
 DAY = date(2026, 5, 4)
 LATER = time(15, 30)
@@ -47,7 +48,7 @@ def moved(row) -> bool:
 def test_a_review_by_conditional_update_moves_the_submission(cycle):
     *_, admin, submission = cycle
     assert not moved(submission)
-    review_submission(admin, submission, "request_changes", "Sign it.")
+    review_submission(admin, submission, "request_changes", "Sign it.", reason_id=a_reason())
     assert moved(submission)
 
 
