@@ -55,7 +55,9 @@ KPIS: tuple[Kpi, ...] = (
         "Required documents handed in on or before their deadline ÷ required documents "
         "whose deadline fell in the period and has passed (or that were handed in). A moved "
         "deadline counts from the moved date; waived documents are left out; a withdrawn "
-        "upload does not count as handed in; a valid vault document counts from its upload.",
+        "upload does not count as handed in; a valid vault document counts from its upload. "
+        "Of a cycle closed without a decision (a merged duplicate's), only what was handed "
+        "in counts.",
         0.9,
         0.75,
         "Upload each document before its deadline; ask for a new date before it passes.",
@@ -69,7 +71,8 @@ KPIS: tuple[Kpi, ...] = (
         "lower",
         "median",
         "The median, over the same documents, of (day handed in − deadline) in calendar "
-        "days: negative is early. A document still missing counts the days it is late so far.",
+        "days: negative is early. A document still missing counts the days it is late so far "
+        "(to today, or to the day its cycle ended).",
         0,
         5,
         "The documents most overdue move this figure most.",

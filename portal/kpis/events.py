@@ -78,13 +78,18 @@ def _handed_in():
 
 def _deadlines(today: date):
     """Required, applicable items whose deadline (as moved) has passed or whose
-    document is in: what timeliness is measured on. Items of a cycle closed
-    without a decision count only if handed in (nothing more was owed)."""
+    document is in: what timeliness is measured on. A document still missing is
+    late until today, or until its cycle ended (`ended`); of a cycle closed
+    without a decision (a merge's duplicate) only what was handed in counts, as
+    nothing more was owed on it."""
     handed_in = _handed_in()
+    closed = and_(Accreditation.decision.is_(None), Accreditation.completed_at.is_not(None))
     statement = (
         select(
             ChecklistItem.due_on,
             handed_in.label("handed_in"),
+            func.coalesce(local_date(Accreditation.completed_at), literal(today)).label("ended"),
+            closed.label("closed"),
             Accreditation.partner_id,
             AccreditationTemplate.family_id,
         )
@@ -94,8 +99,11 @@ def _deadlines(today: date):
         .where(Requirement.required, ChecklistItem.not_applicable_at.is_(None))
     )
     rows = statement.subquery("deadlines")
-    closed = select(rows).where(or_(rows.c.handed_in.is_not(None), rows.c.due_on < today))
-    return closed.subquery("due")
+    missing_and_owed = and_(
+        rows.c.handed_in.is_(None), rows.c.due_on < today, rows.c.closed.is_(False)
+    )
+    judged = select(rows).where(or_(rows.c.handed_in.is_not(None), missing_and_owed))
+    return judged.subquery("due")
 
 
 def on_time(today: date):
@@ -106,7 +114,7 @@ def on_time(today: date):
 
 def days_late(today: date):
     due = _deadlines(today)
-    handed = func.coalesce(due.c.handed_in, literal(today))
+    handed = func.coalesce(due.c.handed_in, due.c.ended)
     value = days_between(due.c.due_on, handed)
     return select(*_columns(due.c.partner_id, due.c.family_id, due.c.due_on, value))
 

@@ -148,7 +148,7 @@ def partner_figures(partner_id: int, scope: Scope, today: date, service: bool = 
     return groups
 
 
-def coaching_candidates(today: date, limit: int = 20) -> list[Issue | tuple]:
+def coaching_candidates(today: date, limit: int = 20) -> list[tuple[Partner, Kpi, float]]:
     """(partner, kpi, value) for each partner past a warning threshold this quarter
     and not offered a coaching call for that KPI lately: staff offer one."""
     quarter = quarters_up_to(today, 1)[0]

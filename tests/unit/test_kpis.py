@@ -21,6 +21,7 @@ from datetime import date, time
 import pytest
 
 from portal.accreditation.deadlines import mark_not_applicable, move_deadlines
+from portal.accreditation.lifecycle import close_accreditation
 from portal.accreditation.submissions import (
     review_submission,
     submit_document,
@@ -34,7 +35,14 @@ from portal.kpis.benchmarks import record_assessment
 from portal.kpis.definitions import BY_KEY
 from portal.kpis.figures import Scope, partner_values, pooled, programme_median, trend
 from portal.kpis.published import publish
-from portal.models import AccreditationTemplate, KpiValue, PartnershipType, Requirement, Stage
+from portal.models import (
+    Accreditation,
+    AccreditationTemplate,
+    KpiValue,
+    PartnershipType,
+    Requirement,
+    Stage,
+)
 from portal.vault.documents import add_document
 from tests.helpers import a_reason, file_upload
 
@@ -269,3 +277,12 @@ def test_published_figures_are_rows_that_change_only_when_the_figure_does(world,
         )
         is None
     )
+
+
+def test_a_cycle_closed_without_a_decision_owes_nothing_more(world, app):
+    bravo = db.session.scalar(db.select(Accreditation).filter_by(partner_id=world["bravo"]))
+    close_accreditation(None, bravo, "Merged into Alpha.")
+    db.session.commit()
+    # R3, R4, R5 were never handed in: no longer late; R1 (late) and R2 (on time) stay.
+    assert values("on_time")[world["bravo"]] == 0.5
+    assert values("days_late")[world["bravo"]] == 1.5  # -1 and +4
