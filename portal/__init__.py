@@ -31,6 +31,7 @@ from portal.accounts import views as _accounts_views  # noqa: F401
 from portal.accounts.cli import create_admin, export_permission
 from portal.accounts.sessions import init_login
 from portal.accreditation import calendar_views, manage, template_views  # noqa: F401
+from portal.accreditation import export as _accreditation_export  # noqa: F401
 from portal.accreditation import views as _accreditation_views  # noqa: F401
 from portal.api import token_views  # noqa: F401
 from portal.api import views as _api_views  # noqa: F401

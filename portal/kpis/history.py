@@ -1,5 +1,6 @@
-"""Around a partner's figures: what would move them (late actions, the documents
-sent back most) and the programme team's engagement assessments."""
+"""Around the figures: what would move a partner's (late actions, the documents
+sent back most, and why), compliance stage by stage, and the programme team's
+engagement assessments."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
+from portal.kpis.figures import Scope
+from portal.kpis.snapshots import compliance_items
 from portal.models import (
     Accreditation,
     Assessment,
     ChangeReason,
     ChecklistItem,
+    Partner,
     Requirement,
     Submission,
 )
@@ -75,6 +79,25 @@ def advice_for(partner_id: int, today: date) -> Advice:
         .limit(SHOWN)
     ).all()
     return Advice(*([tuple(r) for r in rows] for rows in (late, sent_back, reasons)))
+
+
+def compliance_by_stage(scope: Scope, today: date) -> list[tuple[str, int, int]]:
+    """(stage, documents in hand, applicable documents) on the scope's last day
+    (or today), per stage of the current cycles: one grouped statement. The
+    scope's partner, if it has one, alone."""
+    items = compliance_items(min(scope.period.end, today)).subquery("items")
+    statement = (
+        select(items.c.stage, func.sum(items.c.value), func.count())
+        .group_by(items.c.stage, items.c.position)
+        .order_by(items.c.position, items.c.stage)
+    )
+    if scope.partner_id is not None:
+        statement = statement.where(items.c.partner_id == scope.partner_id)
+    else:
+        statement = statement.where(
+            items.c.partner_id.in_(select(Partner.id).where(Partner.status != "merged"))
+        )
+    return [(stage, int(done or 0), total) for stage, done, total in db.session.execute(statement)]
 
 
 def assessments_of(partner_id: int) -> list[Assessment]:

@@ -25,7 +25,7 @@ from portal.kpis.benchmarks import record_assessment, set_benchmark
 from portal.kpis.definitions import GROUPS, KPIS
 from portal.kpis.figures import STATES, benchmarks
 from portal.kpis.forms import AssessmentForm, BenchmarkForm
-from portal.kpis.history import advice_for, assessments_of
+from portal.kpis.history import advice_for, assessments_of, compliance_by_stage
 from portal.kpis.pages import ATTENTION_SHOWN as SHOWN
 from portal.kpis.pages import dashboard, partner_figures
 
@@ -39,6 +39,7 @@ def programme():
     return render(
         "kpis/dashboard.html",
         board=dashboard(scope, today, None if request.args.get("attention") == "all" else SHOWN),
+        stages=compliance_by_stage(scope, today),
         scope=scope,
         period_error=error,
         options=choices.options(today),
@@ -110,6 +111,7 @@ def partner(partner_id: int):
         groups=GROUPS,
         states=STATES,
         advice=advice_for(partner.id, today),
+        stages=compliance_by_stage(scope.of_partner(partner.id), today),
         assessments=assessments_of(partner.id),
         form=choices.assessment_form(partner),
     )
@@ -168,4 +170,5 @@ def mine():
         groups=GROUPS,
         states=STATES,
         advice=advice_for(partner.id, today),
+        stages=compliance_by_stage(scope.of_partner(partner.id), today),
     )

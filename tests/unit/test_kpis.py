@@ -34,6 +34,7 @@ from portal.core.extensions import db
 from portal.kpis.benchmarks import record_assessment
 from portal.kpis.definitions import BY_KEY
 from portal.kpis.figures import Scope, partner_values, pooled, programme_median, trend
+from portal.kpis.history import compliance_by_stage
 from portal.kpis.published import publish
 from portal.models import (
     Accreditation,
@@ -286,3 +287,8 @@ def test_a_cycle_closed_without_a_decision_owes_nothing_more(world, app):
     # R3, R4, R5 were never handed in: no longer late; R1 (late) and R2 (on time) stay.
     assert values("on_time")[world["bravo"]] == 0.5
     assert values("days_late")[world["bravo"]] == 1.5  # -1 and +4
+
+
+def test_compliance_stage_by_stage(world):
+    assert compliance_by_stage(IN_Q3, TODAY) == [("Documents", 5, 9)]
+    assert compliance_by_stage(IN_Q3.of_partner(world["alpha"]), TODAY) == [("Documents", 4, 4)]

@@ -207,3 +207,13 @@ def test_administrators_give_and_take_the_permission_from_the_command_line(staff
 def test_the_permission_is_for_staff_accounts_only(partners, runner):
     result = runner.invoke(args=["export-permission", partners[0][1].email, "--reason", "x"])
     assert result.exit_code != 0 and "not a staff member" in result.output
+
+
+def test_the_submissions_export_has_each_version_with_its_review(partners, exporter):
+    rows = csv_rows(export(exporter, "submissions"))
+    assert [(r["Partner"], r["Version"], r["Status"]) for r in rows] == [
+        ("Waiting Partner", "1", "Submitted – awaiting review")
+    ]
+    assert len(rows[0]["SHA-256"]) == 64 and rows[0]["Reviewed"] == ""
+    assert not any("storage" in column.lower() for column in rows[0])  # metadata only
+    assert "uploads in" in exported_events()[0].changes["exported"][1]

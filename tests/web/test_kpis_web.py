@@ -36,6 +36,8 @@ def test_staff_read_the_dashboard_partners_are_refused(late, login):
     on_time = card(page, "on_time")
     assert 'data-testid="value">0%' in on_time and ">Act<" in on_time
     assert "0 of 4" in on_time
+    stages = re.search(r'data-testid="compliance-by-stage".*?</table>', page, re.S)[0]
+    assert "Document submission" in stages and "0 of 4" in stages
     attention = re.search(r'data-testid="attention".*?</section>', page, re.S)[0]
     assert "Late Alpha" in attention and "Late Bravo" in attention
     focal = login(late[0][1].email)
