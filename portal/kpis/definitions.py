@@ -158,8 +158,8 @@ KPIS: tuple[Kpi, ...] = (
         "count",
         "lower",
         "sum",
-        f"Vault documents in use that have expired, or expire within "
-        f"{snapshots.EXPIRING_DAYS} days of today.",
+        f"On the period's last day (or today): vault documents in use that had expired, or "
+        f"would expire within {snapshots.EXPIRING_DAYS} days.",
         0,
         1,
         "Upload the renewed document to the vault before the old one expires.",
