@@ -8,12 +8,17 @@ import threading
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from werkzeug.serving import make_server
 
 from tests.helpers import ROOT
 
 from .helpers import CHROMIUM, CHROMIUM_ARGS, missing
+
+# An expectation waits for its condition, as long as a busy machine needs (the
+# default 5 s failed a live preview while both databases' suites ran at once);
+# a passing test waits no longer than the page takes.
+expect.set_options(timeout=30_000)
 
 
 @pytest.fixture(scope="session")
