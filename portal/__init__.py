@@ -20,6 +20,7 @@ from portal import (
     kpis,
     notifications,
     partners,
+    partnerships,
     reports,
     review,
     surveys,
@@ -57,6 +58,7 @@ from portal.orgunits.cli import orgunits as orgunits_commands
 from portal.partners import export as _partners_export  # noqa: F401
 from portal.partners import form_views, merge_views, organisation_views  # noqa: F401
 from portal.partners import views as _partners_views  # noqa: F401
+from portal.partnerships import views as _partnerships_views  # noqa: F401
 from portal.reminders.cli import reminders as reminders_commands
 from portal.reports import views as _reports_views  # noqa: F401
 from portal.reports.cli import reports as reports_commands
@@ -93,6 +95,7 @@ BLUEPRINTS = (
     kpis.bp,
     api.bp,
     api.tokens_bp,
+    partnerships.bp,
 )
 COMMANDS = (
     create_admin,

@@ -36,6 +36,7 @@ from portal.models import (
 from portal.orgunits.importer import import_file
 from portal.partners import search as partner_search
 from portal.partners.drafts import district_id_of
+from portal.partnerships.demo import load_prospects
 from portal.reports.audience import ReportRequest
 from portal.reports.sending import send
 from portal.review.reasons import ensure_default_reasons
@@ -266,6 +267,7 @@ def load() -> bool:
     _vault_and_checkins(admin, hai, partners, today)
     _last_quarters_report(admin, today)
     survey_demo.load_survey_story(admin, manager, template, today, DEMO_PASSWORD, _upload)
+    load_prospects(admin, today)
     return True
 
 

@@ -29,6 +29,7 @@ from portal.partners.models import (
     PartnerReview,
     PartnershipType,
 )
+from portal.partnerships.models import NeedCheck, NeedItem
 from portal.reminders.models import ReminderSent
 from portal.reports.models import ProgressReport
 from portal.review.models import ChangeReason
@@ -60,6 +61,8 @@ __all__ = [
     "Message",
     "MessageRead",
     "Milestone",
+    "NeedCheck",
+    "NeedItem",
     "Notification",
     "OrgUnit",
     "OrgUnitGroup",

@@ -32,12 +32,16 @@ from portal.demo import sample_pdf
 from portal.models import (
     Accreditation,
     ChangeReason,
+    NeedCheck,
     OutboxEmail,
     Partner,
     Requirement,
     Submission,
     User,
 )
+from portal.partners.drafts import ContactDraft, PartnerDraft
+from portal.partners.records import add_partner
+from portal.partnerships import need
 from portal.review.reasons import ensure_default_reasons
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -214,6 +218,29 @@ def a_reason(label: str = "Incomplete") -> int:
     return db.session.scalar(
         select(ChangeReason.id).filter_by(label=label).where(ChangeReason.retired_at.is_(None))
     )
+
+
+def make_prospect(admin: User, name: str, email: str) -> Partner:
+    """A prospective partner with one item in each section of its need check and
+    the research noted: ready for the decision (portal/partnerships)."""
+    partner = add_partner(
+        admin,
+        PartnerDraft(
+            name=name,
+            contacts=[ContactDraft(name="Pat Prospect", email=email, is_primary=True)],
+            prospective=True,
+        ),
+    )
+    need.add_item(admin, partner, "benefit", f"{name}: supervision visits", tested=True)
+    need.add_item(admin, partner, "commitment", f"{name}: two supervisors", tested=False)
+    need.add_item(admin, partner, "strategy", f"{name}: district plan", tested=False)
+    need.save_research(admin, partner, f"{name}: no one else does this work here.")
+    return partner
+
+
+def need_item_of(prospect: Partner):
+    """The first item of a prospect's need check: its benefit (tested)."""
+    return db.session.get(NeedCheck, prospect.id).items[0]
 
 
 def submission_count() -> int:

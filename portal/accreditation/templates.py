@@ -327,6 +327,11 @@ def open_cycle(
     """Open an accreditation for `partner` on a current template version."""
     if partner.status == "closed" or partner.merged_into_id is not None:
         raise DomainError(f"{partner.name} is closed: it takes no new accreditation.")
+    if partner.status == "prospective":
+        raise DomainError(
+            f"{partner.name} is prospective: decide on its need check first; going ahead "
+            "offers to open its accreditation."
+        )
     if template is None:
         raise DomainError("Choose a template.", field="template_id")
     if template.superseded_at is not None:

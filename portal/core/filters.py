@@ -14,9 +14,9 @@ from portal.partners.models import (
     DOCUMENT_KINDS,
     INVOICE_FORMATS,
     LANGUAGES,
-    PARTNER_STATUSES,
     PARTNERSHIP_TYPES,
     REPORTING_FREQUENCIES,
+    STATUS_NAMES,
 )
 from portal.vault.models import DOCUMENT_TYPES
 
@@ -78,7 +78,7 @@ def _value_labels() -> dict[str, str]:
         DOCUMENT_TYPES,
         INVOICE_FORMATS,
         LANGUAGES,
-        PARTNER_STATUSES,
+        STATUS_NAMES,
         PARTNERSHIP_TYPES,
         REPORTING_FREQUENCIES,
         STATUS_LABELS,

@@ -104,6 +104,9 @@ def hidden_inputs(form) -> Markup:
                 continue
             elif field.type == "MultiCheckboxField":
                 pairs.extend((field.name, str(v)) for v in field.data or [])
+            elif field.type == "BooleanField":  # an unticked box sends nothing
+                if field.data:
+                    pairs.append((field.name, "y"))
             elif hasattr(field, "_value"):  # text-like: the value as typed
                 pairs.append((field.name, field._value()))
             else:  # selects and radios

@@ -69,6 +69,8 @@ class PartnerDraft:
     next_review_on: date | None = None
     contacts: list[ContactDraft] = field(default_factory=list)
     coverage: list[CoverageDraft] = field(default_factory=list)
+    # Added to check the need for a partnership first (portal.partnerships).
+    prospective: bool = False
 
     @classmethod
     def new(cls, name: str, acronym: str, focal_name: str, focal_email: str) -> PartnerDraft:

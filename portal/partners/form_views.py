@@ -160,6 +160,9 @@ def _change_areas(form: PartnerForm, partner: Partner | None, action: str):
 def _save(form: PartnerForm, draft: PartnerDraft, partner: Partner | None):
     if partner is None:
         partner = add_partner(current_user, draft)
+        if partner.status == "prospective":
+            flash(f"{partner.name} added as prospective: check the need first.", "success")
+            return go_to(url_for("partnerships.need", prospect_id=partner.id))
         email = partner.primary_contact.email
         notice = f"{partner.name} added; an invitation was emailed to {email}."
     else:

@@ -119,6 +119,12 @@ class PartnerForm(PortalForm):
         "Preferred invoice format", choices=options(INVOICE_FORMATS), default="pdf"
     )
     next_review_on = DayField("Next annual review", validators=[Optional()])
+    # Adding only
+    prospective = BooleanField(
+        "Prospective: check the need for a partnership first",
+        description="Not active until you decide to go ahead; no login, invitation or "
+        "accreditation until then.",
+    )
     # Editing only
     reason = StringField(
         "Reason for the change",
@@ -149,6 +155,7 @@ class PartnerForm(PortalForm):
             reporting_frequency=self.reporting_frequency.data,
             invoice_format=self.invoice_format.data,
             next_review_on=self.next_review_on.data,
+            prospective=bool(self.prospective.data),
             contacts=[
                 ContactDraft(
                     name=e.form.name.data or "",

@@ -33,11 +33,14 @@ SORTS = {
     "status": (Partner.status, Partner.search_key),
 }
 STATUS_FILTERS = {
-    "current": ("active", "on_hold"),  # the default: closed ones are one filter away
+    # The default: closed ones are one filter away; prospective ones are being
+    # considered, so they are in view.
+    "current": ("prospective", "active", "on_hold"),
+    "prospective": ("prospective",),
     "active": ("active",),
     "on_hold": ("on_hold",),
     "closed": ("closed",),
-    "all": ("active", "on_hold", "closed"),
+    "all": ("prospective", "active", "on_hold", "closed"),
 }
 REVIEW_DUE_DAYS = 30
 

@@ -12,8 +12,10 @@ from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
 
-# Statuses staff choose; "merged" is set only by merging two partners.
+# Statuses staff choose; "merged" is set only by merging two partners, and a
+# prospective partner leaves "prospective" only by the decision on its need check.
 PARTNER_STATUSES = {"active": "Active", "on_hold": "On hold", "closed": "Closed"}
+STATUS_NAMES = {"prospective": "Prospective", **PARTNER_STATUSES, "merged": "Merged"}
 PARTNERSHIP_TYPES = {
     "funding": "Funding",
     "supervision": "Supervision",

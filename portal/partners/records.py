@@ -35,13 +35,17 @@ from portal.partners.drafts import (
     target_of,
 )
 from portal.partners.status import notify_programme_team
+from portal.partnerships.models import NeedCheck
 
 
 def add_partner(actor: User, draft: PartnerDraft) -> Partner:
     """Create a partner with its contacts and coverage, a login for the primary
-    focal person with an invitation, and an accreditation on the newest template."""
+    focal person with an invitation, and an accreditation on the newest template.
+    A prospective partner gets its need check instead: the login, the invitation
+    and the accreditation wait for the decision to go ahead (portal.partnerships)."""
     check_draft(draft, None)
-    partner = Partner(status="active", next_review_on=draft.next_review_on)
+    status = "prospective" if draft.prospective else "active"
+    partner = Partner(status=status, next_review_on=draft.next_review_on)
     _apply_profile(partner, draft)
     partner.next_review_on = draft.next_review_on or one_year_after(local_today())
     db.session.add(partner)
@@ -56,7 +60,9 @@ def add_partner(actor: User, draft: PartnerDraft) -> Partner:
     )
     _save_contacts(actor, partner, draft.contacts, reason=None)
     _save_coverage(actor, partner, draft.coverage, reason=None)
-    if template := default_template():
+    if draft.prospective:
+        db.session.add(NeedCheck(partner_id=partner.id))
+    elif template := default_template():
         open_accreditation(actor, partner, template, local_today())
     partner_search.refresh([partner.id])
     db.session.commit()
@@ -232,8 +238,9 @@ def _save_contacts(
                     changes=changes,
                     reason=reason,
                 )
-        if contact.is_primary:
-            _ensure_focal_login(actor, partner, contact)
+        if contact.is_primary and partner.status != "prospective":
+            # A prospective partner's focal person is invited once it goes ahead.
+            ensure_focal_login(actor, partner, contact)
     return changed
 
 
@@ -257,7 +264,7 @@ def demote_focal(actor: User, user: User, reason: str | None) -> None:
     )
 
 
-def _ensure_focal_login(actor: User, partner: Partner, contact: Contact) -> None:
+def ensure_focal_login(actor: User, partner: Partner, contact: Contact) -> None:
     """The primary focal person can log in as the partner's focal point."""
     user = contact.user or db.session.scalar(db.select(User).filter_by(email=contact.email))
     if user is None:

@@ -34,6 +34,11 @@ def change_status(
     its users' logins and keeps everything else."""
     if status not in PARTNER_STATUSES:
         raise DomainError("Choose a status from the list.", field="status")
+    if partner.status == "prospective":
+        raise DomainError(
+            f"{partner.name} is prospective: decide on its need check whether to go ahead.",
+            field="status",
+        )
     if status == partner.status:
         raise DomainError(
             f"{partner.name} is already {PARTNER_STATUSES[status].lower()}.", "status"

@@ -39,9 +39,16 @@ from portal.partners.listing import (
     partners_changed_for,
     reviews_due_count,
 )
-from portal.partners.models import DOCUMENT_KINDS, PARTNER_STATUSES, PARTNERSHIP_TYPES
+from portal.partners.models import (
+    DOCUMENT_KINDS,
+    PARTNER_STATUSES,
+    PARTNERSHIP_TYPES,
+    STATUS_NAMES,
+)
 from portal.partners.people import change_leadership, set_user_access
 from portal.partners.status import change_status, mark_reviewed, record_look
+
+LISTED_STATUSES = {k: v for k, v in STATUS_NAMES.items() if k != "merged"}
 
 
 def list_context(filters: Filters, results_only: bool = False) -> dict:
@@ -55,7 +62,7 @@ def list_context(filters: Filters, results_only: bool = False) -> dict:
         "f": filters,
         "districts": [] if results_only else districts(),
         "types": PARTNERSHIP_TYPES,
-        "statuses": PARTNER_STATUSES,
+        "statuses": LISTED_STATUSES,
     }
 
 

@@ -33,7 +33,15 @@ from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import ChangeReason, Survey
 from portal.surveys.invitations import invite_after_decision
-from tests.helpers import TALLY, Side, first_api_token_id, snapshot, token_for
+from tests.helpers import (
+    TALLY,
+    Side,
+    first_api_token_id,
+    make_prospect,
+    need_item_of,
+    snapshot,
+    token_for,
+)
 
 HOSTILE_NUMBERS = [
     "0",
@@ -111,6 +119,9 @@ ARGUMENTS = {
     # The feedback survey (the programme's, one for everyone: see `people`).
     "survey_id": lambda a: db.session.scalar(db.select(Survey.id).order_by(Survey.id)),
     "api_token_id": lambda a: first_api_token_id(),
+    # A's prospective partner and its need check (made by the `people` fixture).
+    "prospect_id": lambda a: a.prospect.id,
+    "need_item_id": lambda a: need_item_of(a.prospect).id,
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.
@@ -323,6 +334,7 @@ def people(world, make_survey):
     make_survey(world.admin)
     invite_after_decision(world.a.accreditation)
     db.session.commit()
+    world.a.prospect = make_prospect(world.admin, "Hostile Prospect", "prospect@example.org")
     return {
         "admin": world.admin.email,
         "manager": world.manager.email,

@@ -29,13 +29,20 @@ from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.mail.email_templates import save_template
-from portal.models import ChangeReason, CheckIn, Message, User
+from portal.models import ChangeReason, CheckIn, Message, Partner, User
 from portal.reports import sending as reports
 from portal.reports.audience import Audience, ReportRequest
 from portal.surveys.answers import answer
 from portal.surveys.definitions import QuestionDraft, SurveyDraft, activate, create_survey
 from portal.surveys.invitations import invite_after_decision
-from tests.helpers import Side, first_api_token_id, snapshot, token_for
+from tests.helpers import (
+    Side,
+    first_api_token_id,
+    make_prospect,
+    need_item_of,
+    snapshot,
+    token_for,
+)
 from tests.web.test_checkins import _form as checkin_form
 from tests.web.test_cycles import template_form as _template_form
 from tests.web.test_merge_web import merge_form
@@ -59,6 +66,7 @@ class Cast:
     report: object  # a sent progress report
     survey: object  # the feedback survey (the programme's, not the partner's)
     markers: list[str]
+    prospect: Partner  # a prospective partner (staff's: its need check)
 
     def __getattr__(self, name):  # the Side's objects: cast.partner, cast.item, ...
         return getattr(self.side, name)
@@ -142,7 +150,10 @@ def _marked(side: Side, admin: User, make_user, survey) -> Cast:
             )
         ),
     ]
-    return Cast(side, editor, viewer, started, message, comment, report, survey, markers)
+    prospect = make_prospect(
+        admin, f"{side.partner.name} Prospect", f"prospect-{acronym.lower()}@example.org"
+    )
+    return Cast(side, editor, viewer, started, message, comment, report, survey, markers, prospect)
 
 
 def _survey(admin: User):
@@ -187,6 +198,8 @@ ARGUMENTS = {
     "name": lambda s: "partners",  # an export: the programme's, not a partner's
     "reason_id": lambda s: first_reason().id,  # the programme's list, not a partner's
     "api_token_id": lambda s: first_api_token_id(),
+    "prospect_id": lambda s: s.prospect.id,
+    "need_item_id": lambda s: need_item_of(s.prospect).id,
 }
 # Arguments that name something belonging to one partner. (Requirements belong to
 # the template both partners share: not a partner's.)
@@ -202,6 +215,8 @@ OWNED = {
     "vault_document_id",
     "notification_id",
     "checkin_id",
+    "prospect_id",
+    "need_item_id",
 }
 # A URL naming one partner's parent object and a child that must belong to it.
 MIXED = {
@@ -209,6 +224,7 @@ MIXED = {
     ("accreditation_id", "milestone_id"),
     ("partner_id", "document_id"),
     ("partner_id", "user_id"),
+    ("prospect_id", "need_item_id"),
 }
 # Open without logging in (the calendar feed: its secret URL is the permission).
 PUBLIC = {"auth.login", "auth.forgot_password", "auth.set_password", "static", "calendar.ics"}
@@ -833,6 +849,13 @@ POSTS = {
             "status-reason": "Audit pending.",
         },
     ),
+    "partnerships.add_item": Post(
+        "admin", lambda w, c, p: {"section": "benefit", "text": "Walked benefit", "tested": "y"}
+    ),
+    "partnerships.set_tested": Post("admin", lambda w, c, p: {"tested": "0"}),
+    "partnerships.remove_item": Post("admin"),
+    "partnerships.save_research": Post("admin", lambda w, c, p: {"note": "Walked research."}),
+    "partnerships.decide": Post("admin", lambda w, c, p: {"decision": "go", "reason": "Walked."}),
     "partners.user_access": Post(
         "admin", lambda w, c, p: {"active": "0"}, args=lambda w: {"user_id": w.a.viewer.id}
     ),

@@ -1,0 +1,52 @@
+"""The need check's forms: one item, the research note, the decision."""
+
+from __future__ import annotations
+
+from wtforms import BooleanField, HiddenField, RadioField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
+
+from portal.core.forms import PortalForm
+from portal.partners.forms import options
+from portal.partnerships.models import DECISIONS, NEED_SECTIONS
+
+
+class NeedItemForm(PortalForm):
+    section = HiddenField(validators=[InputRequired("Choose a section of the checklist.")])
+    text = TextAreaField(
+        "Add an item", validators=[InputRequired("Write what the item is."), Length(max=2000)]
+    )
+    tested = BooleanField("Tested with the potential partner")
+
+    def for_section(self, section: str) -> NeedItemForm:
+        """Ids of the section's own: the page holds one of these forms per section."""
+        for field in (self.text, self.tested):
+            field.id = field.label.field_id = f"need-{section}-{field.short_name}"
+        return self
+
+    def validate_section(self, field) -> None:
+        if field.data not in NEED_SECTIONS:
+            raise ValidationError("Choose a section of the checklist.")
+
+
+class ResearchForm(PortalForm):
+    note = TextAreaField(
+        "What the research found",
+        validators=[Optional(), Length(max=4000)],
+        description="Which of the partners above do similar work in the same areas, "
+        "and why this partnership is not a duplicate of theirs.",
+    )
+
+
+class DecisionForm(PortalForm):
+    decision = RadioField(
+        "Decision",
+        choices=options(DECISIONS),
+        validators=[InputRequired("Choose whether to go ahead.")],
+    )
+    reason = TextAreaField(
+        "Reason",
+        validators=[
+            InputRequired("Say why: the reason is kept with the decision."),
+            Length(max=4000),
+        ],
+    )
