@@ -5,7 +5,7 @@ from __future__ import annotations
 from wtforms import BooleanField, HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
-from portal.core.forms import PortalForm
+from portal.core.forms import DayField, PortalForm
 from portal.partners.forms import options
 from portal.partnerships.models import DECISIONS, NEED_SECTIONS
 
@@ -49,4 +49,26 @@ class DecisionForm(PortalForm):
             InputRequired("Say why: the reason is kept with the decision."),
             Length(max=4000),
         ],
+    )
+
+
+class ExitForm(PortalForm):
+    reason = TextAreaField(
+        "Reason for leaving the programme",
+        validators=[InputRequired("Say why the partner leaves the programme."), Length(max=2000)],
+    )
+    effective_on = DayField(
+        "Leaves on", validators=[InputRequired("Enter the day the partner leaves.")]
+    )
+    note = TextAreaField(
+        "Note closing its open obligations and concerns",
+        validators=[
+            InputRequired("Write the note that closes its open obligations and concerns."),
+            Length(max=2000),
+        ],
+        description="Kept with each obligation and concern it closes, for future staff.",
+    )
+    confirm = BooleanField(
+        "I understand: the partner's logins end and it takes no new accreditation.",
+        validators=[InputRequired("Tick to confirm.")],
     )

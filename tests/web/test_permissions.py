@@ -849,6 +849,15 @@ POSTS = {
             "status-reason": "Audit pending.",
         },
     ),
+    "partnerships.programme_exit": Post(
+        "admin",
+        lambda w, c, p: {
+            "reason": "Walked out.",
+            "effective_on": later(0),
+            "note": "Closed by the walk.",
+            "confirm": "y",
+        },
+    ),
     "partnerships.add_item": Post(
         "admin", lambda w, c, p: {"section": "benefit", "text": "Walked benefit", "tested": "y"}
     ),
