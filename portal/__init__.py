@@ -59,6 +59,7 @@ from portal.partners import export as _partners_export  # noqa: F401
 from portal.partners import form_views, merge_views, organisation_views  # noqa: F401
 from portal.partners import views as _partners_views  # noqa: F401
 from portal.partnerships import exit_views as _exit_views  # noqa: F401
+from portal.partnerships import health_views as _health_views  # noqa: F401
 from portal.partnerships import views as _partnerships_views  # noqa: F401
 from portal.reminders.cli import reminders as reminders_commands
 from portal.reports import views as _reports_views  # noqa: F401

@@ -1,0 +1,134 @@
+"""How well a partnership holds, for both sides: each side's obligations kept on
+time over the last 12 months, the open concerns and their ages, the last and next
+check-in, and the accreditation KPIs to act on. The rules are few and said on the
+page (`RULES`), so a partner sorted to the top of the list can be told why.
+
+Everything is read for many partners at once, in a fixed number of statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from portal.core.clock import local_today
+from portal.core.extensions import db
+from portal.kpis.definitions import KPIS, Kpi
+from portal.kpis.figures import Scope, benchmarks, partner_values, quarters_up_to, state
+from portal.models import CheckIn, Partner, User, utcnow
+
+WINDOW_DAYS = 365  # obligations: the last 12 months
+ON_TIME_WARNING = 0.75  # a side keeping fewer of its obligations on time is weak
+CONCERN_OLD_DAYS = 30
+CHECKIN_GAP_DAYS = 120  # no check-in held for this long, and none scheduled
+
+RULES = [
+    f"A side kept fewer than {ON_TIME_WARNING:.0%} of its obligations due in the last "
+    "12 months on time: 2 points; any missed outright: 1 more.",
+    "A concern past the deadline of its step: 2 points each; a concern open for more "
+    f"than {CONCERN_OLD_DAYS} days: 1 point each.",
+    f"No check-in held in the last {CHECKIN_GAP_DAYS} days and none scheduled: 1 point.",
+    "An accreditation KPI past its warning threshold this quarter: 1 point each.",
+]
+WEAK, WATCH = 3, 1  # points from which a partnership is weak, or to watch
+RATINGS = {"weak": "Weak", "watch": "Watch", "good": "Good"}
+
+
+@dataclass
+class Health:
+    partner: Partner
+    # Per side ("programme", "partner"): portal.obligations.record.SideRecord.
+    sides: dict = field(default_factory=dict)
+    concerns: list = field(default_factory=list)  # the viewer's open concerns
+    last_checkin: datetime | None = None
+    next_checkin: datetime | None = None
+    kpis_to_act: list[Kpi] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    points: int = 0
+
+    @property
+    def rating(self) -> str:
+        if self.points >= WEAK:
+            return "weak"
+        return "watch" if self.points >= WATCH else "good"
+
+    @property
+    def lowest_share(self) -> float:
+        shares = [s.share for s in self.sides.values() if s.share is not None]
+        return min(shares, default=1.0)
+
+    def judge(self, today: date) -> Health:
+        """Points and reasons from what was read (see RULES)."""
+        for side, record in self.sides.items():
+            who = "The programme" if side == "programme" else "The partner"
+            if record.share is not None and record.share < ON_TIME_WARNING:
+                self._add(2, f"{who} kept {record.share:.0%} of its obligations on time.")
+            if record.missed:
+                self._add(1, f"{who} missed {record.missed} obligation(s) outright.")
+        for concern in self.concerns:
+            if concern.overdue:
+                self._add(2, f"A concern is past its deadline ({concern.step}).")
+            elif concern.age_days > CONCERN_OLD_DAYS:
+                self._add(1, f"A concern has been open {concern.age_days} days.")
+        cutoff = utcnow() - timedelta(days=CHECKIN_GAP_DAYS)
+        held_lately = self.last_checkin is not None and self.last_checkin >= cutoff
+        if not held_lately and self.next_checkin is None:
+            self._add(1, f"No check-in in {CHECKIN_GAP_DAYS} days and none scheduled.")
+        for kpi in self.kpis_to_act:
+            self._add(1, f"{kpi.title} is past its warning threshold.")
+        return self
+
+    def _add(self, points: int, reason: str) -> None:
+        self.points += points
+        self.reasons.append(reason)
+
+
+def health_of(
+    viewer: User, partners: list[Partner], today: date | None = None
+) -> dict[int, Health]:
+    """Each partner's health as `viewer` may see it (confidential concerns count
+    only for those who may read them)."""
+    today = today or local_today()
+    ids = [p.id for p in partners]
+    found = {p.id: Health(p) for p in partners}
+    if not ids:
+        return found
+    for partner_id, (last, upcoming) in checkin_dates(ids).items():
+        found[partner_id].last_checkin, found[partner_id].next_checkin = last, upcoming
+    for partner_id, kpis in kpis_to_act(ids, today).items():
+        found[partner_id].kpis_to_act = kpis
+    return {pid: h.judge(today) for pid, h in found.items()}
+
+
+def checkin_dates(partner_ids: list[int]) -> dict[int, tuple[datetime | None, datetime | None]]:
+    """The last meeting held and the next one scheduled, per partner (one statement)."""
+    now = utcnow()
+    held = func.max(CheckIn.starts_at).filter(CheckIn.starts_at <= now)
+    coming = func.min(CheckIn.starts_at).filter(CheckIn.starts_at > now)
+    rows = db.session.execute(
+        select(CheckIn.partner_id, held, coming)
+        .where(CheckIn.partner_id.in_(partner_ids), CheckIn.cancelled_at.is_(None))
+        .group_by(CheckIn.partner_id)
+    )
+    return {partner_id: (last, upcoming) for partner_id, last, upcoming in rows}
+
+
+def kpis_to_act(partner_ids: list[int], today: date) -> dict[int, list[Kpi]]:
+    """The partner KPIs past their warning threshold this quarter: the figures the
+    KPI dashboard computes for the same quarter (and keeps in its cache)."""
+    scope = Scope(quarters_up_to(today, 1)[0])
+    benches = benchmarks(KPIS)
+    wanted = set(partner_ids)
+    found: dict[int, list[Kpi]] = {}
+    for kpi in (k for k in KPIS if k.about_partner):
+        for partner_id, (value, _, _) in partner_values(kpi, scope, today).items():
+            if partner_id in wanted and state(kpi, benches[kpi.key], value) == "act":
+                found.setdefault(partner_id, []).append(kpi)
+    return found
+
+
+def weakest_first(health: dict[int, Health]) -> list[Health]:
+    return sorted(
+        health.values(), key=lambda h: (-h.points, h.lowest_share, h.partner.name, h.partner.id)
+    )

@@ -1,0 +1,82 @@
+"""Partnership health as both sides read it: the staff list with the weakest
+partnerships first and why, the card on the partner page, and the partner's own
+page; in a fixed number of statements however many partners there are."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from portal.core.extensions import db
+from portal.models import CheckIn, utcnow
+
+
+@pytest.fixture
+def partners(make_partner, staff):
+    """Quiet (no check-in for months, none scheduled) and Met (a meeting next week)."""
+    quiet, quiet_focal, _ = make_partner("Quiet Health Trust", "QHT")
+    met, met_focal, _ = make_partner("Met Health Alliance", "MHA")
+    db.session.add_all(
+        [
+            CheckIn(
+                partner_id=quiet.id,
+                starts_at=utcnow() - timedelta(days=200),
+                location="Office",
+                created_by_id=staff["admin"].id,
+            ),
+            CheckIn(
+                partner_id=met.id,
+                starts_at=utcnow() + timedelta(days=7),
+                location="Office",
+                created_by_id=staff["admin"].id,
+            ),
+        ]
+    )
+    db.session.commit()
+    return {"quiet": (quiet, quiet_focal), "met": (met, met_focal)}
+
+
+def test_the_list_shows_the_weakest_partnership_first_and_why(client, auth, partners):
+    auth.login("manager@example.org")
+    page = client.get("/partnerships/health").get_data(as_text=True)
+    assert page.index("Quiet Health Trust") < page.index("Met Health Alliance")
+    assert "No check-in in 120 days and none scheduled." in page
+    assert "How health is judged" in page
+
+
+def test_the_partner_page_and_the_partner_itself_see_the_same_card(client, auth, partners):
+    quiet, focal = partners["quiet"]
+    auth.login("admin@example.org")
+    card = client.get(f"/partners/{quiet.id}").get_data(as_text=True)
+    assert 'data-testid="health-card"' in card
+    assert "No check-in in 120 days and none scheduled." in card
+    auth.logout()
+    auth.login(focal.email)
+    own = client.get("/organisation/partnership").get_data(as_text=True)
+    assert "Partnership health" in own
+    assert "Next: none scheduled" in own
+    # Only their own partnership, and never the staff list.
+    assert "Met Health Alliance" not in own
+    assert client.get("/partnerships/health").status_code == 403
+
+
+def test_staff_have_no_partnership_page_of_their_own(client, auth, staff):
+    auth.login("admin@example.org")
+    assert client.get("/organisation/partnership").status_code == 403
+
+
+def test_the_list_reads_a_fixed_number_of_statements(
+    client, auth, make_partner, staff, count_queries
+):
+    auth.login("admin@example.org")
+    make_partner("First Partner", "FP")
+    client.get("/partnerships/health")  # the KPI figures cached, as they are after a look
+    with count_queries() as few:
+        client.get("/partnerships/health")
+    for index in range(5):
+        make_partner(f"Partner {index}", f"P{index}")
+    client.get("/partnerships/health")
+    with count_queries() as many:
+        assert "Partner 4" in client.get("/partnerships/health").get_data(as_text=True)
+    assert many.count == few.count
