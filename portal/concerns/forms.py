@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, HiddenField, SelectField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.concerns.models import CATEGORIES, OUTCOMES
@@ -14,11 +14,15 @@ from portal.core.inputs import identifier_or_none
 TEXT = 8000
 
 
+def _choices(first: str, labels) -> list[SelectChoice]:
+    return [SelectChoice("", first), *(SelectChoice(str(k), v) for k, v in labels)]
+
+
 class RaiseForm(PortalForm):
-    subject = SelectField("What it is about", choices=[("", WHOLE)], validate_choice=False)
+    subject = SelectField("What it is about", choices=_choices(WHOLE, []), validate_choice=False)
     category = SelectField(
         "Category",
-        choices=[("", "Choose…"), *CATEGORIES.items()],
+        choices=_choices("Choose…", CATEGORIES.items()),
         validators=[InputRequired("Choose a category.")],
     )
     description = TextAreaField(
@@ -47,7 +51,7 @@ class RaiseForm(PortalForm):
     )
 
     def offer(self, choices: list[tuple[int, str]]) -> None:
-        self.subject.choices = [("", WHOLE), *((str(i), label) for i, label in choices)]
+        self.subject.choices = _choices(WHOLE, choices)
 
     def obligation_id(self) -> int | None:
         """None for the partnership as a whole; 0 (never an obligation, so refused
@@ -66,7 +70,7 @@ class StepForm(PortalForm):
         "Message", validators=[Optional(), Length(max=TEXT, message="Keep it shorter.")]
     )
     outcome = SelectField(
-        "Outcome", choices=[("", "Choose…"), *OUTCOMES.items()], validate_choice=False
+        "Outcome", choices=_choices("Choose…", OUTCOMES.items()), validate_choice=False
     )
     redress = TextAreaField(
         "Redress agreed",

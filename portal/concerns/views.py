@@ -110,7 +110,7 @@ def _raise(partner: Partner, back: str, action: str):
 @login_required
 def raise_mine():
     """A partner's focal point or editor raises a concern about the partnership."""
-    if current_user.is_staff:
+    if current_user.is_staff and request.method == "GET":  # staff raise from the partner's page
         return redirect(url_for(".index"))
     partner = own_partner(current_user)
     require(may_raise_concern(current_user, partner.id))

@@ -111,6 +111,8 @@ ARGUMENTS = {
     # The feedback survey (the programme's, one for everyone: see `people`).
     "survey_id": lambda a: db.session.scalar(db.select(Survey.id).order_by(Survey.id)),
     "api_token_id": lambda a: first_api_token_id(),
+    "concern_id": lambda a: a.concern.id,
+    "concern_event_id": lambda a: a.concern_event.id,
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.

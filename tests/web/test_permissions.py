@@ -84,6 +84,9 @@ def _marked(side: Side, admin: User, make_user, survey) -> Cast:
     side.notification.title = marker("notification-text")
     side.document.reference = marker("agreement-reference")
     side.document.filename = f"{marker('agreement-file')}.pdf"
+    side.concern.description = marker("concern-description")
+    side.concern.remedy = marker("concern-remedy")
+    side.concern_event.filename = f"{marker('concern-evidence')}.pdf"
     started = CheckIn(
         partner_id=side.partner.id,
         starts_at=datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2),
@@ -139,6 +142,9 @@ def _marked(side: Side, admin: User, make_user, survey) -> Cast:
                 "comment-text",
                 "report-intro",
                 "survey-answer",
+                "concern-description",
+                "concern-remedy",
+                "concern-evidence",
             )
         ),
     ]
@@ -187,6 +193,8 @@ ARGUMENTS = {
     "name": lambda s: "partners",  # an export: the programme's, not a partner's
     "reason_id": lambda s: first_reason().id,  # the programme's list, not a partner's
     "api_token_id": lambda s: first_api_token_id(),
+    "concern_id": lambda s: s.concern.id,
+    "concern_event_id": lambda s: s.concern_event.id,
 }
 # Arguments that name something belonging to one partner. (Requirements belong to
 # the template both partners share: not a partner's.)
@@ -202,6 +210,8 @@ OWNED = {
     "vault_document_id",
     "notification_id",
     "checkin_id",
+    "concern_id",
+    "concern_event_id",
 }
 # A URL naming one partner's parent object and a child that must belong to it.
 MIXED = {
@@ -248,6 +258,8 @@ MANAGER_MAY_POST = {
     "kpis.assess",  # a judgement of how the partner took part, not a partner record
     "calendar.reset",  # their own calendar link
     "settings.notifications",  # their own notification preferences
+    "concerns.raise_about",  # raising and answering a concern is not editing a record
+    "concerns.answer",
 }
 
 
@@ -295,6 +307,7 @@ def a_identifiers(a: Cast) -> dict:
         "user_id": a.focal.id,
         "reviewer_id": a.focal.id,
         "ids": a.item.id,
+        "concern": a.concern.id,
     }
 
 
@@ -517,6 +530,8 @@ def test_partner_a_reaches_their_own_objects(app, walk, login):
         "checkins.show",
         "checkins.invitation",
         "conversations.thread",
+        "concerns.show",
+        "concerns.evidence",
     ):
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         path = build(app, endpoint, rule.arguments, walk.a)
@@ -698,6 +713,7 @@ def template_form() -> dict:
 
 
 TEMPLATE = {"key": "report", "language": "en"}
+CONCERN = {"category": "payment", "description": "Paid late.", "remedy": "Pay on time."}
 REVIEW_NOTE = {"note": "Reviewed with the focal point."}
 
 POSTS = {
@@ -736,6 +752,17 @@ POSTS = {
     ),
     "calendar.reset": Post("focal"),
     "checkins.new": Post("manager", lambda w, c, p: checkin_form("")),
+    "concerns.raise_mine": Post("editor", lambda w, c, p: CONCERN, refused=("viewer",)),
+    "concerns.raise_about": Post("manager", lambda w, c, p: CONCERN),
+    "concerns.step": Post(
+        "admin",
+        lambda w, c, p: {"action": "acknowledge", "text": "Received."},
+        refused=("focal", "editor", "viewer"),
+    ),
+    "concerns.respond": Post(
+        "editor", lambda w, c, p: {"action": "withdraw", "text": "Sorted."}, refused=("viewer",)
+    ),
+    "concerns.answer": Post("editor", lambda w, c, p: {"text": "More."}, refused=("viewer",)),
     "checkins.cancel": Post("manager", lambda w, c, p: {"reason": "Ill."}),
     "checkins.record": Post(
         "manager",
