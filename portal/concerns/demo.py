@@ -93,7 +93,9 @@ def load_concern_story(
         "decide",
         "The district export mixed two partners' data sets.",
         outcome="upheld",
-        redress="The report is corrected and sent again by Friday; the export is checked each quarter.",
+        redress=(
+            "The report is corrected and sent again by Friday; the export is checked each quarter."
+        ),
     )
 
     report = raise_concern(
