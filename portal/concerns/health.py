@@ -29,6 +29,10 @@ class OpenConcern:
     due_on: date | None
 
     @property
+    def due_label(self) -> str:
+        return path.DUE_FOR.get(self.concern.step, "")
+
+    @property
     def waits_for(self) -> str | None:
         return path.waits_for(self.concern.step)
 

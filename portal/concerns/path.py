@@ -31,6 +31,14 @@ STEPS = {
     "withdrawn": "Withdrawn",
 }
 OPEN_STEPS = ("raised", "acknowledged", "under_review", "decided", "final_review")
+# What the deadline of each open step is for.
+DUE_FOR = {
+    "raised": "acknowledgement due",
+    "acknowledged": "decision due",
+    "under_review": "decision due",
+    "final_review": "final word due",
+    "decided": "the raiser's answer due",
+}
 # Steps that wait for the administrators: past their deadline they escalate.
 PROGRAMME_STEPS = ("raised", "acknowledged", "under_review", "final_review")
 CLOSED_HOW = {

@@ -130,13 +130,17 @@ def raise_about(partner_id: int):
 def _show(concern: Concern, status: int = 200, **forms):
     user = current_user
     admin_step = concern.step in ("raised", "acknowledged", "under_review", "final_review")
-    reached = {e.step for e in concern.events}
+    reached_on: dict[str, object] = {}
+    for event in concern.events:  # the first time each step was reached
+        reached_on.setdefault(event.step, event.at)
     return render(
         "concerns/show.html",
         block="main",
         status=status,
         concern=concern,
-        stations=path.stations(concern.step, reached),
+        stations=path.stations(concern.step, set(reached_on)),
+        reached_on=reached_on,
+        due_for=path.DUE_FOR,
         subject=subject_label(concern.obligation_id, obligation_choices(concern.partner_id)),
         today=local_today(),
         raised_on=local_day(concern.raised_at),
