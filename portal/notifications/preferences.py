@@ -26,7 +26,7 @@ DELIVERIES = {
 ESSENTIAL_KINDS = frozenset({"accreditation_decided", "deadline_approaching", "checkin_scheduled"})
 MUTABLE_KINDS = {k: v for k, v in NOTIFICATION_KINDS.items() if k not in ESSENTIAL_KINDS}
 # Kinds only one side ever receives (the rest reach both).
-_STAFF_ONLY = {"new_submission"}
+_STAFF_ONLY = {"new_submission", "concern_escalated"}
 _PARTNER_ONLY = {"document_reviewed", "changes_requested", "survey_invitation"}
 
 
