@@ -4,9 +4,9 @@ day, and which non-essential kinds not at all.
 The bell (portal.notifications.bell.notify) always gets its row; that row is
 what a daily digest is later made from. Only the immediate email is held back
 here. Essential notifications (final decisions, deadline reminders, check-in
-invitations, the steps of a concern, and the account emails that never come through
-here: invitations
-and password links) are always emailed at once, whatever a person chose.
+invitations, the steps of a concern, and the account emails that never come
+through here: invitations and password links) are always emailed at once,
+whatever a person chose.
 """
 
 from __future__ import annotations
