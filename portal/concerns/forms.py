@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from portal.concerns.models import CATEGORIES, OUTCOMES
 from portal.concerns.subjects import WHOLE
+from portal.core.filetypes import ALLOWED_LABEL
 from portal.core.forms import PortalForm
 from portal.core.inputs import identifier_or_none
 
@@ -43,7 +44,7 @@ class RaiseForm(PortalForm):
     )
     evidence = FileField(
         "Evidence (optional)",
-        description="A PDF, an office document or an image: letters, emails, minutes, photos.",
+        description=f"Letters, emails, minutes, photos: {ALLOWED_LABEL}.",
     )
     confidential = BooleanField(
         "Confidential: only the programme's administrators see it",
