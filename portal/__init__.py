@@ -15,6 +15,7 @@ from portal import (
     accreditation,
     api,
     checkins,
+    concerns,
     conversations,
     exports,
     kpis,
@@ -38,6 +39,8 @@ from portal.api import token_views  # noqa: F401
 from portal.api import views as _api_views  # noqa: F401
 from portal.api.cli import api_commands
 from portal.checkins import views as _checkins_views  # noqa: F401
+from portal.concerns import export as _concerns_export  # noqa: F401
+from portal.concerns import views as _concerns_views  # noqa: F401
 from portal.conversations import views as _conversations_views  # noqa: F401
 from portal.core import config as settings
 from portal.core import errors, filters, headers, i18n, inputs
@@ -89,6 +92,7 @@ BLUEPRINTS = (
     conversations.bp,
     notifications.bp,
     checkins.bp,
+    concerns.bp,
     accreditation.templates_bp,
     reports.bp,
     notifications.settings_bp,

@@ -15,6 +15,7 @@ from portal.accounts.passwords import hash_password
 from portal.accreditation.lifecycle import open_accreditation
 from portal.accreditation.submissions import review_submission, submit_document
 from portal.checkins.meetings import CheckInPlan, schedule
+from portal.concerns.demo import load_concern_story
 from portal.conversations.threads import post_comment, post_message
 from portal.core import audit, periods
 from portal.core.clock import local_today
@@ -268,6 +269,7 @@ def load() -> bool:
     _last_quarters_report(admin, today)
     survey_demo.load_survey_story(admin, manager, template, today, DEMO_PASSWORD, _upload)
     load_prospects(admin, today)
+    load_concern_story(admin, manager, [hai, ndst, mcta], partners, today, sample_pdf)
     return True
 
 

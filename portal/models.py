@@ -13,6 +13,7 @@ from portal.accreditation.models import (
 )
 from portal.api.models import ApiToken
 from portal.checkins.models import CheckIn, FollowUp
+from portal.concerns.models import Concern, ConcernEvent
 from portal.conversations.models import Message, MessageRead
 from portal.core.models import AuditEvent
 from portal.core.types import utcnow
@@ -52,6 +53,8 @@ __all__ = [
     "Benchmark",
     "ChangeReason",
     "CheckIn",
+    "Concern",
+    "ConcernEvent",
     "ChecklistItem",
     "Contact",
     "Coverage",

@@ -294,6 +294,8 @@ class Side:
     vault_document: object  # a registration certificate in the vault
     notification: object  # one of the focal point's notifications
     checkin: object  # a check-in meeting with the programme team
+    concern: object  # a concern the focal point raised, not yet acknowledged
+    concern_event: object  # its "raised" step, with a file of evidence
 
 
 @dataclass

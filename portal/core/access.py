@@ -15,13 +15,14 @@ from functools import wraps
 from typing import NoReturn
 
 from flask_login import current_user, login_required
-from sqlalchemy import true
+from sqlalchemy import or_, true
 from werkzeug.exceptions import HTTPException
 
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
     CheckIn,
+    Concern,
     OrganisationDocument,
     Partner,
     PartnerDocument,
@@ -177,6 +178,47 @@ def may_read_review_analytics(user: User) -> bool:
     return user.is_staff
 
 
+def may_raise_concern(user: User, partner_id: int) -> bool:
+    """Staff (managers too: raising is not editing a partner record) about any
+    partner; a partner's focal point and editors about their own (viewers read)."""
+    return user.is_staff or (user.can_edit and user.partner_id == partner_id)
+
+
+def may_see_concern(user: User, concern: Concern) -> bool:
+    """Administrators see every concern. A confidential one is otherwise seen by
+    the person who raised it only (not programme managers, not the partner's
+    colleagues); the others by all staff and the partner's own people."""
+    if user.is_admin or concern.raised_by_id == user.id:
+        return True
+    if concern.confidential:
+        return False
+    return user.is_staff or user.partner_id == concern.partner_id
+
+
+def may_take_concern_step(user: User) -> bool:
+    """Acknowledging, reviewing and deciding are the administrators'."""
+    return user.is_admin
+
+
+def may_answer_concern(user: User, concern: Concern) -> bool:
+    """Either side answers at each step: staff who see it, and the partner's
+    focal point and editors (viewers read)."""
+    if not may_see_concern(user, concern) or not concern.is_open:
+        return False
+    return user.is_staff or user.can_edit
+
+
+def may_respond_to_outcome(user: User, concern: Concern) -> bool:
+    """Confirming, contesting or withdrawing is the raising side's: for a
+    partner's concern its focal point and editors (a confidential one: the
+    raiser), for the programme's the staff member who raised it or an administrator."""
+    if not may_see_concern(user, concern):
+        return False
+    if concern.raised_by_side == "partner":
+        return user.can_edit and user.partner_id == concern.partner_id
+    return user.is_admin or (user.is_staff and concern.raised_by_id == user.id)
+
+
 def own_partner(user: User) -> Partner:
     """The organisation a partner user belongs to; staff have none of their own."""
     require(not user.is_staff and user.partner is not None)
@@ -199,6 +241,19 @@ def accreditations_of(user: User):
 def checkins_of(user: User):
     """A select of the check-ins `user` may see (partners: their own organisation's)."""
     return _scoped(db.select(CheckIn), CheckIn.partner_id, user)
+
+
+def concerns_of(user: User):
+    """A select of the concerns `user` may see (may_see_concern, as a condition)."""
+    query = db.select(Concern)
+    if user.is_admin:
+        return query
+    mine = Concern.raised_by_id == user.id
+    if user.is_staff:
+        return query.where(or_(Concern.confidential.is_(False), mine))
+    return query.where(
+        Concern.partner_id == user.partner_id, or_(Concern.confidential.is_(False), mine)
+    )
 
 
 def _scoped(query, column, user: User):
@@ -246,6 +301,12 @@ def vault_document_or_404(user: User, vault_document_id: int) -> OrganisationDoc
 
 def checkin_or_404(user: User, checkin_id: int, *options) -> CheckIn:
     query = checkins_of(user).where(CheckIn.id == checkin_id).options(*options)
+    return _found(db.session.scalar(query))
+
+
+def concern_or_404(user: User, concern_id: int, *options) -> Concern:
+    """A concern `user` may see; another partner's (or a confidential one) is not found."""
+    query = concerns_of(user).where(Concern.id == concern_id).options(*options)
     return _found(db.session.scalar(query))
 
 

@@ -120,6 +120,12 @@ def load(instance_path: Path, debug: bool) -> dict:
         # KPIs: a partner answers a message from the programme team within this many
         # working days to count as "answered in time".
         "MESSAGE_ANSWER_WORKING_DAYS": int(env("MESSAGE_ANSWER_WORKING_DAYS", "3")),
+        # Concerns (portal/concerns/path.py): acknowledged within, decided within
+        # (working days of the acknowledgement), and the raiser's calendar days to
+        # confirm or contest before the daily run closes it as not contested.
+        "CONCERN_ACKNOWLEDGE_WORKING_DAYS": int(env("CONCERN_ACKNOWLEDGE_WORKING_DAYS", "2")),
+        "CONCERN_DECISION_WORKING_DAYS": int(env("CONCERN_DECISION_WORKING_DAYS", "10")),
+        "CONCERN_CONFIRM_DAYS": int(env("CONCERN_CONFIRM_DAYS", "14")),
         # KPI figures are kept this long for as long as nothing is recorded (any change
         # writes an audit event, which makes them be computed again); 0: never kept.
         "KPI_CACHE_SECONDS": int(env("KPI_CACHE_SECONDS", "600")),

@@ -20,6 +20,9 @@ NOTIFICATION_KINDS = {
     "checkin_scheduled": "Check-in scheduled",
     "accreditation_decided": "Final decision",
     "survey_invitation": "Feedback survey",
+    "concern_raised": "Concern raised",
+    "concern_step": "Concern moved on or answered",
+    "concern_escalated": "Concern past its deadline",
 }
 
 

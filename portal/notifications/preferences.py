@@ -4,8 +4,9 @@ day, and which non-essential kinds not at all.
 The bell (portal.notifications.bell.notify) always gets its row; that row is
 what a daily digest is later made from. Only the immediate email is held back
 here. Essential notifications (final decisions, deadline reminders, check-in
-invitations, and the account emails that never come through here: invitations
-and password links) are always emailed at once, whatever a person chose.
+invitations, the steps of a concern, and the account emails that never come
+through here: invitations and password links) are always emailed at once,
+whatever a person chose.
 """
 
 from __future__ import annotations
@@ -23,7 +24,17 @@ DELIVERIES = {
     "digest": "One email a day with the day's notifications",
 }
 # Never muted, never held for the digest.
-ESSENTIAL_KINDS = frozenset({"accreditation_decided", "deadline_approaching", "checkin_scheduled"})
+# A concern's steps carry deadlines for the side that hears of them, as reminders do.
+ESSENTIAL_KINDS = frozenset(
+    {
+        "accreditation_decided",
+        "deadline_approaching",
+        "checkin_scheduled",
+        "concern_raised",
+        "concern_step",
+        "concern_escalated",
+    }
+)
 MUTABLE_KINDS = {k: v for k, v in NOTIFICATION_KINDS.items() if k not in ESSENTIAL_KINDS}
 # Kinds only one side ever receives (the rest reach both).
 _STAFF_ONLY = {"new_submission"}

@@ -31,6 +31,7 @@ from portal.models import (
     Assessment,
     AuditEvent,
     CheckIn,
+    Concern,
     Contact,
     Coverage,
     OrganisationDocument,
@@ -70,6 +71,7 @@ MOVING = {
     "check-ins": CheckIn,
     "progress reports": ProgressReport,
     "engagement assessments": Assessment,
+    "concerns": Concern,
 }
 
 

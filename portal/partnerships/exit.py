@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from portal.concerns.health import open_concerns
+from portal.concerns.redress import close_open_concerns
 from portal.core import audit
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
@@ -22,12 +24,14 @@ class ExitPlan:
 
     coverage: int
     logins: int
+    concerns: int
 
 
-def plan(partner: Partner) -> ExitPlan:
+def plan(actor: User, partner: Partner) -> ExitPlan:
     return ExitPlan(
         coverage=sum(1 for c in partner.coverage if c.current),
         logins=sum(1 for u in partner.users if u.active),
+        concerns=len(open_concerns(actor, [partner.id], local_today())[partner.id]),
     )
 
 
@@ -59,8 +63,9 @@ def exit_programme(
 ) -> Partner:
     check_exit(partner, reason, note, effective_on)
     reason, note = reason.strip(), note.strip()
-    ended = plan(partner)
+    ended = plan(actor, partner)
     try:
+        closed_concerns = close_open_concerns(actor, partner, note)
         audit.record(
             actor,
             "programme_exit",
@@ -69,6 +74,7 @@ def exit_programme(
             changes={
                 "coverage ended": (None, ended.coverage or None),
                 "logins ended": (None, ended.logins or None),
+                "concerns closed": (None, closed_concerns or None),
                 "closing note": (None, note),
             },
             reason=reason,

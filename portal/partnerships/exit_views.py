@@ -41,5 +41,5 @@ def programme_exit(partner_id: int):
         status=422 if form.errors or form.form_errors else 200,
         partner=partner,
         form=form,
-        plan=plan(partner),
+        plan=plan(current_user, partner),
     )

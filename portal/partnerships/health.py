@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
+from portal.concerns.health import open_concerns
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.kpis.definitions import KPIS, Kpi
@@ -40,7 +41,8 @@ class Health:
     partner: Partner
     # Per side ("programme", "partner"): portal.obligations.record.SideRecord.
     sides: dict = field(default_factory=dict)
-    concerns: list = field(default_factory=list)  # the viewer's open concerns
+    # The open concerns the viewer may see: portal.concerns.health.OpenConcern.
+    concerns: list = field(default_factory=list)
     last_checkin: datetime | None = None
     next_checkin: datetime | None = None
     kpis_to_act: list[Kpi] = field(default_factory=list)
@@ -68,7 +70,7 @@ class Health:
                 self._add(1, f"{who} missed {record.missed} obligation(s) outright.")
         for concern in self.concerns:
             if concern.overdue:
-                self._add(2, f"A concern is past its deadline ({concern.step}).")
+                self._add(2, f"A concern is past its deadline ({concern.step_label.lower()}).")
             elif concern.age_days > CONCERN_OLD_DAYS:
                 self._add(1, f"A concern has been open {concern.age_days} days.")
         cutoff = utcnow() - timedelta(days=CHECKIN_GAP_DAYS)
@@ -98,6 +100,8 @@ def health_of(
         found[partner_id].last_checkin, found[partner_id].next_checkin = last, upcoming
     for partner_id, kpis in kpis_to_act(ids, today).items():
         found[partner_id].kpis_to_act = kpis
+    for partner_id, concerns in open_concerns(viewer, ids, today).items():
+        found[partner_id].concerns = concerns
     return {pid: h.judge(today) for pid, h in found.items()}
 
 

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy.exc import IntegrityError
 
+from portal.concerns.escalation import escalate_concerns
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.reminders.digests import send_digests
@@ -23,7 +24,13 @@ def run(today: date | None = None) -> Summary:
     """Everything the daily scheduler sends; safe to run as often as wanted."""
     today = today or local_today()
     summary = Summary()
-    for part in (remind_partners, remind_staff, _survey_reminders, send_digests):
+    for part in (
+        remind_partners,
+        remind_staff,
+        _survey_reminders,
+        escalate_concerns,
+        send_digests,
+    ):
         try:
             part(today, summary)
         except IntegrityError:

@@ -3,12 +3,13 @@ anyone), the accreditations ready for final sign-off, the messages unanswered.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from portal.concerns.health import OpenConcern, past_deadline
 from portal.conversations.threads import unanswered
 from portal.core.clock import local_today
 from portal.core.extensions import db
@@ -33,6 +34,7 @@ class MyActions:
     unanswered: list  # of portal.conversations.threads.Unanswered
     today: date
     shown: int = SHOWN
+    concerns: list[OpenConcern] = field(default_factory=list)  # past their deadline
 
 
 def _waiting(*conditions) -> list[Review]:
@@ -50,7 +52,7 @@ def _waiting(*conditions) -> list[Review]:
 
 
 def my_actions(user: User, today: date | None = None) -> MyActions:
-    """Four queries, however much is waiting."""
+    """Six queries, however much is waiting."""
     today = today or local_today()
     return MyActions(
         assigned=_waiting(Submission.assigned_to_id == user.id),
@@ -58,4 +60,5 @@ def my_actions(user: User, today: date | None = None) -> MyActions:
         sign_off=ready_for_sign_off(today, limit=SHOWN + 1),
         unanswered=unanswered(limit=SHOWN + 1),
         today=today,
+        concerns=past_deadline(user, today, limit=SHOWN + 1),
     )

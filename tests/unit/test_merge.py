@@ -17,6 +17,7 @@ from portal.models import (
     Assessment,
     AuditEvent,
     CheckIn,
+    Concern,
     Contact,
     OrganisationDocument,
     OrgUnit,
@@ -64,6 +65,7 @@ RELATED = (
     "checkins",
     "progress_reports",
     "engagement_assessments",
+    "concerns",
 )
 # Every table, and what a merge does to its row count.
 MERGE_EFFECT = {
@@ -248,6 +250,14 @@ def _vault_and_checkin(partner, focal, admin) -> None:
                 engagement=4,
                 proactivity=3,
                 assessed_by_id=admin.id,
+            ),
+            Concern(
+                partner_id=partner.id,
+                category="payment",
+                description="Paid late.",
+                remedy="Pay on time.",
+                raised_by_id=focal.id,
+                raised_by_side="partner",
             ),
         ]
     )

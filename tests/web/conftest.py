@@ -17,7 +17,14 @@ from portal.api.tokens import create_token
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.types import utcnow
-from portal.models import CheckIn, Notification, OrganisationDocument, OutboxEmail
+from portal.models import (
+    CheckIn,
+    Concern,
+    ConcernEvent,
+    Notification,
+    OrganisationDocument,
+    OutboxEmail,
+)
 from portal.partners.agreements import add_document
 from tests.helpers import Auth, Side, World, file_upload
 
@@ -57,9 +64,32 @@ def world(app, staff, make_partner, pdf_bytes, change_reasons) -> World:
             agenda="Progress on documents",
             created_by_id=admin.id,
         )
-        db.session.add_all([vault_document, notification, checkin])
+        evidence = storage().save(io.BytesIO(pdf_bytes), max_bytes=len(pdf_bytes))
+        concern = Concern(
+            partner_id=partner.id,
+            category="payment",
+            description=f"{partner.acronym}'s tranche came late.",
+            remedy="Pay on the agreed date.",
+            raised_by_id=focal.id,
+            raised_by_side="partner",
+            due_on=local_today() + timedelta(days=2),
+        )
+        concern_event = ConcernEvent(
+            concern=concern,
+            actor_id=focal.id,
+            side="partner",
+            kind="raised",
+            step="raised",
+            filename=f"{partner.acronym.lower()}-evidence.pdf",
+            storage_key=evidence.key,
+            content_type="application/pdf",
+            size=evidence.size,
+            sha256=evidence.sha256,
+        )
+        db.session.add_all([vault_document, notification, checkin, concern, concern_event])
         db.session.flush()
-        return item, accreditation.milestones[0], vault_document, notification, checkin
+        milestone = accreditation.milestones[0]
+        return item, milestone, vault_document, notification, checkin, concern, concern_event
 
     sides = []
     for name, acronym in (("Alpha Health Initiative", "AHI"), ("Bravo Relief Network", "BRN")):

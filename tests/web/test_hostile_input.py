@@ -122,6 +122,8 @@ ARGUMENTS = {
     # A's prospective partner and its need check (made by the `people` fixture).
     "prospect_id": lambda a: a.prospect.id,
     "need_item_id": lambda a: need_item_of(a.prospect).id,
+    "concern_id": lambda a: a.concern.id,
+    "concern_event_id": lambda a: a.concern_event.id,
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.

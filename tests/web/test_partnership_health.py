@@ -8,6 +8,8 @@ from datetime import timedelta
 
 import pytest
 
+from portal.concerns.redress import ConcernDraft, raise_concern
+from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import CheckIn, utcnow
 
@@ -63,7 +65,8 @@ def test_the_partner_page_and_the_partner_itself_see_the_same_card(client, auth,
 
 def test_staff_have_no_partnership_page_of_their_own(client, auth, staff):
     auth.login("admin@example.org")
-    assert client.get("/organisation/partnership").status_code == 403
+    response = client.get("/organisation/partnership")
+    assert response.status_code == 302 and response.location.endswith("/partnerships/health")
 
 
 def test_the_list_reads_a_fixed_number_of_statements(
@@ -80,3 +83,24 @@ def test_the_list_reads_a_fixed_number_of_statements(
     with count_queries() as many:
         assert "Partner 4" in client.get("/partnerships/health").get_data(as_text=True)
     assert many.count == few.count
+
+
+def test_a_concern_past_its_deadline_weakens_the_partnership(client, auth, partners, staff):
+    met, focal = partners["met"]
+    raise_concern(
+        focal,
+        met,
+        ConcernDraft("payment", "The second tranche came six weeks late.", "Pay on time."),
+        today=local_today() - timedelta(days=10),  # two working days to acknowledge: past
+    )
+    db.session.commit()
+    auth.login("manager@example.org")
+    page = client.get("/partnerships/health").get_data(as_text=True)
+    assert "A concern is past its deadline" in page
+    card = client.get(f"/partners/{met.id}").get_data(as_text=True)
+    assert 'data-testid="health-concern"' in card and "Past its deadline" in card
+    # The partner reads the same concern on its own page.
+    auth.logout()
+    auth.login(focal.email)
+    own = client.get("/organisation/partnership").get_data(as_text=True)
+    assert "Payment" in own and "Past its deadline" in own

@@ -92,6 +92,9 @@ def _marked(side: Side, admin: User, make_user, survey) -> Cast:
     side.notification.title = marker("notification-text")
     side.document.reference = marker("agreement-reference")
     side.document.filename = f"{marker('agreement-file')}.pdf"
+    side.concern.description = marker("concern-description")
+    side.concern.remedy = marker("concern-remedy")
+    side.concern_event.filename = f"{marker('concern-evidence')}.pdf"
     started = CheckIn(
         partner_id=side.partner.id,
         starts_at=datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2),
@@ -147,6 +150,9 @@ def _marked(side: Side, admin: User, make_user, survey) -> Cast:
                 "comment-text",
                 "report-intro",
                 "survey-answer",
+                "concern-description",
+                "concern-remedy",
+                "concern-evidence",
             )
         ),
     ]
@@ -200,6 +206,8 @@ ARGUMENTS = {
     "api_token_id": lambda s: first_api_token_id(),
     "prospect_id": lambda s: s.prospect.id,
     "need_item_id": lambda s: need_item_of(s.prospect).id,
+    "concern_id": lambda s: s.concern.id,
+    "concern_event_id": lambda s: s.concern_event.id,
 }
 # Arguments that name something belonging to one partner. (Requirements belong to
 # the template both partners share: not a partner's.)
@@ -217,6 +225,8 @@ OWNED = {
     "checkin_id",
     "prospect_id",
     "need_item_id",
+    "concern_id",
+    "concern_event_id",
 }
 # A URL naming one partner's parent object and a child that must belong to it.
 MIXED = {
@@ -264,6 +274,8 @@ MANAGER_MAY_POST = {
     "kpis.assess",  # a judgement of how the partner took part, not a partner record
     "calendar.reset",  # their own calendar link
     "settings.notifications",  # their own notification preferences
+    "concerns.raise_about",  # raising and answering a concern is not editing a record
+    "concerns.answer",
 }
 
 
@@ -311,6 +323,7 @@ def a_identifiers(a: Cast) -> dict:
         "user_id": a.focal.id,
         "reviewer_id": a.focal.id,
         "ids": a.item.id,
+        "concern": a.concern.id,
     }
 
 
@@ -533,6 +546,8 @@ def test_partner_a_reaches_their_own_objects(app, walk, login):
         "checkins.show",
         "checkins.invitation",
         "conversations.thread",
+        "concerns.show",
+        "concerns.evidence",
     ):
         rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
         path = build(app, endpoint, rule.arguments, walk.a)
@@ -714,6 +729,7 @@ def template_form() -> dict:
 
 
 TEMPLATE = {"key": "report", "language": "en"}
+CONCERN = {"category": "payment", "description": "Paid late.", "remedy": "Pay on time."}
 REVIEW_NOTE = {"note": "Reviewed with the focal point."}
 
 POSTS = {
@@ -752,6 +768,17 @@ POSTS = {
     ),
     "calendar.reset": Post("focal"),
     "checkins.new": Post("manager", lambda w, c, p: checkin_form("")),
+    "concerns.raise_mine": Post("editor", lambda w, c, p: CONCERN, refused=("viewer",)),
+    "concerns.raise_about": Post("manager", lambda w, c, p: CONCERN),
+    "concerns.step": Post(
+        "admin",
+        lambda w, c, p: {"action": "acknowledge", "text": "Received."},
+        refused=("focal", "editor", "viewer"),
+    ),
+    "concerns.respond": Post(
+        "editor", lambda w, c, p: {"action": "withdraw", "text": "Sorted."}, refused=("viewer",)
+    ),
+    "concerns.answer": Post("editor", lambda w, c, p: {"text": "More."}, refused=("viewer",)),
     "checkins.cancel": Post("manager", lambda w, c, p: {"reason": "Ill."}),
     "checkins.record": Post(
         "manager",

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 import pytest
 
+from portal.concerns.redress import ConcernDraft, raise_concern
 from portal.core.clock import local_today
 from portal.core.extensions import db
-from portal.models import AuditEvent, Coverage, OrgUnit, Partner, User
+from portal.models import AuditEvent, Concern, Coverage, OrgUnit, Partner, User
 from tests.helpers import csrf_token, snapshot
 from tests.web.test_partners_web import help_text
 
@@ -46,7 +47,14 @@ def test_the_page_says_what_leaving_ends(client, auth, staff, leaving):
 
 def test_leaving_ends_coverage_and_logins_and_closes_with_the_reason(client, auth, staff, leaving):
     partner, focal = leaving
+    concern = raise_concern(
+        focal, partner, ConcernDraft("payment", "The tranche came late.", "Pay on time.")
+    )
+    db.session.commit()
     auth.login("admin@example.org")
+    assert "Closes its 1 open concern" in client.get(f"/partners/{partner.id}/exit").get_data(
+        as_text=True
+    )
     response = client.post(f"/partners/{partner.id}/exit", data=exit_form(client, partner.id))
     assert response.status_code == 302
     db.session.expire_all()
@@ -57,6 +65,9 @@ def test_leaving_ends_coverage_and_logins_and_closes_with_the_reason(client, aut
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="programme_exit"))
     assert event.reason == "Funding ended in June"
     assert event.changes["closing note"][1].startswith("Closed at exit")
+    assert event.changes["concerns closed"] == [None, 1]
+    closed = db.session.get(Concern, concern.id)
+    assert closed.step == "closed" and closed.closed_how == "programme_exit"
     # The record stays readable.
     page = client.get(f"/partners/{partner.id}").get_data(as_text=True)
     assert "Funding ended in June" in page
