@@ -14,9 +14,11 @@ from portal import (
     accounts,
     accreditation,
     api,
+    assignments,
     checkins,
     conversations,
     exports,
+    finance,
     kpis,
     notifications,
     partners,
@@ -36,6 +38,7 @@ from portal.accreditation import views as _accreditation_views  # noqa: F401
 from portal.api import token_views  # noqa: F401
 from portal.api import views as _api_views  # noqa: F401
 from portal.api.cli import api_commands
+from portal.assignments import views as _assignments_views  # noqa: F401
 from portal.checkins import views as _checkins_views  # noqa: F401
 from portal.conversations import views as _conversations_views  # noqa: F401
 from portal.core import config as settings
@@ -45,6 +48,7 @@ from portal.core.extensions import mail as mail_extension
 from portal.core.storage_check import storage_commands
 from portal.demo import seed_demo
 from portal.exports import views as _exports_views  # noqa: F401
+from portal.finance import views as _finance_views  # noqa: F401
 from portal.kpis import api as _kpis_api  # noqa: F401
 from portal.kpis import export as _kpis_export  # noqa: F401
 from portal.kpis import views as _kpis_views  # noqa: F401
@@ -93,6 +97,8 @@ BLUEPRINTS = (
     kpis.bp,
     api.bp,
     api.tokens_bp,
+    assignments.bp,
+    finance.bp,
 )
 COMMANDS = (
     create_admin,

@@ -12,10 +12,12 @@ from portal.accreditation.models import (
     Submission,
 )
 from portal.api.models import ApiToken
+from portal.assignments.models import DataSet, DataSetAssignment
 from portal.checkins.models import CheckIn, FollowUp
 from portal.conversations.models import Message, MessageRead
 from portal.core.models import AuditEvent
 from portal.core.types import utcnow
+from portal.finance.models import BankAccount, BankDetailsChange
 from portal.kpis.models import Assessment, Benchmark, KpiValue
 from portal.mail.models import EmailTemplate, OutboxAttachment, OutboxEmail
 from portal.notifications.models import Notification
@@ -48,12 +50,16 @@ __all__ = [
     "Assessment",
     "ApiToken",
     "AuditEvent",
+    "BankAccount",
+    "BankDetailsChange",
     "Benchmark",
     "ChangeReason",
     "CheckIn",
     "ChecklistItem",
     "Contact",
     "Coverage",
+    "DataSet",
+    "DataSetAssignment",
     "EmailTemplate",
     "FollowUp",
     "KpiValue",
