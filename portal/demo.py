@@ -14,12 +14,14 @@ from werkzeug.datastructures import FileStorage
 from portal.accounts.passwords import hash_password
 from portal.accreditation.lifecycle import open_accreditation
 from portal.accreditation.submissions import review_submission, submit_document
+from portal.assignments.demo import load_assignments
 from portal.checkins.meetings import CheckInPlan, schedule
 from portal.conversations.threads import post_comment, post_message
 from portal.core import audit, periods
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.periods import fiscal_start
+from portal.finance import demo as finance_demo
 from portal.models import (
     AccreditationTemplate,
     ChangeReason,
@@ -266,6 +268,8 @@ def load() -> bool:
     _vault_and_checkins(admin, hai, partners, today)
     _last_quarters_report(admin, today)
     survey_demo.load_survey_story(admin, manager, template, today, DEMO_PASSWORD, _upload)
+    load_assignments(admin, partners, today)
+    finance_demo.load_bank_details(admin, partners, DEMO_PASSWORD)
     return True
 
 
@@ -336,7 +340,7 @@ def _cover(partners: list[Partner], since: date) -> None:
 
 def logins() -> list[tuple[str, str, str]]:
     people = [(email, DEMO_PASSWORD, f"{role}: {name}") for email, name, role, _ in PEOPLE]
-    return people + survey_demo.logins(DEMO_PASSWORD)
+    return people + survey_demo.logins(DEMO_PASSWORD) + finance_demo.logins(DEMO_PASSWORD)
 
 
 @click.command("seed-demo")

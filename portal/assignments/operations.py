@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager
 
 from portal.assignments.models import PURPOSES, DataSet, DataSetAssignment
@@ -174,7 +174,14 @@ def end_assignments(actor: User, partner: Partner, on: date, reason: str) -> int
         select(DataSetAssignment)
         .where(
             DataSetAssignment.partner_id == partner.id,
-            or_(DataSetAssignment.ends_on.is_(None), DataSetAssignment.ends_on > on),
+            # Running past `on`; one that starts later already ends on its first day.
+            or_(
+                DataSetAssignment.ends_on.is_(None),
+                and_(
+                    DataSetAssignment.ends_on > on,
+                    DataSetAssignment.ends_on > DataSetAssignment.starts_on,
+                ),
+            ),
         )
         .order_by(DataSetAssignment.id)
     ).all()

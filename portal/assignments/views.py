@@ -10,7 +10,12 @@ from sqlalchemy import select
 from portal.assignments import bp
 from portal.assignments.forms import AssignmentForm, EndAssignmentForm, ScopeForm
 from portal.assignments.models import DataSet
-from portal.assignments.operations import add_assignment, assignments_of, end_assignment
+from portal.assignments.operations import (
+    add_assignment,
+    assignments_of,
+    current_assignments,
+    end_assignment,
+)
 from portal.assignments.scope import expand_scope
 from portal.core.access import admin_required, assignment_or_404
 from portal.core.clock import local_today
@@ -115,7 +120,8 @@ def expand(partner_id: int):
     """The guided scope expansion: areas and data sets from a day, with the reason."""
     partner = partner_record(partner_id)
     form = ScopeForm()
-    form.data_sets.choices = _data_set_choices()
+    assigned = {a.data_set_id for a in current_assignments([partner.id])[partner.id]}
+    form.data_sets.choices = [c for c in _data_set_choices() if c[0] not in assigned]
     query = request.form.get("area_q", "") if request.method == "POST" else ""
     chosen = [key for key in (form.areas.data or []) if isinstance(key, str)][:50]
     labels = area_labels(chosen)

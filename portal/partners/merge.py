@@ -33,6 +33,7 @@ from portal.models import (
     CheckIn,
     Contact,
     Coverage,
+    DataSetAssignment,
     OrganisationDocument,
     Partner,
     PartnerDocument,
@@ -70,6 +71,7 @@ MOVING = {
     "check-ins": CheckIn,
     "progress reports": ProgressReport,
     "engagement assessments": Assessment,
+    "data-set assignments": DataSetAssignment,
 }
 
 
