@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.assignments.models import PURPOSES
 from portal.core.forms import DayField, PortalForm
 
-PURPOSE_CHOICES = list(PURPOSES.items())
+PURPOSE_CHOICES = [SelectChoice(value, label) for value, label in PURPOSES.items()]
 
 
 class AssignmentForm(PortalForm):

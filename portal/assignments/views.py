@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms import SelectChoice
 
 from portal.assignments import bp
 from portal.assignments.forms import AssignmentForm, EndAssignmentForm, ScopeForm
@@ -38,10 +39,11 @@ def data_set_assignments(partner_id: int) -> dict:
     }
 
 
-def _data_set_choices() -> list[tuple[str, str]]:
+def _data_set_choices() -> list[SelectChoice]:
     sets = db.session.scalars(select(DataSet).order_by(DataSet.name)).all()
     return [
-        (d.id, f"{d.name} ({d.period_type.lower()})" if d.period_type else d.name) for d in sets
+        SelectChoice(d.id, f"{d.name} ({d.period_type.lower()})" if d.period_type else d.name)
+        for d in sets
     ]
 
 
@@ -55,7 +57,7 @@ def new(partner_id: int):
     """Assign a data set the partner reports or is paid on."""
     partner = partner_record(partner_id)
     form = AssignmentForm()
-    form.data_set.choices = [("", "Choose a data set"), *_data_set_choices()]
+    form.data_set.choices = [SelectChoice("", "Choose a data set"), *_data_set_choices()]
     if request.method == "GET":
         form.starts_on.data = local_today()
     status = 200
@@ -121,14 +123,15 @@ def expand(partner_id: int):
     partner = partner_record(partner_id)
     form = ScopeForm()
     assigned = {a.data_set_id for a in current_assignments([partner.id])[partner.id]}
-    form.data_sets.choices = [c for c in _data_set_choices() if c[0] not in assigned]
+    form.data_sets.choices = [c for c in _data_set_choices() if c.value not in assigned]
     query = request.form.get("area_q", "") if request.method == "POST" else ""
     chosen = [key for key in (form.areas.data or []) if isinstance(key, str)][:50]
     labels = area_labels(chosen)
     chosen = [key for key in chosen if key in labels]  # only areas that exist
     found = [a for a in search_areas(query) if a["key"] not in chosen] if query.strip() else []
-    form.areas.choices = [(key, labels[key]) for key in chosen] + [
-        (a["key"], f"{a['name']} — {a['where']}" if a["where"] else a["name"]) for a in found
+    form.areas.choices = [SelectChoice(key, labels[key]) for key in chosen] + [
+        SelectChoice(a["key"], f"{a['name']} — {a['where']}" if a["where"] else a["name"])
+        for a in found
     ]
     form.areas.data = chosen
     if request.method == "GET":

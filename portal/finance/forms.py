@@ -3,7 +3,7 @@ CSRF token only."""
 
 from __future__ import annotations
 
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from portal.core.forms import PortalForm
@@ -43,7 +43,10 @@ class BankDetailsForm(PortalForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.currency.choices = [("", "Choose a currency"), *currencies()]
+        self.currency.choices = [
+            SelectChoice("", "Choose a currency"),
+            *(SelectChoice(code, label) for code, label in currencies()),
+        ]
 
 
 class ActionForm(PortalForm):
