@@ -17,7 +17,14 @@ from portal.assignments.operations import add_assignment
 from portal.core.extensions import db
 from portal.finance.changes import confirm_change, propose_change
 from portal.finance.details import BankDetails
-from portal.models import AuditEvent, BankAccount, BankDetailsChange, DataSet, User
+from portal.models import (
+    AuditEvent,
+    BankAccount,
+    BankDetailsChange,
+    DataSet,
+    DataSetAssignment,
+    User,
+)
 from tests.helpers import PASSWORD, snapshot, token_for
 
 IBAN = "DE89370400440532013000"
@@ -266,3 +273,43 @@ def test_the_partner_export_has_what_the_payment_system_cross_references(world, 
     manager_rows = _sheet(login(world.manager.email))
     assert "Data sets with dates" in manager_rows[0] and "Partner id" in manager_rows[0]
     assert not {"IBAN or account number", "Bank", "Account holder"} & set(manager_rows[0])
+
+
+# --- for the shared walks (tests/web/test_permissions.py, test_hostile_input.py) ---
+
+WALK_DATA_SETS = (("QX4ZTUbOt3a", "Reproductive health"), ("BfMAe6Itzgt", "Child health"))
+
+
+def payments_of(partners, admin: User) -> None:
+    """Each partner gets bank details on file, a change waiting for `admin`, and
+    a data-set assignment: the rows the finance and assignment routes take."""
+    for uid, name in WALK_DATA_SETS:
+        if db.session.get(DataSet, uid) is None:
+            db.session.add(DataSet(id=uid, name=name, period_type="Monthly"))
+    for partner in partners:
+        bank_details_for(partner, admin)
+        add_assignment(
+            admin,
+            partner,
+            data_set_id=WALK_DATA_SETS[0][0],
+            purpose="reports",
+            starts_on=date(2026, 1, 1),
+        )
+    db.session.commit()
+
+
+def change_id_of(partner) -> int:
+    return db.session.scalar(
+        db.select(BankDetailsChange.id)
+        .filter_by(partner_id=partner.id)
+        .order_by(BankDetailsChange.id.desc())
+        .limit(1)
+    )
+
+
+def assignment_id_of(partner) -> int:
+    return db.session.scalar(
+        db.select(DataSetAssignment.id)
+        .filter_by(partner_id=partner.id)
+        .order_by(DataSetAssignment.id)
+    )

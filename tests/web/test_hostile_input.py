@@ -34,6 +34,7 @@ from portal.demo import sample_pdf
 from portal.models import ChangeReason, Survey
 from portal.surveys.invitations import invite_after_decision
 from tests.helpers import TALLY, Side, first_api_token_id, snapshot, token_for
+from tests.web.test_finance_web import assignment_id_of, change_id_of, payments_of
 
 HOSTILE_NUMBERS = [
     "0",
@@ -111,6 +112,8 @@ ARGUMENTS = {
     # The feedback survey (the programme's, one for everyone: see `people`).
     "survey_id": lambda a: db.session.scalar(db.select(Survey.id).order_by(Survey.id)),
     "api_token_id": lambda a: first_api_token_id(),
+    "change_id": lambda a: change_id_of(a.partner),  # a bank details change waiting
+    "assignment_id": lambda a: assignment_id_of(a.partner),
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.
@@ -322,6 +325,7 @@ def people(world, make_survey):
     feedback survey, so its answering form is served too)."""
     make_survey(world.admin)
     invite_after_decision(world.a.accreditation)
+    payments_of([world.a.partner], world.admin)
     db.session.commit()
     return {
         "admin": world.admin.email,
