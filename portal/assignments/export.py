@@ -20,7 +20,12 @@ from portal.exports import Column
 from portal.finance.models import BankAccount
 from portal.models import Coverage
 
-ASSIGNMENT_COLUMNS = (Column("Coverage with dates"), Column("Data sets with dates"))
+# After the list's columns, so files read by column position keep working.
+ASSIGNMENT_COLUMNS = (
+    Column("Partner id", "int"),
+    Column("Coverage with dates"),
+    Column("Data sets with dates"),
+)
 BANK_COLUMNS = (
     Column("Account holder"),
     Column("Bank"),
@@ -64,7 +69,7 @@ def payment_cells(partner_ids: Sequence[int], bank: bool) -> dict[int, tuple]:
         }
     cells = {}
     for pid in ids:
-        row = ("; ".join(coverage[pid]) or None, "; ".join(data_sets[pid]) or None)
+        row = (pid, "; ".join(coverage[pid]) or None, "; ".join(data_sets[pid]) or None)
         if bank:
             a = accounts.get(pid)
             row += (a.holder, a.bank, a.account_number, a.bic, a.currency) if a else (None,) * 5

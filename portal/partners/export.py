@@ -21,7 +21,6 @@ from portal.partners.listing import SORTS, Filters, conditions
 from portal.partners.models import LANGUAGES, PARTNER_STATUSES, PARTNERSHIP_TYPES
 
 COLUMNS = (
-    Column("Partner id", "int"),
     Column("Partner"),
     Column("Acronym"),
     Column("Status"),
@@ -88,7 +87,6 @@ def _row(partner: Partner, accreditation: Accreditation | None, percent: dict) -
         milestone = accreditation.current_milestone
         stage = milestone.name if milestone else ("Decided" if accreditation.decision else "")
     return (
-        partner.id,
         partner.name,
         partner.acronym,
         PARTNER_STATUSES.get(partner.status, partner.status),

@@ -21,6 +21,7 @@ from portal.models import (
     AuditEvent,
     BankAccount,
     BankDetailsChange,
+    Coverage,
     DataSet,
     DataSetAssignment,
     User,
@@ -251,6 +252,14 @@ def test_the_partner_export_has_what_the_payment_system_cross_references(world, 
         starts_on=date(2025, 1, 1),
         ends_on=date(2025, 12, 31),
     )
+    db.session.add(
+        Coverage(
+            partner_id=world.a.partner.id,
+            nationwide=True,
+            starts_on=date(2024, 3, 1),
+            ends_on=date(2024, 12, 31),
+        )
+    )
     for user in (world.admin, world.manager):
         user.can_export = True
     db.session.commit()
@@ -258,6 +267,7 @@ def test_the_partner_export_has_what_the_payment_system_cross_references(world, 
     rows = {r["Partner"]: r for r in _sheet(login(world.admin.email))}
     a = rows[world.a.partner.name]
     assert a["Partner id"] == world.a.partner.id
+    assert a["Coverage with dates"] == "Whole country (2024-03-01 – 2024-12-31)"  # ended, kept
     assert a["Data sets with dates"] == (
         "Reproductive health [QX4ZTUbOt3a], paid on (2025-01-01 – 2025-12-31)"
     )
