@@ -48,7 +48,7 @@ def _data_set_choices() -> list[SelectChoice]:
 
 
 def _back(partner_id: int):
-    return go_to(url_for("partners.show", partner_id=partner_id, _anchor="data-sets"))
+    return go_to(url_for("partners.show", partner_id=partner_id))
 
 
 @bp.route("/partners/<int:partner_id>/data-sets/new", methods=["GET", "POST"])

@@ -71,7 +71,7 @@ def propose(partner_id: int):
                 "they were told.",
                 "success",
             )
-            return go_to(url_for("partners.show", partner_id=partner.id, _anchor="bank-details"))
+            return go_to(url_for("partners.show", partner_id=partner.id))
     if form.is_submitted():
         status = 422
     current = account_of(partner.id)
@@ -124,7 +124,7 @@ def _decide(partner_id: int, change_id: int, decide, notice: str):
         return _change_page(partner, proposed, form, 422)
     db.session.commit()
     flash(notice, "success")
-    return go_to(url_for("partners.show", partner_id=partner.id, _anchor="bank-details"))
+    return go_to(url_for("partners.show", partner_id=partner.id))
 
 
 @bp.post("/partners/<int:partner_id>/bank/changes/<int:change_id>/confirm")
@@ -169,7 +169,7 @@ def reveal_account(partner_id: int):
     account = account_of(partner.id)
     if account is None:
         abort(404)
-    back = url_for("partners.show", partner_id=partner.id, _anchor="bank-details")
+    back = url_for("partners.show", partner_id=partner.id)
     return _revealed(partner, account, back)
 
 

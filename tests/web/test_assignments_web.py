@@ -55,7 +55,9 @@ def test_an_administrator_assigns_and_ends_a_data_set_and_the_partner_sees_it(
         data=form | {"starts_on": "2026-01-01"},
         headers={"HX-Request": "true"},
     )
-    assert response.status_code == 204 and response.headers["HX-Redirect"].endswith("#data-sets")
+    assert response.status_code == 204 and response.headers["HX-Redirect"].endswith(
+        f"/partners/{pid}"
+    )
     page = admin.get(f"/partners/{pid}").get_data(as_text=True)
     assert "Reproductive health</strong> · Reports" in page
     own = login(world.a.focal.email).get("/organisation").get_data(as_text=True)
