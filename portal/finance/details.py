@@ -105,9 +105,10 @@ def currencies() -> list[tuple[str, str]]:
 
 def masked(number: str | None) -> str:
     """The last four characters only, as every page and the audit trail show it."""
-    if not number:
+    compact = re.sub(r"[\s-]", "", number or "")
+    if not compact:
         return ""
-    return f"{MASK}{MASK}{number[-4:]}".rstrip() if len(number) > 4 else MASK.strip()
+    return f"{MASK}{MASK}{compact[-4:]}" if len(compact) > 4 else MASK.strip()
 
 
 def formatted(number: str) -> str:

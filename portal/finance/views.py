@@ -21,7 +21,7 @@ from portal.finance.changes import (
     propose_change,
     reveal,
 )
-from portal.finance.details import BankDetails, formatted, masked
+from portal.finance.details import BankDetails, account_number, bic, currency, formatted, masked
 from portal.finance.forms import ActionForm, BankDetailsForm
 from portal.partners.views import partner_record
 
@@ -51,14 +51,16 @@ def propose(partner_id: int):
     partner = partner_record(partner_id)
     form = BankDetailsForm()
     status = 200
-    if form.validate_on_submit():
-        details = BankDetails(
-            holder=form.holder.data,
-            bank=form.bank.data,
-            account_number=form.account_number.data,
-            currency=form.currency.data or "",
-            bic=form.bic.data or "",
-        )
+    details = BankDetails(
+        holder=form.holder.data or "",
+        bank=form.bank.data or "",
+        account_number=form.account_number.data or "",
+        currency=form.currency.data or "",
+        bic=form.bic.data or "",
+    )
+    if form.is_submitted() and not form.validate():
+        _check_too(form, details)
+    elif form.is_submitted():
         try:
             propose_change(current_user, partner, details, form.reason.data)
         except DomainError as error:
@@ -85,6 +87,18 @@ def propose(partner_id: int):
             current=current,
         )
     )
+
+
+def _check_too(form: BankDetailsForm, details: BankDetails) -> None:
+    """A form refused for a missing field also says what is wrong with the number
+    (or the currency or BIC), so one round trip shows everything to fix."""
+    for name, check in (("account_number", account_number), ("currency", currency), ("bic", bic)):
+        if getattr(form, name).errors:
+            continue
+        try:
+            check(getattr(details, name))
+        except DomainError as error:
+            attach_error(form, error)
 
 
 @bp.get("/partners/<int:partner_id>/bank/changes/<int:change_id>")
