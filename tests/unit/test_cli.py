@@ -41,7 +41,8 @@ def seeded(runner):
 def test_seed_demo_loads_staff_and_four_partners_with_focal_points(seeded):
     assert "Demo data loaded." in seeded.output
     staff = db.session.scalars(db.select(User).where(User.partner_id.is_(None))).all()
-    assert sorted(u.role for u in staff) == ["admin", "manager"]
+    # Two administrators: the finance officer confirms the other's bank-detail changes.
+    assert sorted(u.role for u in staff) == ["admin", "admin", "manager"]
     partners = db.session.scalars(db.select(Partner).order_by(Partner.id)).all()
     assert len(partners) == 4
     for partner in partners[:3]:
@@ -189,3 +190,14 @@ def test_create_admin_refuses_an_email_that_already_has_an_account(runner, make_
     assert "already has an account" in result.output
     [user] = db.session.scalars(db.select(User)).all()
     assert user.role == "manager"
+
+
+def test_seed_demo_shows_data_sets_and_bank_details_with_a_change_waiting(seeded):
+    from portal.models import BankAccount, BankDetailsChange, DataSet, DataSetAssignment
+
+    assert db.session.scalar(db.select(db.func.count(DataSet.id))) == 5
+    assert db.session.scalar(db.select(db.func.count(DataSetAssignment.id))) == 5
+    assert db.session.scalar(db.select(db.func.count(BankAccount.id))) == 2
+    (pending,) = db.session.scalars(db.select(BankDetailsChange).filter_by(status="pending")).all()
+    main_admin = db.session.scalar(db.select(User).filter_by(email="admin@example.org"))
+    assert pending.proposed_by_id != main_admin.id  # so the main demo login can confirm it
