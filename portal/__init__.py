@@ -14,10 +14,12 @@ from portal import (
     accounts,
     accreditation,
     api,
+    assignments,
     checkins,
     concerns,
     conversations,
     exports,
+    finance,
     kpis,
     notifications,
     partners,
@@ -38,6 +40,7 @@ from portal.accreditation import views as _accreditation_views  # noqa: F401
 from portal.api import token_views  # noqa: F401
 from portal.api import views as _api_views  # noqa: F401
 from portal.api.cli import api_commands
+from portal.assignments import views as _assignments_views  # noqa: F401
 from portal.checkins import views as _checkins_views  # noqa: F401
 from portal.concerns import export as _concerns_export  # noqa: F401
 from portal.concerns import views as _concerns_views  # noqa: F401
@@ -49,6 +52,7 @@ from portal.core.extensions import mail as mail_extension
 from portal.core.storage_check import storage_commands
 from portal.demo import seed_demo
 from portal.exports import views as _exports_views  # noqa: F401
+from portal.finance import views as _finance_views  # noqa: F401
 from portal.kpis import api as _kpis_api  # noqa: F401
 from portal.kpis import export as _kpis_export  # noqa: F401
 from portal.kpis import views as _kpis_views  # noqa: F401
@@ -102,6 +106,8 @@ BLUEPRINTS = (
     api.bp,
     api.tokens_bp,
     partnerships.bp,
+    assignments.bp,
+    finance.bp,
 )
 COMMANDS = (
     create_admin,

@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from portal.accounts.passwords import hash_password
 from portal.accreditation.lifecycle import open_accreditation
 from portal.accreditation.submissions import review_submission, submit_document
+from portal.assignments.demo import load_assignments
 from portal.checkins.meetings import CheckInPlan, schedule
 from portal.concerns.demo import load_concern_story
 from portal.conversations.threads import post_comment, post_message
@@ -21,6 +22,7 @@ from portal.core import audit, periods
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.core.periods import fiscal_start
+from portal.finance import demo as finance_demo
 from portal.models import (
     AccreditationTemplate,
     ChangeReason,
@@ -270,6 +272,8 @@ def load() -> bool:
     survey_demo.load_survey_story(admin, manager, template, today, DEMO_PASSWORD, _upload)
     load_prospects(admin, today)
     load_concern_story(admin, manager, [hai, ndst, mcta], partners, today, sample_pdf)
+    load_assignments(admin, partners, today)
+    finance_demo.load_bank_details(admin, partners, DEMO_PASSWORD)
     return True
 
 
@@ -340,7 +344,7 @@ def _cover(partners: list[Partner], since: date) -> None:
 
 def logins() -> list[tuple[str, str, str]]:
     people = [(email, DEMO_PASSWORD, f"{role}: {name}") for email, name, role, _ in PEOPLE]
-    return people + survey_demo.logins(DEMO_PASSWORD)
+    return people + survey_demo.logins(DEMO_PASSWORD) + finance_demo.logins(DEMO_PASSWORD)
 
 
 @click.command("seed-demo")

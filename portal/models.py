@@ -12,11 +12,13 @@ from portal.accreditation.models import (
     Submission,
 )
 from portal.api.models import ApiToken
+from portal.assignments.models import DataSet, DataSetAssignment
 from portal.checkins.models import CheckIn, FollowUp
 from portal.concerns.models import Concern, ConcernEvent
 from portal.conversations.models import Message, MessageRead
 from portal.core.models import AuditEvent
 from portal.core.types import utcnow
+from portal.finance.models import BankAccount, BankDetailsChange
 from portal.kpis.models import Assessment, Benchmark, KpiValue
 from portal.mail.models import EmailTemplate, OutboxAttachment, OutboxEmail
 from portal.notifications.models import Notification
@@ -50,6 +52,8 @@ __all__ = [
     "Assessment",
     "ApiToken",
     "AuditEvent",
+    "BankAccount",
+    "BankDetailsChange",
     "Benchmark",
     "ChangeReason",
     "CheckIn",
@@ -58,6 +62,8 @@ __all__ = [
     "ChecklistItem",
     "Contact",
     "Coverage",
+    "DataSet",
+    "DataSetAssignment",
     "EmailTemplate",
     "FollowUp",
     "KpiValue",

@@ -21,8 +21,11 @@ from werkzeug.exceptions import HTTPException
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
+    AuditEvent,
+    BankDetailsChange,
     CheckIn,
     Concern,
+    DataSetAssignment,
     OrganisationDocument,
     Partner,
     PartnerDocument,
@@ -219,6 +222,17 @@ def may_respond_to_outcome(user: User, concern: Concern) -> bool:
     return user.is_admin or (user.is_staff and concern.raised_by_id == user.id)
 
 
+def may_see_bank_details(user: User) -> bool:
+    """Bank details are the administrators' alone: not programme managers, not
+    the partner itself (a phished partner login must not learn or change them)."""
+    return user.is_admin
+
+
+def may_change_assignments(user: User) -> bool:
+    """Data-set assignments and scope changes are partner records: administrators'."""
+    return user.is_admin
+
+
 def own_partner(user: User) -> Partner:
     """The organisation a partner user belongs to; staff have none of their own."""
     require(not user.is_staff and user.partner is not None)
@@ -254,6 +268,17 @@ def concerns_of(user: User):
     return query.where(
         Concern.partner_id == user.partner_id, or_(Concern.confidential.is_(False), mine)
     )
+
+
+# Audit events about bank details (masked as they are) are for administrators only.
+BANK_EVENT_OBJECTS = ("BankAccount", "BankDetailsChange")
+
+
+def history_visible_to(user: User):
+    """A condition on AuditEvent: the events `user` may read in a partner's history."""
+    if may_see_bank_details(user):
+        return true()
+    return AuditEvent.object_type.notin_(BANK_EVENT_OBJECTS)
 
 
 def _scoped(query, column, user: User):
@@ -315,3 +340,21 @@ def report_or_404(user: User, report_id: int | None) -> ProgressReport:
     require(report_id is not None, hidden=True)
     query = db.select(ProgressReport).where(ProgressReport.id == report_id)
     return _found(db.session.scalar(_scoped(query, ProgressReport.partner_id, user)))
+
+
+def bank_change_or_404(user: User, partner: Partner, change_id: int) -> BankDetailsChange:
+    require(may_see_bank_details(user))
+    return _found(
+        db.session.scalar(
+            db.select(BankDetailsChange).filter_by(id=change_id, partner_id=partner.id)
+        )
+    )
+
+
+def assignment_or_404(user: User, partner: Partner, assignment_id: int) -> DataSetAssignment:
+    require(may_see_partner(user, partner.id), hidden=True)
+    return _found(
+        db.session.scalar(
+            db.select(DataSetAssignment).filter_by(id=assignment_id, partner_id=partner.id)
+        )
+    )

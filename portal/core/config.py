@@ -109,6 +109,8 @@ def load(instance_path: Path, debug: bool) -> dict:
         "PROGRAMME_TEAM_EMAILS": [
             a.strip() for a in env("PROGRAMME_TEAM_EMAILS", "").split(",") if a.strip()
         ],
+        # Who hears about confirmed bank-detail changes and scope expansions (finance).
+        "FINANCE_EMAILS": [a.strip() for a in env("FINANCE_EMAILS", "").split(",") if a.strip()],
         # Phone numbers without a +country prefix are read in this region (e.g. "KE").
         "PHONE_REGION": env("PHONE_REGION") or None,
         # The org-unit level that counts as a district (1 = country).

@@ -13,9 +13,8 @@ from portal.orgunits.errors import LocatedErrors, OrgUnitImportError, located
 from portal.orgunits.parsing import FileGroup, FileUnit, add_unit, check_sizes
 
 
-def parse_dhis2(
-    text: str, errors: LocatedErrors
-) -> tuple[dict[str, FileUnit], dict[str, FileGroup]]:
+def load_dhis2(text: str) -> dict:
+    """The metadata document, or a refusal saying where the JSON breaks."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -23,14 +22,23 @@ def parse_dhis2(
             [f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"]
         ) from None
     if not isinstance(document, dict) or not (
-        "organisationUnits" in document or "organisationUnitGroups" in document
+        "organisationUnits" in document
+        or "organisationUnitGroups" in document
+        or "dataSets" in document
     ):
         raise OrgUnitImportError(
             [
-                "/: expected DHIS2 metadata: an object with organisationUnits "
-                "and/or organisationUnitGroups lists"
+                "/: expected DHIS2 metadata: an object with organisationUnits, "
+                "organisationUnitGroups and/or dataSets lists"
             ]
         )
+    return document
+
+
+def parse_dhis2(
+    text: str | dict, errors: LocatedErrors
+) -> tuple[dict[str, FileUnit], dict[str, FileGroup]]:
+    document = load_dhis2(text) if isinstance(text, str) else text
     units: dict[str, FileUnit] = {}
     for index, entry in _entries(document, "organisationUnits", errors):
         where = f"/organisationUnits/{index}"

@@ -28,10 +28,11 @@ from typing import IO
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from portal.assignments.dhis2 import FileDataSet, parse_data_sets, write_data_sets
 from portal.core.extensions import db
 from portal.core.text import fold
 from portal.models import Coverage, OrgUnit, OrgUnitGroup, Partner, group_members
-from portal.orgunits.dhis2 import parse_dhis2
+from portal.orgunits.dhis2 import load_dhis2, parse_dhis2
 from portal.orgunits.errors import LocatedErrors
 from portal.orgunits.hierarchy import Plan, check
 from portal.orgunits.parsing import decode, is_json, parse_csv, read_bytes
@@ -62,6 +63,10 @@ class ImportReport:
     moved_ids: set[str] = field(default_factory=set)
     # Units not in the file that moved because an ancestor did.
     descendants_moved: int = 0
+    # DHIS2 data sets (portal/assignments), from the same metadata file.
+    data_sets_new: int = 0
+    data_sets_updated: int = 0
+    data_sets_unchanged: int = 0
 
     @property
     def units(self) -> int:
@@ -74,6 +79,12 @@ class ImportReport:
         text = f"Imported {self.units} organisation units ({counts}) and {self.groups} groups"
         if self.descendants_moved:
             text += f"; {self.descendants_moved} units not in the file moved with their parents"
+        data_sets = self.data_sets_new + self.data_sets_updated + self.data_sets_unchanged
+        if data_sets:
+            text += (
+                f"; {data_sets} data sets ({self.data_sets_new} new, "
+                f"{self.data_sets_updated} updated)"
+            )
         return text + "."
 
 
@@ -178,10 +189,12 @@ def _touch_partners_covering(group_ids: list[str]) -> None:
     db.session.execute(update(partners).where(partners.c.id.in_(covering)).values(id=partners.c.id))
 
 
-def _write(plan: Plan) -> ImportReport:
+def _write(plan: Plan, data_sets: dict[str, FileDataSet]) -> ImportReport:
     report = ImportReport(format=plan.format)
     inserts, updates = _unit_rows(plan, report)
     try:
+        counts = write_data_sets(data_sets)
+        report.data_sets_new, report.data_sets_updated, report.data_sets_unchanged = counts
         if inserts:
             db.session.execute(insert(_UNITS), inserts)
         if updates:
@@ -231,11 +244,19 @@ def import_file(
         filename = getattr(path_or_stream, "filename", None)
     text = decode(read_bytes(path_or_stream))
     errors = LocatedErrors()
+    data_sets: dict[str, FileDataSet] = {}
     if is_json(text, filename):
-        fmt, (units, groups) = "dhis2", parse_dhis2(text, errors)
+        document = load_dhis2(text)
+        fmt, (units, groups) = "dhis2", parse_dhis2(document, errors)
+        # Data sets come after units and groups in reading order.
+        offset = sum(
+            len(v) if isinstance(v := document.get(k), list) else 0
+            for k in ("organisationUnits", "organisationUnitGroups")
+        )
+        data_sets = parse_data_sets(document, errors, offset)
     else:
         fmt, (units, groups) = "csv", parse_csv(text, errors)
-    if not units and not groups and not errors:
+    if not units and not groups and not data_sets and not errors:
         errors.add(0, "the file lists no organisation units")
     plan = check(fmt, units, groups, errors)
-    return _write(plan)
+    return _write(plan, data_sets)

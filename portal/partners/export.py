@@ -7,10 +7,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from flask import url_for
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accreditation.progress import completion
+from portal.assignments.export import ASSIGNMENT_COLUMNS, BANK_COLUMNS, payment_cells
+from portal.core.access import may_see_bank_details
 from portal.core.extensions import db
 from portal.exports import Column, Table, exportable
 from portal.models import Accreditation, Coverage, Partner
@@ -42,10 +45,14 @@ CHUNK = 500
 def partners_table(args) -> Table:
     filters = Filters.from_args(args)
     described = ", ".join(f"{k}={v}" for k, v in filters.args(page=1).items())
-    return Table(COLUMNS, _rows(filters), filters=f"filters: {described or 'none'}")
+    # What the payment system cross-references; bank details only for those who may see them.
+    bank = may_see_bank_details(current_user)
+    columns = (*COLUMNS, *ASSIGNMENT_COLUMNS, *(BANK_COLUMNS if bank else ()))
+    described = f"filters: {described or 'none'}" + ("; with bank details" if bank else "")
+    return Table(columns, _rows(filters, bank), filters=described)
 
 
-def _rows(filters: Filters) -> Iterator[tuple]:
+def _rows(filters: Filters, bank: bool = False) -> Iterator[tuple]:
     ids = db.session.scalars(
         select(Partner.id).where(*conditions(filters)).order_by(*SORTS[filters.sort])
     ).all()
@@ -68,8 +75,9 @@ def _rows(filters: Filters) -> Iterator[tuple]:
         }
         latest = {pid: p.accreditations[-1] for pid, p in partners.items() if p.accreditations}
         percent = completion([a.id for a in latest.values()])
+        payments = payment_cells(chunk, bank)
         for pid in chunk:
-            yield _row(partners[pid], latest.get(pid), percent)
+            yield _row(partners[pid], latest.get(pid), percent) + payments[pid]
 
 
 def _row(partner: Partner, accreditation: Accreditation | None, percent: dict) -> tuple:

@@ -34,6 +34,7 @@ from portal.models import (
     Concern,
     Contact,
     Coverage,
+    DataSetAssignment,
     OrganisationDocument,
     Partner,
     PartnerDocument,
@@ -72,6 +73,7 @@ MOVING = {
     "progress reports": ProgressReport,
     "engagement assessments": Assessment,
     "concerns": Concern,
+    "data-set assignments": DataSetAssignment,
 }
 
 

@@ -7,7 +7,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from portal.core.access import may_manage_partner, own_partner, require
+from portal.core.access import history_visible_to, may_manage_partner, own_partner, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.forms import attach_error
@@ -155,7 +155,7 @@ def history():
     partner = _own_partner()
     events = db.session.scalars(
         db.select(AuditEvent)
-        .where(AuditEvent.partner_id == partner.id)
+        .where(AuditEvent.partner_id == partner.id, history_visible_to(current_user))
         .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(500)

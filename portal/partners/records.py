@@ -349,3 +349,15 @@ def _save_coverage(
                 )
                 summary.append(f"Coverage of {cover.target_name} changed.")
     return summary
+
+
+def extend_coverage(
+    actor: User, partner: Partner, additions: list[CoverageDraft], reason: str | None
+) -> list[str]:
+    """Add coverage and keep the current (a scope expansion, portal/assignments);
+    audited with the reason; returns what changed in words. Callers commit and notify."""
+    current = PartnerDraft.of(partner).coverage
+    summary = _save_coverage(actor, partner, current + additions, reason)
+    flag_modified(partner, "search_key")  # the version moves: open edit forms are stale
+    partner_search.refresh([partner.id])
+    return summary

@@ -9,7 +9,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from portal.accreditation.progress import completion
-from portal.core.access import admin_required, agreement_or_404, staff_required
+from portal.core.access import (
+    admin_required,
+    agreement_or_404,
+    history_visible_to,
+    staff_required,
+)
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
@@ -104,7 +109,7 @@ def show(partner_id: int):
     previous_look = record_look(current_user, partner)
     history = db.session.scalars(
         db.select(AuditEvent)
-        .where(AuditEvent.partner_id == partner.id)
+        .where(AuditEvent.partner_id == partner.id, history_visible_to(current_user))
         .options(selectinload(AuditEvent.actor))
         .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
     ).all()

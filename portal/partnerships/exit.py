@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from portal.assignments.operations import current_assignments, end_assignments
 from portal.concerns.health import open_concerns
 from portal.concerns.redress import close_open_concerns
 from portal.core import audit
@@ -23,6 +24,7 @@ class ExitPlan:
     """What leaving ends, counted for the page that asks to confirm it."""
 
     coverage: int
+    assignments: int
     logins: int
     concerns: int
 
@@ -30,6 +32,7 @@ class ExitPlan:
 def plan(actor: User, partner: Partner) -> ExitPlan:
     return ExitPlan(
         coverage=sum(1 for c in partner.coverage if c.current),
+        assignments=len(current_assignments([partner.id])[partner.id]),
         logins=sum(1 for u in partner.users if u.active),
         concerns=len(open_concerns(actor, [partner.id], local_today())[partner.id]),
     )
@@ -65,6 +68,7 @@ def exit_programme(
     reason, note = reason.strip(), note.strip()
     ended = plan(actor, partner)
     try:
+        ended_assignments = end_assignments(actor, partner, effective_on, reason)
         closed_concerns = close_open_concerns(actor, partner, note)
         audit.record(
             actor,
@@ -73,6 +77,7 @@ def exit_programme(
             partner_id=partner.id,
             changes={
                 "coverage ended": (None, ended.coverage or None),
+                "data-set assignments ended": (None, ended_assignments or None),
                 "logins ended": (None, ended.logins or None),
                 "concerns closed": (None, closed_concerns or None),
                 "closing note": (None, note),

@@ -217,6 +217,17 @@ def write_csv(units: list[Unit], path: Path) -> None:
     path.write_text(buffer.getvalue(), encoding="utf-8")
 
 
+# The programme's DHIS2 data sets (uid, name, short name, code, period type):
+# what partners report on or are paid on (portal/assignments).
+DATA_SETS = [
+    ("QX4ZTUbOt3a", "Reproductive health", "RH", "DS_RH", "Monthly"),
+    ("BfMAe6Itzgt", "Child health", "Child health", "DS_CH", "Monthly"),
+    ("eZDhcZi6FLP", "Community health workers", "CHW", "DS_CHW", "Monthly"),
+    ("lyLU2wR22tC", "Facility quality assessment", "FQA", "DS_FQA", "Quarterly"),
+    ("Y8gAn9DfAGU", "Performance-based financing invoice", "PBF invoice", "DS_PBF", "Quarterly"),
+]
+
+
 def write_dhis2(units: list[Unit], groups: list[tuple[str, str, str]], path: Path) -> None:
     """As DHIS2's /api/metadata export gives it, one unit per line to stay small
     and readable (and so a JSON error's line number points at one unit)."""
@@ -236,11 +247,16 @@ def write_dhis2(units: list[Unit], groups: list[tuple[str, str, str]], path: Pat
         members = [{"id": u.id} for u in units if uid in u.groups]
         head = line({"id": uid, "name": name, "code": code})[:-1]
         group_entries.append(f'{head}, "organisationUnits": {line(members)}}}')
+    data_sets = [
+        line({"id": uid, "name": name, "shortName": short, "code": code, "periodType": period})
+        for uid, name, short, code, period in DATA_SETS
+    ]
     system = {"id": "kivuland-hmis", "version": "2.40.3", "date": "2024-06-11T08:00:00.000"}
     text = (
         f'{{\n  "system": {line(system)},\n'
         '  "organisationUnits": [\n    ' + ",\n    ".join(entries) + "\n  ],\n"
-        '  "organisationUnitGroups": [\n    ' + ",\n    ".join(group_entries) + "\n  ]\n}\n"
+        '  "organisationUnitGroups": [\n    ' + ",\n    ".join(group_entries) + "\n  ],\n"
+        '  "dataSets": [\n    ' + ",\n    ".join(data_sets) + "\n  ]\n}\n"
     )
     json.loads(text)  # it must stay valid JSON
     path.write_text(text, encoding="utf-8")

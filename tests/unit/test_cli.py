@@ -38,12 +38,18 @@ def seeded(runner):
     return result
 
 
-def test_seed_demo_loads_staff_and_four_partners_with_focal_points(seeded):
+def test_seed_demo_loads_staff_partners_with_focal_points_and_prospects(seeded):
     assert "Demo data loaded." in seeded.output
     staff = db.session.scalars(db.select(User).where(User.partner_id.is_(None))).all()
-    assert sorted(u.role for u in staff) == ["admin", "manager"]
+    # Two administrators: the finance officer confirms the other's bank-detail changes.
+    assert sorted(u.role for u in staff) == ["admin", "admin", "manager"]
     partners = db.session.scalars(db.select(Partner).order_by(Partner.id)).all()
-    assert len(partners) == 4
+    assert [p.status for p in partners] == [
+        *["active"] * 4,
+        "prospective",  # its need check under way: nobody invited yet
+        "closed",  # the partnership the programme decided not to go ahead with
+    ]
+    assert partners[4].users == [] and partners[5].users == []
     for partner in partners[:3]:
         assert [u.role for u in partner.users] == ["partner"]
     # The fourth, whose people answered the survey, has three of them.
@@ -79,8 +85,9 @@ def test_seed_demo_accreditations_are_at_three_different_stages(seeded):
     assert len(accreditations) == 4
     by_partner = {a.partner.acronym: a for a in accreditations}
     assert by_partner.pop("LCH").decision == "accredited"
+    # Every partner of the programme has one; the prospects none (not yet, or not to be).
     assert {a.partner_id for a in accreditations} == {
-        p.id for p in db.session.scalars(db.select(Partner))
+        p.id for p in db.session.scalars(db.select(Partner).filter_by(status="active"))
     }
 
     def statuses(accreditation) -> list[str]:
@@ -189,3 +196,14 @@ def test_create_admin_refuses_an_email_that_already_has_an_account(runner, make_
     assert "already has an account" in result.output
     [user] = db.session.scalars(db.select(User)).all()
     assert user.role == "manager"
+
+
+def test_seed_demo_shows_data_sets_and_bank_details_with_a_change_waiting(seeded):
+    from portal.models import BankAccount, BankDetailsChange, DataSet, DataSetAssignment
+
+    assert db.session.scalar(db.select(db.func.count(DataSet.id))) == 5
+    assert db.session.scalar(db.select(db.func.count(DataSetAssignment.id))) == 5
+    assert db.session.scalar(db.select(db.func.count(BankAccount.id))) == 2
+    (pending,) = db.session.scalars(db.select(BankDetailsChange).filter_by(status="pending")).all()
+    main_admin = db.session.scalar(db.select(User).filter_by(email="admin@example.org"))
+    assert pending.proposed_by_id != main_admin.id  # so the main demo login can confirm it

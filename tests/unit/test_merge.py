@@ -19,6 +19,8 @@ from portal.models import (
     CheckIn,
     Concern,
     Contact,
+    DataSet,
+    DataSetAssignment,
     OrganisationDocument,
     OrgUnit,
     Partner,
@@ -66,6 +68,7 @@ RELATED = (
     "progress_reports",
     "engagement_assessments",
     "concerns",
+    "data_set_assignments",
 )
 # Every table, and what a merge does to its row count.
 MERGE_EFFECT = {
@@ -258,6 +261,12 @@ def _vault_and_checkin(partner, focal, admin) -> None:
                 remedy="Pay on time.",
                 raised_by_id=focal.id,
                 raised_by_side="partner",
+            ),
+            DataSetAssignment(
+                partner_id=partner.id,
+                data_set=db.session.merge(DataSet(id="QX4ZTUbOt3a", name="Reproductive health")),
+                purpose="reports",
+                starts_on=date(2024, 1, 1),
             ),
         ]
     )
@@ -538,7 +547,9 @@ def test_a_merge_racing_another_change_is_refused(pair):
 # partner they were computed for; the next `flask api publish` says it has none.
 # A need check is the record of deciding on that organisation: it stays readable
 # at the merged partner's own need page (portal/partnerships/views.py).
-LEFT_WITH_THE_DUPLICATE = {"kpi_values", "need_checks"}
+# Bank details stay too: moving them would change the kept partner's without a
+# second administrator's confirmation (an administrator proposes them anew).
+LEFT_WITH_THE_DUPLICATE = {"kpi_values", "need_checks", "bank_accounts", "bank_details_changes"}
 
 
 def test_every_table_that_points_at_partners_is_handled():

@@ -425,7 +425,8 @@ def test_the_import_command_prints_a_summary(cli):
     result = cli.invoke(args=["orgunits", "import", str(SAMPLE_JSON)])
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Imported 361 organisation units (0 new, 0 updated, 361 unchanged) and 6 groups.\n"
+        "Imported 361 organisation units (0 new, 0 updated, 361 unchanged) and 6 groups; "
+        "5 data sets (5 new, 0 updated).\n"
     )
 
 

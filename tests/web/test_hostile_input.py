@@ -42,6 +42,7 @@ from tests.helpers import (
     snapshot,
     token_for,
 )
+from tests.web.test_finance_web import assignment_id_of, change_id_of, payments_of
 
 HOSTILE_NUMBERS = [
     "0",
@@ -124,6 +125,8 @@ ARGUMENTS = {
     "need_item_id": lambda a: need_item_of(a.prospect).id,
     "concern_id": lambda a: a.concern.id,
     "concern_event_id": lambda a: a.concern_event.id,
+    "change_id": lambda a: change_id_of(a.partner),  # a bank details change waiting
+    "assignment_id": lambda a: assignment_id_of(a.partner),
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.
@@ -335,6 +338,7 @@ def people(world, make_survey):
     feedback survey, so its answering form is served too)."""
     make_survey(world.admin)
     invite_after_decision(world.a.accreditation)
+    payments_of([world.a.partner], world.admin)
     db.session.commit()
     world.a.prospect = make_prospect(world.admin, "Hostile Prospect", "prospect@example.org")
     return {

@@ -29,7 +29,7 @@ from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.mail.email_templates import save_template
-from portal.models import ChangeReason, CheckIn, Message, Partner, User
+from portal.models import BankDetailsChange, ChangeReason, CheckIn, Message, Partner, User
 from portal.reports import sending as reports
 from portal.reports.audience import Audience, ReportRequest
 from portal.surveys.answers import answer
@@ -45,6 +45,7 @@ from tests.helpers import (
 )
 from tests.web.test_checkins import _form as checkin_form
 from tests.web.test_cycles import template_form as _template_form
+from tests.web.test_finance_web import assignment_id_of, change_id_of, payments_of
 from tests.web.test_merge_web import merge_form
 from tests.web.test_partners_web import form as partner_form
 from tests.web.test_reports import _form as report_form
@@ -175,6 +176,7 @@ def _survey(admin: User):
 @pytest.fixture
 def walk(world, make_user) -> Walk:
     survey = _survey(world.admin)
+    payments_of([world.a.partner, world.b.partner], world.admin)
     a = _marked(world.a, world.admin, make_user, survey)
     b = _marked(world.b, world.admin, make_user, survey)
     return Walk(world.admin, world.manager, a, b)
@@ -208,6 +210,8 @@ ARGUMENTS = {
     "need_item_id": lambda s: need_item_of(s.prospect).id,
     "concern_id": lambda s: s.concern.id,
     "concern_event_id": lambda s: s.concern_event.id,
+    "change_id": lambda s: change_id_of(s.partner),  # a bank details change
+    "assignment_id": lambda s: assignment_id_of(s.partner),  # a data-set assignment
 }
 # Arguments that name something belonging to one partner. (Requirements belong to
 # the template both partners share: not a partner's.)
@@ -227,6 +231,8 @@ OWNED = {
     "need_item_id",
     "concern_id",
     "concern_event_id",
+    "change_id",
+    "assignment_id",
 }
 # A URL naming one partner's parent object and a child that must belong to it.
 MIXED = {
@@ -235,6 +241,8 @@ MIXED = {
     ("partner_id", "document_id"),
     ("partner_id", "user_id"),
     ("prospect_id", "need_item_id"),
+    ("partner_id", "change_id"),
+    ("partner_id", "assignment_id"),
 }
 # Open without logging in (the calendar feed: its secret URL is the permission).
 PUBLIC = {"auth.login", "auth.forgot_password", "auth.set_password", "static", "calendar.ics"}
@@ -724,6 +732,27 @@ def _retired_reason(w: Walk) -> None:
     db.session.commit()
 
 
+def _no_pending_bank_change(w: Walk) -> None:
+    for change in db.session.scalars(db.select(BankDetailsChange).filter_by(status="pending")):
+        change.status = "cancelled"
+    db.session.commit()
+
+
+def _bank_change_of_the_admin(w: Walk) -> None:
+    change = db.session.get(BankDetailsChange, change_id_of(w.a.partner))
+    change.proposed_by_id = w.admin.id
+    db.session.commit()
+
+
+BANK_FORM = {
+    "holder": "Alpha Health Initiative",
+    "bank": "Barclays",
+    "account_number": "GB82 WEST 1234 5698 7654 32",
+    "currency": "GBP",
+    "reason": "The partner's letter.",
+}
+
+
 def template_form() -> dict:
     return _template_form("")
 
@@ -737,6 +766,26 @@ POSTS = {
         "admin", lambda w, c, p: {"name": "Power BI – walk", "scopes": ["partners", "milestones"]}
     ),
     "api_tokens.revoke": Post("admin"),
+    "assignments.new": Post(
+        "admin",
+        lambda w, c, p: {"data_set": "BfMAe6Itzgt", "purpose": "paid_on", "starts_on": later(0)},
+    ),
+    "assignments.end": Post("admin", lambda w, c, p: {"ends_on": later(0), "reason": "Ended."}),
+    "assignments.expand": Post(
+        "admin",
+        lambda w, c, p: {
+            "data_sets": "BfMAe6Itzgt",
+            "purpose": "both",
+            "starts_on": later(0),
+            "reason": "New grant.",
+            "action": "save",
+        },
+    ),
+    "finance.propose": Post("admin", lambda w, c, p: BANK_FORM, setup=_no_pending_bank_change),
+    "finance.confirm": Post("admin"),  # the change waits for him: another admin proposed it
+    "finance.cancel": Post("admin", setup=_bank_change_of_the_admin),
+    "finance.reveal_account": Post("admin"),
+    "finance.reveal_change": Post("admin"),
     "accreditation_templates.new": Post("admin", lambda w, c, p: template_form()),
     "accreditation_templates.edit": Post(
         "admin", lambda w, c, p: page_form(c, p, p, name="Renamed template", **{"action": "save"})

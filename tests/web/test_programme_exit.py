@@ -10,7 +10,16 @@ import pytest
 from portal.concerns.redress import ConcernDraft, raise_concern
 from portal.core.clock import local_today
 from portal.core.extensions import db
-from portal.models import AuditEvent, Concern, Coverage, OrgUnit, Partner, User
+from portal.models import (
+    AuditEvent,
+    Concern,
+    Coverage,
+    DataSet,
+    DataSetAssignment,
+    OrgUnit,
+    Partner,
+    User,
+)
 from tests.helpers import csrf_token, snapshot
 from tests.web.test_partners_web import help_text
 
@@ -22,6 +31,15 @@ def leaving(make_partner):
     partner, focal, _ = make_partner("Umoja Health Alliance", "UHA")
     db.session.add(OrgUnit(id="D", name="Riverside", level=1, path="/D", search_key="riverside"))
     db.session.add(Coverage(partner_id=partner.id, org_unit_id="D", starts_on=date(2025, 1, 1)))
+    db.session.add(DataSet(id="QX4ZTUbOt3a", name="Reproductive health"))
+    db.session.add(
+        DataSetAssignment(
+            partner_id=partner.id,
+            data_set_id="QX4ZTUbOt3a",
+            purpose="paid_on",
+            starts_on=date(2025, 1, 1),
+        )
+    )
     db.session.commit()
     return partner, focal
 
@@ -40,7 +58,7 @@ def test_the_page_says_what_leaving_ends(client, auth, staff, leaving):
     partner, _ = leaving
     auth.login("admin@example.org")
     page = client.get(f"/partners/{partner.id}/exit").get_data(as_text=True)
-    assert "Ends its coverage: 1 area" in page
+    assert "Ends its coverage: 1 area and 1 data-set assignment" in page
     assert "Ends its 1 login." in page
     assert "Nothing is deleted" in page
 
@@ -66,6 +84,9 @@ def test_leaving_ends_coverage_and_logins_and_closes_with_the_reason(client, aut
     assert event.reason == "Funding ended in June"
     assert event.changes["closing note"][1].startswith("Closed at exit")
     assert event.changes["concerns closed"] == [None, 1]
+    assert event.changes["data-set assignments ended"] == [None, 1]
+    [assignment] = db.session.scalars(db.select(DataSetAssignment))
+    assert assignment.ends_on == local_today()
     closed = db.session.get(Concern, concern.id)
     assert closed.step == "closed" and closed.closed_how == "programme_exit"
     # The record stays readable.
