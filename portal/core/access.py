@@ -21,7 +21,10 @@ from werkzeug.exceptions import HTTPException
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
+    Agreement,
     CheckIn,
+    Obligation,
+    Observation,
     OrganisationDocument,
     Partner,
     PartnerDocument,
@@ -177,6 +180,26 @@ def may_read_review_analytics(user: User) -> bool:
     return user.is_staff
 
 
+def may_manage_obligations(user: User) -> bool:
+    """Agreements and their obligations are the administrators' to set and change;
+    programme managers read them."""
+    return user.is_admin
+
+
+def may_observe(user: User, obligation: Obligation, partner_id: int) -> bool:
+    """Evidence comes from the side that owes the obligation, a confirmation from
+    the other side: for the programme an administrator, for the partner its
+    focal point or an editor (viewers read)."""
+    owing = obligation.side if obligation.observed_by == "evidence" else None
+    if obligation.observed_by == "confirmation":
+        owing = "partner" if obligation.side == "programme" else "programme"
+    if owing == "programme":
+        return user.is_admin
+    if owing == "partner":
+        return user.can_edit and user.partner_id == partner_id
+    return False
+
+
 def own_partner(user: User) -> Partner:
     """The organisation a partner user belongs to; staff have none of their own."""
     require(not user.is_staff and user.partner is not None)
@@ -254,3 +277,24 @@ def report_or_404(user: User, report_id: int | None) -> ProgressReport:
     require(report_id is not None, hidden=True)
     query = db.select(ProgressReport).where(ProgressReport.id == report_id)
     return _found(db.session.scalar(_scoped(query, ProgressReport.partner_id, user)))
+
+
+def partnership_agreement_or_404(user: User, agreement_id: int) -> Agreement:
+    """An agreement (portal.obligations): staff any, a partner user only their own."""
+    query = db.select(Agreement).where(Agreement.id == agreement_id)
+    return _found(db.session.scalar(_scoped(query, Agreement.partner_id, user)))
+
+
+def obligation_or_404(user: User, obligation_id: int) -> Obligation:
+    query = db.select(Obligation).join(Agreement).where(Obligation.id == obligation_id)
+    return _found(db.session.scalar(_scoped(query, Agreement.partner_id, user)))
+
+
+def observation_or_404(user: User, obligation: Obligation, observation_id: int) -> Observation:
+    """One observation of `obligation` (already checked for `user`)."""
+    require(may_see_partner(user, obligation.agreement.partner_id), hidden=True)
+    return _found(
+        db.session.scalar(
+            db.select(Observation).filter_by(id=observation_id, obligation_id=obligation.id)
+        )
+    )

@@ -58,7 +58,10 @@ def _rows() -> dict[str, StoredRow]:
     rows = {}
     for model in STORED_FILE_MODELS:
         for id_, key, size, sha256 in db.session.execute(
-            db.select(model.id, model.storage_key, model.size, model.sha256)
+            # An observation without evidence (a confirmation) holds no file.
+            db.select(model.id, model.storage_key, model.size, model.sha256).where(
+                model.storage_key.is_not(None)
+            )
         ):
             rows[key] = StoredRow(model.__tablename__, id_, key, size, sha256)
     return rows

@@ -21,6 +21,7 @@ from portal.core.filters import filesize
 from portal.core.storage import StoredFile, TooLarge, storage
 from portal.models import (
     Accreditation,
+    Observation,
     OrganisationDocument,
     Partner,
     PartnerDocument,
@@ -28,7 +29,7 @@ from portal.models import (
 )
 
 # Every table whose rows own a stored file (by its storage_key column).
-STORED_FILE_MODELS = (Submission, OrganisationDocument, PartnerDocument)
+STORED_FILE_MODELS = (Submission, OrganisationDocument, PartnerDocument, Observation)
 
 
 class UploadTooLarge(DomainError):

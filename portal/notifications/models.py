@@ -20,6 +20,8 @@ NOTIFICATION_KINDS = {
     "checkin_scheduled": "Check-in scheduled",
     "accreditation_decided": "Final decision",
     "survey_invitation": "Feedback survey",
+    "obligation_due": "Obligation due",
+    "obligation_changed": "Agreement changed",
 }
 
 
