@@ -97,8 +97,8 @@ def _record(actor: User, observation: Observation, partner_id: int) -> None:
 
 
 def close_open_obligations(actor: User, partner: Partner, note: str) -> int:
-    """End every active obligation of the partner (nothing falls due after today)
-    and close its open occurrences with `note`; audited. How many obligations
+    """End every active obligation of the partner (nothing falls due after its
+    occurrence under way) and close its open occurrences with `note`; audited. How many obligations
     ended. The caller commits (the programme exit closes more in one go)."""
     require(may_manage_obligations(actor))
     note = (note or "").strip()
@@ -108,8 +108,11 @@ def close_open_obligations(actor: User, partner: Partner, note: str) -> int:
     active = loaded_obligations(Agreement.partner_id == partner.id, Obligation.ended_on.is_(None))
     found = occurrences(active, today)
     for obligation in active:
+        ends_on = today
         for occurrence in found[obligation.id]:
             if occurrence.status == "pending" and occurrence.observation is None:
+                # The occurrence under way stays on the record, closed.
+                ends_on = max(ends_on, occurrence.due_on)
                 db.session.add(
                     Observation(
                         obligation_id=obligation.id,
@@ -119,14 +122,14 @@ def close_open_obligations(actor: User, partner: Partner, note: str) -> int:
                         observed_by_id=actor.id,
                     )
                 )
-        obligation.ended_on = today
+        obligation.ended_on = ends_on
         obligation.end_note = note
         audit.record(
             actor,
             "obligation_ended",
             obligation,
             partner_id=partner.id,
-            changes={"ended_on": (None, today)},
+            changes={"ended_on": (None, ends_on)},
             reason=note,
         )
     return len(active)

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.core.clock import local_today
 from portal.core.extensions import db
+from portal.obligations.reminders import remind_obligations
 from portal.reminders.digests import send_digests
 from portal.reminders.schedule import Summary
 from portal.reminders.to_partners import remind_partners
@@ -23,7 +24,8 @@ def run(today: date | None = None) -> Summary:
     """Everything the daily scheduler sends; safe to run as often as wanted."""
     today = today or local_today()
     summary = Summary()
-    for part in (remind_partners, remind_staff, _survey_reminders, send_digests):
+    parts = (remind_partners, remind_staff, _survey_reminders, remind_obligations, send_digests)
+    for part in parts:
         try:
             part(today, summary)
         except IntegrityError:
