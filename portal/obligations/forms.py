@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from flask_wtf.file import FileField
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from portal.core.forms import DayField, PortalForm
@@ -11,6 +19,10 @@ from portal.core.inputs import identifier_or_none
 from portal.obligations.models import OBSERVED_BY, RECURRENCES, RULES, SIDES
 from portal.obligations.terms import AgreementDraft, ObligationDraft
 from portal.partners.forms import MultiCheckboxField
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class AgreementForm(PortalForm):
@@ -33,7 +45,7 @@ class AgreementForm(PortalForm):
 
 
 class ObligationForm(PortalForm):
-    side = RadioField("Who owes it", choices=list(SIDES.items()), validate_choice=False)
+    side = RadioField("Who owes it", choices=choices(SIDES.items()), validate_choice=False)
     responsible_user_id = SelectField(
         "Person responsible",
         description="Reminders go to this person; if none, to the side's people.",
@@ -42,7 +54,7 @@ class ObligationForm(PortalForm):
     )
     description = TextAreaField("What exactly is owed", validators=[Length(max=1000)])
     recurrence = SelectField(
-        "Falls due", choices=list(RECURRENCES.items()), default="once", validate_choice=False
+        "Falls due", choices=choices(RECURRENCES.items()), default="once", validate_choice=False
     )
     first_due_on = DayField(
         "Due on (the first time, if it recurs)",
@@ -50,11 +62,11 @@ class ObligationForm(PortalForm):
         validators=[Optional()],
     )
     observed_by = RadioField(
-        "How it is observed", choices=list(OBSERVED_BY.items()), validate_choice=False
+        "How it is observed", choices=choices(OBSERVED_BY.items()), validate_choice=False
     )
     rule = SelectField(
         "Observed from",
-        choices=[("", "—"), *RULES.items()],
+        choices=choices([("", "—"), *RULES.items()]),
         validate_choice=False,
         description="For automatic observation only.",
     )

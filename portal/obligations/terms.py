@@ -159,9 +159,9 @@ def open_agreement(actor: User, partner: Partner, draft: AgreementDraft) -> Agre
     drafts = [_from_template(item, agreement) for item in (template.items if template else [])]
     columns = [_checked(partner, agreement, d) for d in drafts]
     db.session.add(agreement)
-    for document in documents:
-        document.agreement = agreement
     db.session.flush()
+    for document in documents:
+        document.agreement_id = agreement.id
     audit.record(
         actor,
         "agreement_opened",

@@ -27,7 +27,7 @@ from portal.core.inputs import day
 from portal.core.storage import storage
 from portal.models import ObligationTemplate, Partner, PartnerDocument
 from portal.obligations import bp, observing, terms
-from portal.obligations.forms import AgreementForm, ObligationForm, ObserveForm
+from portal.obligations.forms import AgreementForm, ObligationForm, ObserveForm, choices
 from portal.obligations.models import OBSERVED_BY, RECURRENCES, RULES, SIDES
 
 
@@ -49,16 +49,18 @@ def new_agreement(partner_id: int):
     """Open an agreement: its dates, a template of standard obligations, its signed documents."""
     partner = _writable_partner(partner_id)
     form = AgreementForm()
-    form.template_id.choices = [("", "None: I will add obligations one by one")] + [
-        (str(t.id), t.name)
-        for t in db.session.scalars(db.select(ObligationTemplate).order_by(ObligationTemplate.name))
-    ]
+    templates = db.session.scalars(db.select(ObligationTemplate).order_by(ObligationTemplate.name))
+    form.template_id.choices = choices(
+        [("", "None: I will add obligations one by one")] + [(str(t.id), t.name) for t in templates]
+    )
     documents = db.session.scalars(
         db.select(PartnerDocument)
         .where(PartnerDocument.partner_id == partner.id, PartnerDocument.agreement_id.is_(None))
         .order_by(PartnerDocument.valid_from)
     ).all()
-    form.document_ids.choices = [(str(d.id), f"{d.reference} – {d.filename}") for d in documents]
+    form.document_ids.choices = choices(
+        (str(d.id), f"{d.reference} – {d.filename}") for d in documents
+    )
     if form.validate_on_submit():
         try:
             agreement = terms.open_agreement(current_user, partner, form.draft())
@@ -77,9 +79,10 @@ def new_agreement(partner_id: int):
 
 
 def _obligation_form(form: ObligationForm, partner_id: int) -> ObligationForm:
-    form.responsible_user_id.choices = [("", "Nobody in particular: the side's people")] + [
-        (str(i), label) for i, label in terms.responsible_choices(partner_id)
-    ]
+    form.responsible_user_id.choices = choices(
+        [("", "Nobody in particular: the side's people")]
+        + [(str(i), label) for i, label in terms.responsible_choices(partner_id)]
+    )
     return form
 
 

@@ -9,6 +9,7 @@ from datetime import date, time
 
 import pytest
 
+from portal.accreditation.submissions import review_submission, submit_document
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import (
@@ -78,9 +79,7 @@ def test_an_obligation_without_a_side_or_that_never_falls_due_is_refused(alpha, 
     assert db.session.scalar(db.select(db.func.count(Obligation.id))) == 0
 
 
-def test_a_template_with_an_obligation_past_the_agreements_end_saves_nothing(
-    alpha, staff, clock
-):
+def test_a_template_with_an_obligation_past_the_agreements_end_saves_nothing(alpha, staff, clock):
     at(clock, START)
     partner, _, _ = alpha
     template = standard_template()
@@ -174,8 +173,6 @@ def test_the_partner_confirms_a_programme_obligation(alpha, staff, clock):
 def test_reviews_within_five_working_days_are_observed_from_review_times(
     alpha, staff, clock, pdf_bytes
 ):
-    from portal.accreditation.submissions import review_submission, submit_document
-
     at(clock, START)
     partner, focal, accreditation = alpha
     draft = ObligationDraft(
@@ -207,8 +204,6 @@ def test_reviews_within_five_working_days_are_observed_from_review_times(
 
 
 def test_documents_on_time_are_observed_from_the_checklist(alpha, staff, clock, pdf_bytes):
-    from portal.accreditation.submissions import submit_document
-
     at(clock, START)
     partner, focal, accreditation = alpha
     items = sorted(accreditation.items, key=lambda i: i.due_on)
@@ -229,7 +224,8 @@ def test_documents_on_time_are_observed_from_the_checklist(alpha, staff, clock, 
     at(clock, later)
     for item in items:
         if item.due_on == first_due:
-            submit_document(focal, accreditation, item.requirement, file_upload(pdf_bytes, "doc.pdf"))
+            upload = file_upload(pdf_bytes, "doc.pdf")
+            submit_document(focal, accreditation, item.requirement, upload)
     assert statuses(o, later) == {first_due: "late"}
 
 
@@ -285,9 +281,7 @@ def test_a_change_needs_a_reason_is_audited_and_told_to_the_partner(alpha, staff
     assert any(t.startswith("Obligation changed") for t in told)
 
 
-def test_closing_on_exit_ends_every_obligation_and_closes_its_open_occurrence(
-    alpha, staff, clock
-):
+def test_closing_on_exit_ends_every_obligation_and_closes_its_open_occurrence(alpha, staff, clock):
     at(clock, START)
     partner, _, _ = alpha
     _, [o] = agreement_with(staff["admin"], partner, START, evidence_draft(date(2027, 1, 31)))
@@ -340,4 +334,3 @@ def test_someone_on_the_daily_digest_gets_it_in_the_digest(alpha, staff, clock):
     assert "obligation_due" not in [e.template for e in emails]
     [digest] = db.session.scalars(db.select(OutboxEmail).filter_by(template="digest")).all()
     assert "Sends its monthly activity report" in digest.body_text
-
