@@ -28,6 +28,7 @@ from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
+    Agreement,
     Assessment,
     AuditEvent,
     CheckIn,
@@ -70,6 +71,7 @@ MOVING = {
     "check-ins": CheckIn,
     "progress reports": ProgressReport,
     "engagement assessments": Assessment,
+    "agreements": Agreement,
 }
 
 

@@ -34,6 +34,7 @@ from portal.demo import sample_pdf
 from portal.models import ChangeReason, Survey
 from portal.surveys.invitations import invite_after_decision
 from tests.helpers import TALLY, Side, first_api_token_id, snapshot, token_for
+from tests.obligations_world import terms_of
 
 HOSTILE_NUMBERS = [
     "0",
@@ -111,6 +112,9 @@ ARGUMENTS = {
     # The feedback survey (the programme's, one for everyone: see `people`).
     "survey_id": lambda a: db.session.scalar(db.select(Survey.id).order_by(Survey.id)),
     "api_token_id": lambda a: first_api_token_id(),
+    "agreement_id": lambda a: terms_of(a.partner.id)[0].id,
+    "obligation_id": lambda a: terms_of(a.partner.id)[1].id,
+    "observation_id": lambda a: terms_of(a.partner.id)[2].id,
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.

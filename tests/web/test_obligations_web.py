@@ -143,10 +143,13 @@ def test_both_sides_see_the_same_list_and_observe_their_part(world, login):
         },
     )
     assert upload.status_code == 302
-    assert partner.post(
-        f"/obligations/{confirmation.id}/observe",
-        data={"csrf_token": token, "due_on": today.isoformat(), "note": "We met."},
-    ).status_code == 302
+    assert (
+        partner.post(
+            f"/obligations/{confirmation.id}/observe",
+            data={"csrf_token": token, "due_on": today.isoformat(), "note": "We met."},
+        ).status_code
+        == 302
+    )
     observation = db.session.scalar(db.select(Observation).filter_by(kind="evidence"))
     staff_page = login(world.admin.email).get(f"/partners/{a.partner.id}").get_data(as_text=True)
     assert "March report" in staff_page and "We met." in staff_page
@@ -159,10 +162,13 @@ def test_both_sides_see_the_same_list_and_observe_their_part(world, login):
     other_token = token_for(other)
     assert other.get(path).status_code == 404
     assert other.get(f"/obligations/{evidence.id}/observe").status_code == 404
-    assert other.post(
-        f"/obligations/{confirmation.id}/observe",
-        data={"csrf_token": other_token, "due_on": today.isoformat(), "note": "x"},
-    ).status_code == 404
+    assert (
+        other.post(
+            f"/obligations/{confirmation.id}/observe",
+            data={"csrf_token": other_token, "due_on": today.isoformat(), "note": "x"},
+        ).status_code
+        == 404
+    )
     assert "monthly activity report" not in other.get("/organisation/agreement").get_data(
         as_text=True
     )

@@ -36,6 +36,7 @@ from portal.surveys.answers import answer
 from portal.surveys.definitions import QuestionDraft, SurveyDraft, activate, create_survey
 from portal.surveys.invitations import invite_after_decision
 from tests.helpers import Side, first_api_token_id, snapshot, token_for
+from tests.obligations_world import mark_terms, next_due_of, terms_of
 from tests.web.test_checkins import _form as checkin_form
 from tests.web.test_cycles import template_form as _template_form
 from tests.web.test_merge_web import merge_form
@@ -119,6 +120,7 @@ def _marked(side: Side, admin: User, make_user, survey) -> Cast:
     }
     answer(side.focal, side.accreditation, typed, False, today)
     markers = [
+        *mark_terms(side.partner.id, marker),
         side.partner.name,
         side.focal.email,
         editor.email,
@@ -187,6 +189,9 @@ ARGUMENTS = {
     "name": lambda s: "partners",  # an export: the programme's, not a partner's
     "reason_id": lambda s: first_reason().id,  # the programme's list, not a partner's
     "api_token_id": lambda s: first_api_token_id(),
+    "agreement_id": lambda s: terms_of(s.partner.id)[0].id,
+    "obligation_id": lambda s: terms_of(s.partner.id)[1].id,
+    "observation_id": lambda s: terms_of(s.partner.id)[2].id,
 }
 # Arguments that name something belonging to one partner. (Requirements belong to
 # the template both partners share: not a partner's.)
@@ -202,6 +207,9 @@ OWNED = {
     "vault_document_id",
     "notification_id",
     "checkin_id",
+    "agreement_id",
+    "obligation_id",
+    "observation_id",
 }
 # A URL naming one partner's parent object and a child that must belong to it.
 MIXED = {
@@ -209,6 +217,7 @@ MIXED = {
     ("accreditation_id", "milestone_id"),
     ("partner_id", "document_id"),
     ("partner_id", "user_id"),
+    ("obligation_id", "observation_id"),
 }
 # Open without logging in (the calendar feed: its secret URL is the permission).
 PUBLIC = {"auth.login", "auth.forgot_password", "auth.set_password", "static", "calendar.ics"}
@@ -803,6 +812,28 @@ POSTS = {
             "valid_until": later(200),
             "file": pdf(),
         },
+    ),
+    "obligations.new_agreement": Post(
+        "admin", lambda w, c, p: {"title": "Walked agreement", "starts_on": later(0)}
+    ),
+    "obligations.new_obligation": Post(
+        "admin",
+        lambda w, c, p: {
+            "side": "partner",
+            "description": "Walked obligation",
+            "recurrence": "quarterly",
+            "first_due_on": later(30),
+            "observed_by": "confirmation",
+        },
+    ),
+    "obligations.edit_obligation": Post(
+        "admin",
+        lambda w, c, p: page_form(c, p, p, description="Walked change", reason="Walked."),
+    ),
+    "obligations.observe": Post(
+        "editor",
+        lambda w, c, p: {"due_on": next_due_of(w.a.partner.id), "note": "Sent.", "file": pdf()},
+        refused=("viewer",),
     ),
     "vault.reject": Post("admin", lambda w, c, p: {"reason": "Unreadable scan."}),
     "partners.add_agreement": Post(
