@@ -10,6 +10,7 @@ from datetime import date, time
 import pytest
 
 from portal.accreditation.submissions import review_submission, submit_document
+from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import (
@@ -334,3 +335,18 @@ def test_someone_on_the_daily_digest_gets_it_in_the_digest(alpha, staff, clock):
     assert "obligation_due" not in [e.template for e in emails]
     [digest] = db.session.scalars(db.select(OutboxEmail).filter_by(template="digest")).all()
     assert "Sends its monthly activity report" in digest.body_text
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+
+def test_the_demo_shows_both_sides_obligations_met_late_and_one_missed(app, runner):
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    found = occurrences(loaded_obligations(), local_today())
+    obligations = {o.id: o for o in loaded_obligations()}
+    by_side: dict[str, list[str]] = {"programme": [], "partner": []}
+    for obligation_id, listed in found.items():
+        by_side[obligations[obligation_id].side] += [x.status for x in listed]
+    assert {"met", "late"} <= set(by_side["partner"])
+    assert "met" in by_side["programme"] and by_side["programme"].count("missed") == 1
+    assert len({o.agreement.partner_id for o in obligations.values()}) == 2
