@@ -105,7 +105,6 @@ def _title(line: Line, today: date) -> str:
 def _queue(person: User, lines: list[Line], today: date) -> OutboxEmail | None:
     programme = current_app.config["PROGRAMME_NAME"]
     late = sum(line.occurrence.due_on < today for line in lines)
-    count = f"{len(lines)} obligation{'s' if len(lines) != 1 else ''}"
     fields = {
         "user": person,
         "today": today,
@@ -121,12 +120,13 @@ def _queue(person: User, lines: list[Line], today: date) -> OutboxEmail | None:
             for line in lines
         ],
     }
-    overdue = f", {late} overdue" if late else ""
+    overdue = f" ({late} overdue)" if late else ""
     return queue_email(
         [person],
         "obligation_due",
         fields,
-        subject=f"[{programme}] Agreement: {count} due{overdue}",
+        # Short: a subject folded over two lines reads badly in some mail clients.
+        subject=f"[{programme}] Obligations due: {len(lines)}{overdue}",
         notification=KIND,
         idempotency_key=f"obligation-reminder:{person.id}:{today.isoformat()}",
     )

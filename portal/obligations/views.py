@@ -32,8 +32,9 @@ from portal.obligations.models import OBSERVED_BY, RECURRENCES, RULES, SIDES
 
 
 def _partner_page(partner_id: int) -> str:
+    # No #fragment: htmx's redirect to the page the panel opened on would only scroll.
     if current_user.is_staff:
-        return url_for("partners.show", partner_id=partner_id) + "#obligations"
+        return url_for("partners.show", partner_id=partner_id)
     return url_for(".mine")
 
 
