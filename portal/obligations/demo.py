@@ -9,6 +9,7 @@ from io import BytesIO
 
 from dateutil.relativedelta import relativedelta
 
+from portal.core import periods
 from portal.core.clock import to_utc
 from portal.core.extensions import db
 from portal.core.storage import storage
@@ -77,12 +78,14 @@ def _observed(
 
 
 def load(admin: User, partners: list[Partner], people: dict[str, User], today: date, pdf) -> None:
-    """HAI: standard terms since seven months (its reports met then late; the
+    """HAI: standard terms for two quarters (its reports met, then late; the
     programme's check-in confirmed once, then missed). NDST: a monthly financial
     statement (met, met, late) and a risk register due within the week."""
     hai, ndst = partners[0], partners[1]
     template = standard_template()
-    start = today.replace(day=1) - relativedelta(months=7)
+    # Two fiscal quarters back from the current one's start: the labels are quarters.
+    quarter = periods.quarter_of(today, periods.fiscal_start())
+    start = quarter.start - relativedelta(months=6)
     agreement = open_agreement(
         admin, hai, AgreementDraft("HAI supervision agreement", start, None, template.id)
     )
@@ -133,6 +136,7 @@ def load(admin: User, partners: list[Partner], people: dict[str, User], today: d
             "evidence",
         ),
     )
-    for n, days, note in ((0, -2, "October statement"), (1, 0, "November"), (2, 9, "Late")):
+    notes = ((0, -2, "Signed by the treasurer"), (1, 0, ""), (2, 9, "After the audit"))
+    for n, days, note in notes:
         _observed(statement, n, days, people["ndst"], note, pdf("Financial statement"))
     db.session.commit()

@@ -70,7 +70,9 @@ class Occurrence:
 
     @property
     def period(self) -> str:
-        return schedule.period_label(self.due_on, self.obligation.recurrence, fiscal_start())
+        return schedule.period_label(
+            self.due_on, self.obligation.recurrence, fiscal_start(), self.start
+        )
 
     def overdue(self, today: date) -> bool:
         return self.status in ("pending", "missed") and self.due_on < today

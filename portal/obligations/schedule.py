@@ -85,16 +85,26 @@ def windows(
     return result
 
 
-def period_label(due_on: date, recurrence: str, fiscal_start_month: int = 1) -> str:
+def period_label(
+    due_on: date, recurrence: str, fiscal_start_month: int = 1, start: date | None = None
+) -> str:
     """The period an occurrence is for, in the programme's words: a month, a
-    fiscal quarter ("2026-Q4") or a fiscal year ("FY2026")."""
+    fiscal quarter ("2026-Q4") or a fiscal year ("FY2026"); an occurrence that
+    covers other days than those (`start` to `due_on`) is named by its days."""
+    if recurrence == "once":
+        return f"due {due_on:%d %b %Y}"
     if recurrence == "monthly":
-        return f"{due_on:%B %Y}"
-    if recurrence == "quarterly":
-        return periods.quarter_of(due_on, fiscal_start_month).key
-    if recurrence == "yearly":
-        return periods.fiscal_year_of(due_on, fiscal_start_month).key
-    return f"due {due_on:%d %b %Y}"
+        period = periods.month_of(due_on)
+        label = f"{due_on:%B %Y}"
+    elif recurrence == "quarterly":
+        period = periods.quarter_of(due_on, fiscal_start_month)
+        label = period.key
+    else:
+        period = periods.fiscal_year_of(due_on, fiscal_start_month)
+        label = period.key
+    if start is None or (start, due_on) == (period.start, period.end):
+        return label
+    return f"{start:%d %b} – {due_on:%d %b %Y}"
 
 
 def check_falls_due(

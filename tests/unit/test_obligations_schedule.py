@@ -104,3 +104,11 @@ def test_a_schedule_that_never_falls_due_is_refused(recurrence, first, ends, fie
 def test_a_standard_obligation_first_falls_due_the_day_before_its_months_are_up():
     assert schedule.template_first_due(date(2026, 7, 1), 3) == date(2026, 9, 30)
     assert schedule.template_first_due(date(2027, 1, 31), 1) == date(2027, 2, 27)
+
+
+def test_an_occurrence_that_is_not_a_whole_period_is_named_by_its_days():
+    assert period_label(date(2027, 3, 31), "quarterly", 1, start=date(2027, 1, 1)) == "2027-Q1"
+    assert period_label(date(2027, 2, 28), "monthly", 1, start=date(2027, 2, 1)) == "February 2027"
+    assert period_label(date(2027, 2, 15), "monthly", 1, start=date(2027, 1, 16)) == (
+        "16 Jan – 15 Feb 2027"
+    )
