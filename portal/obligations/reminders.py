@@ -42,20 +42,22 @@ class Line:
 
     @property
     def subject(self) -> str:
-        return f"obligation:{self.occurrence.obligation.id}:{self.occurrence.due_on.isoformat()}"
+        return _subject(self.occurrence)
+
+
+def _subject(occurrence: Occurrence) -> str:
+    """What ReminderSent names: the occurrence, by its due date (a moved date starts afresh)."""
+    return f"obligation:{occurrence.obligation.id}:{occurrence.due_on.isoformat()}"
 
 
 def remind_obligations(today: date, summary: Summary) -> None:
     """Remind each responsible person of the occurrences due a reminder today. One commit."""
     schedule = Schedule.from_config(current_app.config)
-    obligations = [
-        o
-        for o in loaded_obligations(
-            Obligation.ended_on.is_(None),
-            Obligation.observed_by.in_(("evidence", "confirmation")),
-            Agreement.partner.has(Partner.status == "active"),
-        )
-    ]
+    obligations = loaded_obligations(
+        Obligation.ended_on.is_(None),
+        Obligation.observed_by.in_(("evidence", "confirmation")),
+        Agreement.partner.has(Partner.status == "active"),
+    )
     found = occurrences(obligations, today)
     open_ = [
         x
@@ -63,12 +65,12 @@ def remind_obligations(today: date, summary: Summary) -> None:
         for x in found[o.id]
         if x.status in ("pending", "missed") and x.observation is None
     ]
-    subjects = [f"obligation:{x.obligation.id}:{x.due_on.isoformat()}" for x in open_]
+    subjects = [_subject(x) for x in open_]
     days, today_users = _history(subjects, today)
     per_person: dict[int, list[Line]] = defaultdict(list)
     people: dict[int, User] = {}
     for occurrence in open_:
-        subject = f"obligation:{occurrence.obligation.id}:{occurrence.due_on.isoformat()}"
+        subject = _subject(occurrence)
         stage = schedule.due_stage(occurrence.due_on, today, days[subject])
         if stage is None:
             continue
