@@ -22,6 +22,7 @@ from portal import (
     finance,
     kpis,
     notifications,
+    obligations,
     partners,
     partnerships,
     reports,
@@ -61,6 +62,8 @@ from portal.mail import template_views as _mail_template_views  # noqa: F401
 from portal.mail.cli import outbox as outbox_commands
 from portal.notifications import preferences_views  # noqa: F401
 from portal.notifications import views as _notifications_views  # noqa: F401
+from portal.obligations import pages as _obligations_pages  # noqa: F401
+from portal.obligations import views as _obligations_views  # noqa: F401
 from portal.orgunits.cli import orgunits as orgunits_commands
 from portal.partners import export as _partners_export  # noqa: F401
 from portal.partners import form_views, merge_views, organisation_views  # noqa: F401
@@ -108,6 +111,7 @@ BLUEPRINTS = (
     partnerships.bp,
     assignments.bp,
     finance.bp,
+    obligations.bp,
 )
 COMMANDS = (
     create_admin,

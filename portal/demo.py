@@ -36,6 +36,7 @@ from portal.models import (
     Submission,
     User,
 )
+from portal.obligations import demo as obligations_demo
 from portal.orgunits.importer import import_file
 from portal.partners import search as partner_search
 from portal.partners.drafts import district_id_of
@@ -269,6 +270,7 @@ def load() -> bool:
     _conversations(ndst, manager, changes, documents[3])
     _vault_and_checkins(admin, hai, partners, today)
     _last_quarters_report(admin, today)
+    obligations_demo.load(admin, partners, {"hai": hai, "ndst": ndst}, today, sample_pdf)
     survey_demo.load_survey_story(admin, manager, template, today, DEMO_PASSWORD, _upload)
     load_prospects(admin, today)
     load_concern_story(admin, manager, [hai, ndst, mcta], partners, today, sample_pdf)

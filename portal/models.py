@@ -22,6 +22,13 @@ from portal.finance.models import BankAccount, BankDetailsChange
 from portal.kpis.models import Assessment, Benchmark, KpiValue
 from portal.mail.models import EmailTemplate, OutboxAttachment, OutboxEmail
 from portal.notifications.models import Notification
+from portal.obligations.models import (
+    Agreement,
+    Obligation,
+    ObligationTemplate,
+    ObligationTemplateItem,
+    Observation,
+)
 from portal.orgunits.models import OrgUnit, OrgUnitGroup, group_members
 from portal.partners.models import (
     Contact,
@@ -48,6 +55,11 @@ from portal.vault.models import OrganisationDocument
 
 __all__ = [
     "Accreditation",
+    "Agreement",
+    "Obligation",
+    "ObligationTemplate",
+    "ObligationTemplateItem",
+    "Observation",
     "AccreditationTemplate",
     "Assessment",
     "ApiToken",

@@ -1,7 +1,7 @@
 """Concerns and their history (review and redress)
 
 Revision ID: 0016_concerns
-Revises: 0013
+Revises: 0015_obligations
 Create Date: 2026-12-03 10:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0016_concerns"
-down_revision = "0014_need"
+down_revision = "0015_obligations"
 branch_labels = None
 depends_on = None
 
@@ -22,7 +22,6 @@ def upgrade():
         "concerns",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
-        # The lead adds the FK to obligations.id at merge.
         sa.Column("obligation_id", sa.Integer(), nullable=True),
         sa.Column("category", sa.String(length=30), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
@@ -42,6 +41,7 @@ def upgrade():
         sa.Column("redress", sa.Text(), nullable=True),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("closed_how", sa.String(length=30), nullable=True),
+        sa.ForeignKeyConstraint(["obligation_id"], ["obligations.id"]),
         sa.ForeignKeyConstraint(["partner_id"], ["partners.id"]),
         sa.ForeignKeyConstraint(["raised_by_id"], ["users.id"]),
         sa.PrimaryKeyConstraint("id"),

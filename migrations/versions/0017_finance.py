@@ -1,7 +1,7 @@
 """DHIS2 data sets and partners' data-set assignments; bank details for payments and their two-administrator changes
 
 Revision ID: 0017_finance
-Revises: 0013
+Revises: 0016_concerns
 Create Date: 2026-12-03 10:10:00
 
 """

@@ -33,9 +33,8 @@ class Concern(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
-    # The obligation it is about (None: the partnership as a whole). The lead adds
-    # the FK to obligations.id at merge (the obligations model lives on another branch).
-    obligation_id: Mapped[int | None] = mapped_column()
+    # The obligation it is about (None: the partnership as a whole).
+    obligation_id: Mapped[int | None] = mapped_column(ForeignKey("obligations.id"))
     category: Mapped[str] = mapped_column(String(30))
     description: Mapped[str] = mapped_column(Text)
     remedy: Mapped[str] = mapped_column(Text)

@@ -1,18 +1,23 @@
 """What a concern can be about: the partnership as a whole, or one of the
-partner's obligations. The obligations live in portal/obligations (another
-branch of issue 12); the lead rewires `obligation_choices` to them at merge."""
+partner's obligations (portal/obligations)."""
 
 from __future__ import annotations
+
+from portal.core.extensions import db
+from portal.models import Obligation
+from portal.obligations.record import obligation_choices
+
+__all__ = ["WHOLE", "obligation_choices", "subject_label"]
 
 WHOLE = "The partnership as a whole"
 
 
-def obligation_choices(partner_id: int) -> list[tuple[int, str]]:
-    """(obligation id, label) of the partner's obligations a concern may name."""
-    return []
-
-
 def subject_label(obligation_id: int | None, choices: list[tuple[int, str]]) -> str:
+    """The concern's subject in words; an obligation ended since (no longer among
+    the choices) is still named by its own label."""
     if obligation_id is None:
         return WHOLE
-    return dict(choices).get(obligation_id, f"Obligation #{obligation_id}")
+    if found := dict(choices).get(obligation_id):
+        return found
+    obligation = db.session.get(Obligation, obligation_id)
+    return obligation.label if obligation else f"Obligation #{obligation_id}"

@@ -21,11 +21,14 @@ from werkzeug.exceptions import HTTPException
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
+    Agreement,
     AuditEvent,
     BankDetailsChange,
     CheckIn,
     Concern,
     DataSetAssignment,
+    Obligation,
+    Observation,
     OrganisationDocument,
     Partner,
     PartnerDocument,
@@ -233,6 +236,28 @@ def may_change_assignments(user: User) -> bool:
     return user.is_admin
 
 
+def may_manage_obligations(user: User) -> bool:
+    """Agreements and their obligations are the administrators' to set and change;
+    programme managers read them."""
+    return user.is_admin
+
+
+def may_observe(user: User, obligation: Obligation, partner_id: int) -> bool:
+    """Evidence comes from the side that owes the obligation, a confirmation from
+    the other side: for the programme an administrator, for the partner its
+    focal point or an editor (viewers read)."""
+    owing = obligation.side if obligation.observed_by == "evidence" else None
+    if obligation.observed_by == "confirmation":
+        owing = "partner" if obligation.side == "programme" else "programme"
+    if owing == "programme":
+        return user.is_admin
+    if owing == "partner":
+        # Administrators may upload a partner's evidence on its behalf, as in its vault.
+        admin_for_them = user.is_admin and obligation.observed_by == "evidence"
+        return admin_for_them or (user.can_edit and user.partner_id == partner_id)
+    return False
+
+
 def own_partner(user: User) -> Partner:
     """The organisation a partner user belongs to; staff have none of their own."""
     require(not user.is_staff and user.partner is not None)
@@ -356,5 +381,26 @@ def assignment_or_404(user: User, partner: Partner, assignment_id: int) -> DataS
     return _found(
         db.session.scalar(
             db.select(DataSetAssignment).filter_by(id=assignment_id, partner_id=partner.id)
+        )
+    )
+
+
+def partnership_agreement_or_404(user: User, agreement_id: int) -> Agreement:
+    """An agreement (portal.obligations): staff any, a partner user only their own."""
+    query = db.select(Agreement).where(Agreement.id == agreement_id)
+    return _found(db.session.scalar(_scoped(query, Agreement.partner_id, user)))
+
+
+def obligation_or_404(user: User, obligation_id: int) -> Obligation:
+    query = db.select(Obligation).join(Agreement).where(Obligation.id == obligation_id)
+    return _found(db.session.scalar(_scoped(query, Agreement.partner_id, user)))
+
+
+def observation_or_404(user: User, obligation: Obligation, observation_id: int) -> Observation:
+    """One observation of `obligation` (already checked for `user`)."""
+    require(may_see_partner(user, obligation.agreement.partner_id), hidden=True)
+    return _found(
+        db.session.scalar(
+            db.select(Observation).filter_by(id=observation_id, obligation_id=obligation.id)
         )
     )

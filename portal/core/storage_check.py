@@ -58,7 +58,8 @@ def _rows() -> dict[str, StoredRow]:
     rows = {}
     for model in STORED_FILE_MODELS:
         for id_, key, size, sha256 in db.session.execute(
-            # Concern events carry a file only when evidence came with them.
+            # Concern events and observations carry a file only when evidence
+            # came with them (a confirmation holds none).
             db.select(model.id, model.storage_key, model.size, model.sha256).where(
                 model.storage_key.is_not(None)
             )

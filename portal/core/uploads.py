@@ -22,6 +22,7 @@ from portal.core.storage import StoredFile, TooLarge, storage
 from portal.models import (
     Accreditation,
     ConcernEvent,
+    Observation,
     OrganisationDocument,
     Partner,
     PartnerDocument,
@@ -29,7 +30,13 @@ from portal.models import (
 )
 
 # Every table whose rows own a stored file (by its storage_key column).
-STORED_FILE_MODELS = (Submission, OrganisationDocument, PartnerDocument, ConcernEvent)
+STORED_FILE_MODELS = (
+    Submission,
+    OrganisationDocument,
+    PartnerDocument,
+    ConcernEvent,
+    Observation,
+)
 
 
 class UploadTooLarge(DomainError):

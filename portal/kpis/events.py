@@ -303,3 +303,9 @@ def engagement(today: date):
 
 def proactivity(today: date):
     return _assessments(Assessment.proactivity)
+
+
+def document_deadlines(today: date):
+    """The deadlines timeliness is judged on (due_on, handed_in, partner_id, ...):
+    agreement obligations "hand in the documents on time" read the same rows."""
+    return _deadlines(today)

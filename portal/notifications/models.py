@@ -23,6 +23,8 @@ NOTIFICATION_KINDS = {
     "concern_raised": "Concern raised",
     "concern_step": "Concern moved on or answered",
     "concern_escalated": "Concern past its deadline",
+    "obligation_due": "Obligation due",
+    "obligation_changed": "Agreement changed",
 }
 
 

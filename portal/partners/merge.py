@@ -28,6 +28,7 @@ from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
+    Agreement,
     Assessment,
     AuditEvent,
     CheckIn,
@@ -74,6 +75,7 @@ MOVING = {
     "engagement assessments": Assessment,
     "concerns": Concern,
     "data-set assignments": DataSetAssignment,
+    "agreements": Agreement,
 }
 
 

@@ -219,6 +219,8 @@ class PartnerDocument(db.Model):
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The agreement (portal.obligations) this signed document belongs to, if any.
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"), index=True)
 
     partner = relationship("Partner", back_populates="documents")
     uploaded_by = relationship("User")

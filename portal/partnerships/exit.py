@@ -16,6 +16,8 @@ from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Partner, User
+from portal.obligations.observing import close_open_obligations
+from portal.obligations.record import obligation_choices
 from portal.partners.status import change_status
 
 
@@ -26,6 +28,7 @@ class ExitPlan:
     coverage: int
     assignments: int
     logins: int
+    obligations: int
     concerns: int
 
 
@@ -34,6 +37,7 @@ def plan(actor: User, partner: Partner) -> ExitPlan:
         coverage=sum(1 for c in partner.coverage if c.current),
         assignments=len(current_assignments([partner.id])[partner.id]),
         logins=sum(1 for u in partner.users if u.active),
+        obligations=len(obligation_choices(partner.id)),
         concerns=len(open_concerns(actor, [partner.id], local_today())[partner.id]),
     )
 
@@ -69,6 +73,7 @@ def exit_programme(
     ended = plan(actor, partner)
     try:
         ended_assignments = end_assignments(actor, partner, effective_on, reason)
+        closed_obligations = close_open_obligations(actor, partner, note)
         closed_concerns = close_open_concerns(actor, partner, note)
         audit.record(
             actor,
@@ -79,6 +84,7 @@ def exit_programme(
                 "coverage ended": (None, ended.coverage or None),
                 "data-set assignments ended": (None, ended_assignments or None),
                 "logins ended": (None, ended.logins or None),
+                "obligations closed": (None, closed_obligations or None),
                 "concerns closed": (None, closed_concerns or None),
                 "closing note": (None, note),
             },

@@ -18,6 +18,7 @@ from portal.core.extensions import db
 from portal.kpis.definitions import KPIS, Kpi
 from portal.kpis.figures import Scope, benchmarks, partner_values, quarters_up_to, state
 from portal.models import CheckIn, Partner, User, utcnow
+from portal.obligations.record import side_records
 
 WINDOW_DAYS = 365  # obligations: the last 12 months
 ON_TIME_WARNING = 0.75  # a side keeping fewer of its obligations on time is weak
@@ -102,6 +103,9 @@ def health_of(
         found[partner_id].kpis_to_act = kpis
     for partner_id, concerns in open_concerns(viewer, ids, today).items():
         found[partner_id].concerns = concerns
+    since = today - timedelta(days=WINDOW_DAYS)
+    for partner_id, sides in side_records(ids, since, today).items():
+        found[partner_id].sides = sides
     return {pid: h.judge(today) for pid, h in found.items()}
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.concerns.escalation import escalate_concerns
 from portal.core.clock import local_today
 from portal.core.extensions import db
+from portal.obligations.reminders import remind_obligations
 from portal.reminders.digests import send_digests
 from portal.reminders.schedule import Summary
 from portal.reminders.to_partners import remind_partners
@@ -28,6 +29,7 @@ def run(today: date | None = None) -> Summary:
         remind_partners,
         remind_staff,
         _survey_reminders,
+        remind_obligations,
         escalate_concerns,
         send_digests,
     ):

@@ -91,6 +91,7 @@ class Summary:
     digests: int = 0
     reports: int = 0
     survey_reminders: int = 0
+    obligation_reminders: int = 0
     notes: list[str] = field(default_factory=list)
 
     def lines(self) -> list[str]:
@@ -101,6 +102,7 @@ class Summary:
             f"Digests: {self.digests} email(s).",
             f"Progress reports: {self.reports} queued.",
             f"Survey reminders: {self.survey_reminders} sent.",
+            f"Obligation reminders: {self.obligation_reminders} email(s).",
             *self.notes,
         ]
 

@@ -14,6 +14,7 @@ from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.models import (
     Accreditation,
+    Agreement,
     Assessment,
     AuditEvent,
     CheckIn,
@@ -69,6 +70,7 @@ RELATED = (
     "engagement_assessments",
     "concerns",
     "data_set_assignments",
+    "agreements",
 )
 # Every table, and what a merge does to its row count.
 MERGE_EFFECT = {
@@ -237,6 +239,7 @@ def _vault_and_checkin(partner, focal, admin) -> None:
                 starts_at=utcnow().replace(microsecond=0) + timedelta(days=1000),
                 created_by_id=admin.id,
             ),
+            Agreement(partner_id=partner.id, title="Terms", starts_on=date(2026, 1, 1)),
             ProgressReport(
                 partner_id=partner.id,
                 period="2026-Q3",

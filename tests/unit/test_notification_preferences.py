@@ -121,6 +121,8 @@ def test_preferences_are_validated_and_audited(people):
         "document_reviewed",
         "milestone_reached",
         "survey_invitation",
+        "obligation_due",
+        "obligation_changed",
     }
     event = db.session.scalar(
         db.select(AuditEvent)

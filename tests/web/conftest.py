@@ -27,6 +27,7 @@ from portal.models import (
 )
 from portal.partners.agreements import add_document
 from tests.helpers import Auth, Side, World, file_upload
+from tests.obligations_world import walk_terms
 
 
 @pytest.fixture
@@ -112,6 +113,7 @@ def world(app, staff, make_partner, pdf_bytes, change_reasons) -> World:
         token = issue_token(focal)
         feed_token = reset_token(focal)
         extras = extras_of(partner, focal, staff["admin"], accreditation, requirement, pdf_bytes)
+        walk_terms(staff["admin"], partner, focal, pdf_bytes)
         db.session.commit()
         email = db.session.scalar(
             db.select(OutboxEmail).where(OutboxEmail.recipients == focal.email)

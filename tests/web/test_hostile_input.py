@@ -42,6 +42,7 @@ from tests.helpers import (
     snapshot,
     token_for,
 )
+from tests.obligations_world import terms_of
 from tests.web.test_finance_web import assignment_id_of, change_id_of, payments_of
 
 HOSTILE_NUMBERS = [
@@ -127,6 +128,9 @@ ARGUMENTS = {
     "concern_event_id": lambda a: a.concern_event.id,
     "change_id": lambda a: change_id_of(a.partner),  # a bank details change waiting
     "assignment_id": lambda a: assignment_id_of(a.partner),
+    "agreement_id": lambda a: terms_of(a.partner.id)[0].id,
+    "obligation_id": lambda a: terms_of(a.partner.id)[1].id,
+    "observation_id": lambda a: terms_of(a.partner.id)[2].id,
 }
 # POSTs that end the walker's own session or secret link: what they take is one
 # CSRF token, tested in test_auth / test_sessions / test_calendar.

@@ -12,6 +12,7 @@ from portal.concerns.redress import ConcernDraft, raise_concern
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import CheckIn, utcnow
+from tests.obligations_world import agreement_with, evidence_draft
 
 
 @pytest.fixture
@@ -104,3 +105,23 @@ def test_a_concern_past_its_deadline_weakens_the_partnership(client, auth, partn
     auth.login(focal.email)
     own = client.get("/organisation/partnership").get_data(as_text=True)
     assert "Payment" in own and "Past its deadline" in own
+
+
+def test_each_sides_obligations_on_time_show_on_both_pages(client, auth, partners, staff):
+    quiet, focal = partners["quiet"]
+    today = local_today()
+    # A monthly report due since three months ago, never sent: missed each month.
+    agreement_with(
+        staff["admin"],
+        quiet,
+        today - timedelta(days=120),
+        evidence_draft(today - timedelta(days=95)),
+    )
+    auth.login("admin@example.org")
+    card = client.get(f"/partners/{quiet.id}").get_data(as_text=True)
+    assert "The partner kept 0% of its obligations on time." in card
+    assert "missed" in card
+    auth.logout()
+    auth.login(focal.email)
+    own = client.get("/organisation/partnership").get_data(as_text=True)
+    assert "The partner kept 0% of its obligations on time." in own

@@ -43,6 +43,7 @@ from tests.helpers import (
     snapshot,
     token_for,
 )
+from tests.obligations_world import mark_terms, next_due_of, terms_of
 from tests.web.test_checkins import _form as checkin_form
 from tests.web.test_cycles import template_form as _template_form
 from tests.web.test_finance_web import assignment_id_of, change_id_of, payments_of
@@ -131,6 +132,7 @@ def _marked(side: Side, admin: User, make_user, survey) -> Cast:
     }
     answer(side.focal, side.accreditation, typed, False, today)
     markers = [
+        *mark_terms(side.partner.id, marker),
         side.partner.name,
         side.focal.email,
         editor.email,
@@ -212,6 +214,9 @@ ARGUMENTS = {
     "concern_event_id": lambda s: s.concern_event.id,
     "change_id": lambda s: change_id_of(s.partner),  # a bank details change
     "assignment_id": lambda s: assignment_id_of(s.partner),  # a data-set assignment
+    "agreement_id": lambda s: terms_of(s.partner.id)[0].id,
+    "obligation_id": lambda s: terms_of(s.partner.id)[1].id,
+    "observation_id": lambda s: terms_of(s.partner.id)[2].id,
 }
 # Arguments that name something belonging to one partner. (Requirements belong to
 # the template both partners share: not a partner's.)
@@ -233,6 +238,9 @@ OWNED = {
     "concern_event_id",
     "change_id",
     "assignment_id",
+    "agreement_id",
+    "obligation_id",
+    "observation_id",
 }
 # A URL naming one partner's parent object and a child that must belong to it.
 MIXED = {
@@ -243,6 +251,7 @@ MIXED = {
     ("prospect_id", "need_item_id"),
     ("partner_id", "change_id"),
     ("partner_id", "assignment_id"),
+    ("obligation_id", "observation_id"),
 }
 # Open without logging in (the calendar feed: its secret URL is the permission).
 PUBLIC = {"auth.login", "auth.forgot_password", "auth.set_password", "static", "calendar.ics"}
@@ -895,6 +904,28 @@ POSTS = {
             "valid_until": later(200),
             "file": pdf(),
         },
+    ),
+    "obligations.new_agreement": Post(
+        "admin", lambda w, c, p: {"title": "Walked agreement", "starts_on": later(0)}
+    ),
+    "obligations.new_obligation": Post(
+        "admin",
+        lambda w, c, p: {
+            "side": "partner",
+            "description": "Walked obligation",
+            "recurrence": "quarterly",
+            "first_due_on": later(30),
+            "observed_by": "confirmation",
+        },
+    ),
+    "obligations.edit_obligation": Post(
+        "admin",
+        lambda w, c, p: page_form(c, p, p, description="Walked change", reason="Walked."),
+    ),
+    "obligations.observe": Post(
+        "editor",
+        lambda w, c, p: {"due_on": next_due_of(w.a.partner.id), "note": "Sent.", "file": pdf()},
+        refused=("viewer",),
     ),
     "vault.reject": Post("admin", lambda w, c, p: {"reason": "Unreadable scan."}),
     "partners.add_agreement": Post(

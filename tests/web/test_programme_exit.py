@@ -16,11 +16,13 @@ from portal.models import (
     Coverage,
     DataSet,
     DataSetAssignment,
+    Obligation,
     OrgUnit,
     Partner,
     User,
 )
 from tests.helpers import csrf_token, snapshot
+from tests.obligations_world import agreement_with, evidence_draft
 from tests.web.test_partners_web import help_text
 
 HTMX = {"HX-Request": "true"}
@@ -69,6 +71,12 @@ def test_leaving_ends_coverage_and_logins_and_closes_with_the_reason(client, aut
         focal, partner, ConcernDraft("payment", "The tranche came late.", "Pay on time.")
     )
     db.session.commit()
+    agreement_with(
+        staff["admin"],
+        partner,
+        local_today() - timedelta(days=40),
+        evidence_draft(local_today() + timedelta(days=5)),
+    )
     auth.login("admin@example.org")
     assert "Closes its 1 open concern" in client.get(f"/partners/{partner.id}/exit").get_data(
         as_text=True
@@ -85,6 +93,9 @@ def test_leaving_ends_coverage_and_logins_and_closes_with_the_reason(client, aut
     assert event.changes["closing note"][1].startswith("Closed at exit")
     assert event.changes["concerns closed"] == [None, 1]
     assert event.changes["data-set assignments ended"] == [None, 1]
+    assert event.changes["obligations closed"] == [None, 1]
+    [obligation] = db.session.scalars(db.select(Obligation))
+    assert obligation.ended_on is not None
     [assignment] = db.session.scalars(db.select(DataSetAssignment))
     assert assignment.ends_on == local_today()
     closed = db.session.get(Concern, concern.id)

@@ -44,6 +44,8 @@ def test_a_partner_chooses_the_digest_and_mutes_a_kind(world, login):
                 "document_reviewed",
                 "milestone_reached",
                 "survey_invitation",
+                "obligation_due",
+                "obligation_changed",
             ],
         },
     )
@@ -77,6 +79,8 @@ def test_staff_choose_too(world, login):
         "milestone_reached",
         "new_message",
         "new_submission",
+        "obligation_due",
+        "obligation_changed",
     }
 
 
