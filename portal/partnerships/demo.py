@@ -13,7 +13,7 @@ from portal.partners.records import add_partner
 from portal.partnerships import need
 
 
-def _prospect(admin: User, name: str, acronym: str, kind: str, email: str, unit: str, since):
+def _prospect(admin: User, name: str, acronym: str, kind: str, contact: tuple, unit: str, since):
     found = db.session.scalar(db.select(OrgUnit.id).filter_by(name=unit))
     return add_partner(
         admin,
@@ -22,7 +22,7 @@ def _prospect(admin: User, name: str, acronym: str, kind: str, email: str, unit:
             acronym=acronym,
             types=[kind],
             scope_of_work=f"Proposes {kind.replace('_', ' ')} in {unit}.",
-            contacts=[ContactDraft(name="Esther Banda", email=email, is_primary=True)],
+            contacts=[ContactDraft(name=contact[0], email=contact[1], is_primary=True)],
             coverage=[CoverageDraft(target=f"unit:{found}", starts_on=since)] if found else [],
             prospective=True,
         ),
@@ -36,7 +36,7 @@ def load_prospects(admin: User, today: date) -> None:
         "Lwandi Community Health Alliance",
         "LCHA",
         "supervision",
-        "esther@lcha.example.org",
+        ("Mercy Tembo", "mercy@lcha.example.org"),
         "Lwandi District",
         starts,
     )
@@ -52,7 +52,7 @@ def load_prospects(admin: User, today: date) -> None:
         "Mbala Relief Fund",
         "MRF",
         "funding",
-        "esther@mrf.example.org",
+        ("Daniel Zulu", "daniel@mrf.example.org"),
         "Mbala District",
         starts,
     )
