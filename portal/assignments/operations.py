@@ -11,7 +11,7 @@ from sqlalchemy.orm import contains_eager
 
 from portal.assignments.models import PURPOSES, DataSet, DataSetAssignment
 from portal.core import audit
-from portal.core.access import may_change_assignments, require
+from portal.core.access import may_change_records, require
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
@@ -109,7 +109,7 @@ def add_assignment(
     note: str = "",
     reason: str = "",
 ) -> DataSetAssignment:
-    require(may_change_assignments(actor))
+    require(may_change_records(actor))
     reason_text = _reason(reason, required=False)
     data_set = check_new(partner, data_set_id, purpose, starts_on, ends_on)
     assignment = DataSetAssignment(
@@ -152,7 +152,7 @@ def end_assignment(
     actor: User, partner: Partner, assignment: DataSetAssignment, on: date, reason: str
 ) -> None:
     """End one assignment on `on` (the last day it counts), with the reason."""
-    require(may_change_assignments(actor))
+    require(may_change_records(actor))
     reason_text = _reason(reason, required=True)
     if on is None:
         raise DomainError("Enter the last day of the assignment.", "ends_on")
@@ -169,7 +169,7 @@ def end_assignment(
 def end_assignments(actor: User, partner: Partner, on: date, reason: str) -> int:
     """End every data-set assignment of the partner still running on `on` (never
     before its start), audited; returns how many. For the programme exit."""
-    require(may_change_assignments(actor))
+    require(may_change_records(actor))
     running = db.session.scalars(
         select(DataSetAssignment)
         .where(

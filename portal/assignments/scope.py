@@ -10,7 +10,7 @@ from datetime import date
 from flask import current_app
 
 from portal.assignments.operations import add_assignment, check_new
-from portal.core.access import may_change_assignments, require
+from portal.core.access import may_change_records, require
 from portal.core.errors import DomainError
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
@@ -32,7 +32,7 @@ def expand_scope(
 ) -> list[str]:
     """Add coverage of `areas` (target keys) and assignments of `data_sets`
     from `starts_on`; returns what changed, in words, as the emails list it."""
-    require(may_change_assignments(actor))
+    require(may_change_records(actor))
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Say why the scope changes (finance checks the tariffs).", "reason")

@@ -116,8 +116,8 @@ def may_edit_vault(user: User) -> bool:
 
 
 def may_change_records(user: User) -> bool:
-    """Partner records, deadlines, focal points and sending reports are the
-    administrators'; programme managers read them."""
+    """Partner records (data-set assignments and scope changes too), deadlines,
+    focal points and sending reports are the administrators'; managers read them."""
     return user.is_admin
 
 
@@ -231,14 +231,8 @@ def may_see_bank_details(user: User) -> bool:
     return user.is_admin
 
 
-def may_change_assignments(user: User) -> bool:
-    """Data-set assignments and scope changes are partner records: administrators'."""
-    return user.is_admin
-
-
 def may_manage_obligations(user: User) -> bool:
-    """Agreements and their obligations are the administrators' to set and change;
-    programme managers read them."""
+    """Agreements and their obligations are the administrators'; managers read them."""
     return user.is_admin
 
 
