@@ -216,6 +216,10 @@ PAGES = [
     ("programme dashboard", "/kpis", ADMIN),
     ("partner's KPI page (staff)", "/partners/1/kpis", ADMIN),
     ("partner's own KPI page", "/organisation/kpis", FOCAL),
+    # Partnership health reads the quarter's KPI figures too (portal/partnerships/health.py).
+    ("partnership health list (staff)", "/partnerships/health", ADMIN),
+    ("partner page with its health card", "/partners/1", ADMIN),
+    ("partner's own partnership page", "/organisation/partnership", FOCAL),
 ]
 
 
