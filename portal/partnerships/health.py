@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from portal.concerns.health import open_concerns
+from portal.concerns.health import concern_counts, open_concerns
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.kpis.definitions import KPIS, Kpi
@@ -44,6 +44,8 @@ class Health:
     sides: dict = field(default_factory=dict)
     # The open concerns the viewer may see: portal.concerns.health.OpenConcern.
     concerns: list = field(default_factory=list)
+    # Raised and resolved in the last 12 months, open now (concern_counts).
+    concern_record: dict = field(default_factory=dict)
     last_checkin: datetime | None = None
     next_checkin: datetime | None = None
     kpis_to_act: list[Kpi] = field(default_factory=list)
@@ -106,6 +108,8 @@ def health_of(
     since = today - timedelta(days=WINDOW_DAYS)
     for partner_id, sides in side_records(ids, since, today).items():
         found[partner_id].sides = sides
+    for partner_id, counted in concern_counts(ids, since, viewer=viewer).items():
+        found[partner_id].concern_record = counted
     return {pid: h.judge(today) for pid, h in found.items()}
 
 

@@ -100,6 +100,7 @@ def test_a_concern_past_its_deadline_weakens_the_partnership(client, auth, partn
     assert "A concern is past its deadline" in page
     card = client.get(f"/partners/{met.id}").get_data(as_text=True)
     assert 'data-testid="health-concern"' in card and "Past its deadline" in card
+    assert "In the last 12 months: 1 raised, 0 resolved with an outcome." in card
     # The partner reads the same concern on its own page.
     auth.logout()
     auth.login(focal.email)
