@@ -63,14 +63,15 @@ class Health:
         shares = [s.share for s in self.sides.values() if s.share is not None]
         return min(shares, default=1.0)
 
-    def judge(self, today: date) -> Health:
+    def judge(self) -> Health:
         """Points and reasons from what was read (see RULES)."""
         for side, record in self.sides.items():
             who = "The programme" if side == "programme" else "The partner"
             if record.share is not None and record.share < ON_TIME_WARNING:
                 self._add(2, f"{who} kept {record.share:.0%} of its obligations on time.")
             if record.missed:
-                self._add(1, f"{who} missed {record.missed} obligation(s) outright.")
+                many = "s" if record.missed != 1 else ""
+                self._add(1, f"{who} missed {record.missed} obligation{many} outright.")
         for concern in self.concerns:
             if concern.overdue:
                 self._add(2, f"A concern is past its deadline ({concern.step_label.lower()}).")
@@ -110,7 +111,7 @@ def health_of(
         found[partner_id].sides = sides
     for partner_id, counted in concern_counts(ids, since, viewer=viewer).items():
         found[partner_id].concern_record = counted
-    return {pid: h.judge(today) for pid, h in found.items()}
+    return {pid: h.judge() for pid, h in found.items()}
 
 
 def checkin_dates(partner_ids: list[int]) -> dict[int, tuple[datetime | None, datetime | None]]:
