@@ -2,12 +2,28 @@
 (function () {
   "use strict";
 
+  // The phone's menu folds only where this script runs (without it the bar wraps).
+  document.documentElement.classList.add("js");
+
+  function toggleMenu(open) {
+    var bar = document.querySelector(".topbar");
+    var button = bar && bar.querySelector(".menu-toggle");
+    if (!button) return;
+    bar.classList.toggle("menu-open", open);
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  }
+
   function closePanel() {
     var panel = document.getElementById("panel");
     if (panel) panel.innerHTML = "";
   }
 
   document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".menu-toggle");
+    if (toggle) {
+      toggleMenu(toggle.getAttribute("aria-expanded") !== "true");
+      return;
+    }
     var closer = event.target.closest("[data-close-panel]");
     if (closer && closer.closest("#panel")) {
       event.preventDefault();
@@ -18,7 +34,10 @@
   });
 
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") closePanel();
+    if (event.key === "Escape") {
+      closePanel();
+      toggleMenu(false);
+    }
     // Enter in the area picker searches (htmx listens for "search"); it must not
     // submit the whole partner form.
     if (event.key === "Enter" && event.target.matches("input[data-enter=find]")) {
