@@ -104,7 +104,9 @@ def test_a_prospective_partner_is_taken_through_the_need_check_to_active(
     decide.get_by_label("Go ahead", exact=True).check()
     decide.get_by_label("Reason").fill("Fills the supervision gap in Lwandi")
     decide.get_by_role("button", name="Record the decision").click()
-    expect(admin.get_by_test_id("need-decide")).to_contain_text(
+    # The refusal, next to the choice: only the answer to the click has it (the
+    # list of what is missing was on the page before).
+    expect(admin.get_by_test_id("need-decide").locator("p.error")).to_contain_text(
         "Add at least one item under “Strategy, plan or local priorities it supports”."
     )
     expect(admin.get_by_test_id("need-status")).to_have_text("Prospective")
