@@ -148,12 +148,22 @@ def partner_figures(partner_id: int, scope: Scope, today: date, service: bool = 
     return groups
 
 
+def past_warning(today: date) -> dict[int, list[tuple[Kpi, float]]]:
+    """Per partner, its KPIs past their warning threshold this quarter, with the
+    value: what coaching is offered for and what weakens a partnership's health."""
+    scope = Scope(quarters_up_to(today, 1)[0])
+    benches = benchmarks(KPIS)
+    found: dict[int, list[tuple[Kpi, float]]] = {}
+    for kpi in (k for k in KPIS if k.about_partner):
+        for partner_id, (value, _, _) in partner_values(kpi, scope, today).items():
+            if state(kpi, benches[kpi.key], value) == "act":
+                found.setdefault(partner_id, []).append((kpi, value))
+    return found
+
+
 def coaching_candidates(today: date, limit: int = 20) -> list[tuple[Partner, Kpi, float]]:
     """(partner, kpi, value) for each partner past a warning threshold this quarter
     and not offered a coaching call for that KPI lately: staff offer one."""
-    quarter = quarters_up_to(today, 1)[0]
-    scope = Scope(quarter)
-    benches = benchmarks(KPIS)
     since = utcnow() - timedelta(days=COACHING_QUIET_DAYS)
     offered = set(
         db.session.execute(
@@ -162,14 +172,12 @@ def coaching_candidates(today: date, limit: int = 20) -> list[tuple[Partner, Kpi
             )
         ).all()
     )
-    found = []
-    for kpi in (k for k in KPIS if k.about_partner):
-        for partner_id, (value, _, _) in partner_values(kpi, scope, today).items():
-            if (
-                state(kpi, benches[kpi.key], value) == "act"
-                and (partner_id, kpi.key) not in offered
-            ):
-                found.append((partner_id, kpi, value))
+    found = [
+        (partner_id, kpi, value)
+        for partner_id, acting in past_warning(today).items()
+        for kpi, value in acting
+        if (partner_id, kpi.key) not in offered
+    ]
     partners = {
         p.id: p
         for p in db.session.scalars(

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from portal.concerns.health import concern_counts, open_concerns
 from portal.core.clock import local_today
 from portal.core.extensions import db
-from portal.kpis.definitions import KPIS, Kpi
-from portal.kpis.figures import Scope, benchmarks, partner_values, quarters_up_to, state
+from portal.kpis.definitions import Kpi
+from portal.kpis.pages import past_warning
 from portal.models import CheckIn, Partner, User, utcnow
 from portal.obligations.record import side_records
 
@@ -102,8 +102,10 @@ def health_of(
         return found
     for partner_id, (last, upcoming) in checkin_dates(ids).items():
         found[partner_id].last_checkin, found[partner_id].next_checkin = last, upcoming
-    for partner_id, kpis in kpis_to_act(ids, today).items():
-        found[partner_id].kpis_to_act = kpis
+    # The figures the KPI dashboard computes for the quarter (and keeps in its cache).
+    acting = past_warning(today)
+    for partner_id in ids:
+        found[partner_id].kpis_to_act = [kpi for kpi, _ in acting.get(partner_id, [])]
     for partner_id, concerns in open_concerns(viewer, ids, today).items():
         found[partner_id].concerns = concerns
     since = today - timedelta(days=WINDOW_DAYS)
@@ -125,20 +127,6 @@ def checkin_dates(partner_ids: list[int]) -> dict[int, tuple[datetime | None, da
         .group_by(CheckIn.partner_id)
     )
     return {partner_id: (last, upcoming) for partner_id, last, upcoming in rows}
-
-
-def kpis_to_act(partner_ids: list[int], today: date) -> dict[int, list[Kpi]]:
-    """The partner KPIs past their warning threshold this quarter: the figures the
-    KPI dashboard computes for the same quarter (and keeps in its cache)."""
-    scope = Scope(quarters_up_to(today, 1)[0])
-    benches = benchmarks(KPIS)
-    wanted = set(partner_ids)
-    found: dict[int, list[Kpi]] = {}
-    for kpi in (k for k in KPIS if k.about_partner):
-        for partner_id, (value, _, _) in partner_values(kpi, scope, today).items():
-            if partner_id in wanted and state(kpi, benches[kpi.key], value) == "act":
-                found.setdefault(partner_id, []).append(kpi)
-    return found
 
 
 def weakest_first(health: dict[int, Health]) -> list[Health]:
