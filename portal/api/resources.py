@@ -53,9 +53,9 @@ from portal.models import (
 )
 from portal.partners.models import (
     LANGUAGES,
-    PARTNER_STATUSES,
     PARTNERSHIP_TYPES,
     REPORTING_FREQUENCIES,
+    STATUS_NAMES,
 )
 
 NULLABLE_TEXT = {"type": ["string", "null"]}
@@ -135,7 +135,7 @@ register(
         fields=standard_fields(
             text("name"),
             text("acronym", nullable=True),
-            choice("status", [*PARTNER_STATUSES, "merged"]),
+            choice("status", list(STATUS_NAMES)),
             day("status_effective_on", nullable=True),
             integer("merged_into_id", nullable=True, description="The partner it was merged into."),
             listing(

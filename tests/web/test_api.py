@@ -7,7 +7,7 @@ import pytest
 
 from portal.core.extensions import db
 from portal.models import ApiToken, AuditEvent
-from tests.helpers import bearer
+from tests.helpers import bearer, make_prospect
 
 RESOURCES = ["partners", "accreditations", "milestones", "checklist-items", "submissions"]
 
@@ -180,3 +180,15 @@ def test_the_openapi_document_is_served_without_a_token(client):
     document = response.get_json()
     assert document["openapi"].startswith("3.1")
     assert {f"/{name}" for name in RESOURCES} <= set(document["paths"])
+
+
+def test_a_prospective_partner_is_served_with_a_status_the_document_names(
+    client, world, make_token
+):
+    prospect = make_prospect(world.admin, "Hillside Prospect", "prospect@example.org")
+    response = client.get("/api/v1/partners", headers=bearer(make_token(["partners"])))
+    [row] = [r for r in response.get_json()["data"] if r["id"] == prospect.id]
+    assert row["status"] == "prospective"
+    document = client.get("/api/v1/openapi.json").get_json()
+    statuses = document["components"]["schemas"]["Partner"]["properties"]["status"]["enum"]
+    assert row["status"] in statuses
