@@ -18,7 +18,7 @@ from portal.core.extensions import db
 from portal.exports import Column, Table, exportable
 from portal.models import Accreditation, Coverage, Partner
 from portal.partners.listing import SORTS, Filters, conditions
-from portal.partners.models import LANGUAGES, PARTNER_STATUSES, PARTNERSHIP_TYPES
+from portal.partners.models import LANGUAGES, PARTNERSHIP_TYPES, STATUS_NAMES
 
 COLUMNS = (
     Column("Partner"),
@@ -89,7 +89,7 @@ def _row(partner: Partner, accreditation: Accreditation | None, percent: dict) -
     return (
         partner.name,
         partner.acronym,
-        PARTNER_STATUSES.get(partner.status, partner.status),
+        STATUS_NAMES.get(partner.status, partner.status),
         ", ".join(PARTNERSHIP_TYPES.get(k, k) for k in partner.type_keys),
         contact.name if contact else None,
         contact.email if contact else None,

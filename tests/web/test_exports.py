@@ -16,7 +16,7 @@ from portal.core.extensions import db
 from portal.demo import sample_pdf
 from portal.models import AuditEvent, User
 from portal.review.assignment import assign_reviewer
-from tests.helpers import file_upload, token_for
+from tests.helpers import file_upload, make_prospect, token_for
 
 REASON = "Quarterly report to the steering committee"
 
@@ -146,6 +146,12 @@ def test_the_partner_export_carries_the_contacts_and_keeps_accents(
     (row,) = rows
     assert row["Contact email"] == "focal@ssf.example.org"
     assert row["Status"] == "Active" and row["Current stage"] == "Document submission"
+
+
+def test_a_prospective_partner_is_exported_with_its_status_in_words(partners, staff, exporter):
+    make_prospect(staff["admin"], "Hillside Prospect", "prospect@example.org")
+    (row,) = csv_rows(export(exporter, "partners", "q=hillside"))
+    assert row["Status"] == "Prospective"
 
 
 def test_formula_like_text_stays_text_in_csv_and_in_excel(partners, make_partner, exporter):
