@@ -7,7 +7,10 @@ HTMX_VERSION := $(shell sed -n 's/^HTMX_VERSION = "\(.*\)"/\1/p' portal/core/con
 HTMX_LOCAL := static/vendor/htmx-$(HTMX_VERSION).min.js
 export FLASK_APP := wsgi
 
-.PHONY: install run test test-sqlite test-postgres lint format bench htmx clean
+# The translation catalogues, compiled at build from the .po files (never committed).
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: install run test test-sqlite test-postgres lint format bench htmx messages clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +18,18 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed
+install: $(BIN)/.installed $(CATALOGUES)
+
+%.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+# After changing what the code or the templates say: the new messages into every
+# catalogue (then translate them; tests/unit/test_translations.py says what is missing).
+messages: $(BIN)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
+	  --no-location --sort-output --no-wrap -o .cache/messages.pot .
+	$(BIN)/pybabel -q update --no-fuzzy-matching --no-wrap --ignore-obsolete \
+	  -i .cache/messages.pot -d portal/translations
 
 run: install
 	$(BIN)/flask --debug db upgrade

@@ -1,8 +1,10 @@
-from wtforms import EmailField, PasswordField
+from flask_babel import lazy_gettext
+from wtforms import EmailField, PasswordField, RadioField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.accounts.passwords import MIN_PASSWORD_LENGTH
 from portal.core.forms import PortalForm
+from portal.core.i18n import INTERFACE_LANGUAGES
 
 
 class LoginForm(PortalForm):
@@ -31,3 +33,11 @@ class SetPasswordForm(PortalForm):
 
 class EmptyForm(PortalForm):
     """A one-button action (log out, approve): just the CSRF token."""
+
+
+class LanguageForm(PortalForm):
+    """The header's switcher: one button a language."""
+
+    language = RadioField(
+        lazy_gettext("Language"), choices=list(INTERFACE_LANGUAGES.items()), validate_choice=True
+    )

@@ -46,6 +46,9 @@ class User(UserMixin, db.Model):
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # May take tables out of the portal (exports): staff with a need, not a role.
     can_export: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # The language the pages are in, chosen in the header; none: their partner's
+    # reporting language, else the browser's (portal.core.i18n.page_language).
+    language: Mapped[str | None] = mapped_column(String(8))
 
     partner = relationship("Partner", back_populates="users")
 

@@ -1,14 +1,22 @@
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts import bp
-from portal.accounts.forms import EmptyForm, ForgotPasswordForm, LoginForm, SetPasswordForm
+from portal.accounts.forms import (
+    EmptyForm,
+    ForgotPasswordForm,
+    LanguageForm,
+    LoginForm,
+    SetPasswordForm,
+)
 from portal.accounts.invitations import send_reset_link
 from portal.accounts.passwords import authenticate, set_password_with_token, usable_token
 from portal.accounts.sessions import log_in, log_out
 from portal.accounts.throttle import login_refusal, record_failed_login, reset_refusal
 from portal.core.errors import DomainError
+from portal.core.extensions import db
 from portal.core.htmx import go_to, render, safe_next
+from portal.core.i18n import SESSION_KEY
 
 
 def home_for(user) -> str:
@@ -94,3 +102,16 @@ def set_password(token: str):
             return redirect(home_for(user))
     status = 422 if form.errors else 200
     return render_template("accounts/set_password.html", form=form), status
+
+
+@bp.post("/language")
+def choose_language():
+    """The pages in the chosen language from now on: kept on the account, and in the
+    session for someone not logged in yet."""
+    form = LanguageForm()
+    if form.validate_on_submit():
+        session[SESSION_KEY] = form.language.data
+        if current_user.is_authenticated:
+            current_user.language = form.language.data
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next"), url_for("auth.index")))

@@ -1,14 +1,20 @@
-"""Template filters and globals: times in the configured zone, durations, htmx."""
+"""Template filters and globals: dates, times (in the configured zone), durations and
+numbers in the reader's language; the labels of stored codes; htmx."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from babel import dates, numbers
 from flask import Flask, current_app
+from flask_babel import gettext, lazy_gettext, ngettext
 
 from portal.accounts.models import PARTNER_ROLES
 from portal.core.clock import local_today
+from portal.core.i18n import current_language
+from portal.core.translated import translated
 from portal.models import utcnow
 from portal.partners.models import (
     DOCUMENT_KINDS,
@@ -20,54 +26,91 @@ from portal.partners.models import (
 )
 from portal.vault.models import DOCUMENT_TYPES
 
+# strftime's directives as CLDR patterns, so that templates may keep writing
+# "%d %b %Y" and still read "03 déc. 2026" in French.
+_DIRECTIVES = {
+    "%d": "dd", "%e": "d", "%b": "MMM", "%B": "MMMM", "%m": "MM", "%Y": "y",
+    "%A": "EEEE", "%a": "EEE", "%H": "HH", "%M": "mm",
+}  # fmt: skip
+
+
+def _pattern(fmt: str) -> str:
+    return re.sub(r"%[a-zA-Z]", lambda m: _DIRECTIVES.get(m.group(0), ""), fmt)
+
 
 def localtime(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
+    """A moment in the programme's time zone, in the reader's language."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(current_app.config["TIMEZONE"])).strftime(fmt)
+    local = value.astimezone(ZoneInfo(current_app.config["TIMEZONE"]))
+    return dates.format_datetime(local, _pattern(fmt), locale=current_language())
 
 
 def day(value: date | None) -> str:
-    return value.strftime("%d %b %Y") if value else ""
+    """'03 Dec 2026', '03 déc. 2026'."""
+    return dates.format_date(value, "dd MMM y", locale=current_language()) if value else ""
 
 
 def waited(since: datetime | None) -> str:
-    """How long ago, in the largest unit that says it: '3 days', '5 hours'."""
+    """How long since, in the largest unit that says it: '3 days', '5 hours'."""
     if since is None:
         return ""
-    seconds = int((utcnow() - since).total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return "just now"
+    seconds = (utcnow() - since).total_seconds()
+    if seconds < 60:
+        return gettext("less than a minute")
+    return dates.format_timedelta(seconds, threshold=1, locale=current_language())
+
+
+def ago(since: datetime | None) -> str:
+    """'3 days ago', 'il y a 3 jours'; 'just now' within the minute."""
+    if since is None:
+        return ""
+    seconds = (utcnow() - since).total_seconds()
+    if seconds < 60:
+        return gettext("just now")
+    return dates.format_timedelta(
+        -seconds, threshold=1, add_direction=True, locale=current_language()
+    )
+
+
+def number(value: float | int | None) -> str:
+    """'1,234.5' / '1 234,5'."""
+    return "" if value is None else numbers.format_decimal(value, locale=current_language())
+
+
+def percent(value: float | int | None) -> str:
+    """A percentage given as 0-100: '45%' / '45 %'."""
+    if value is None:
+        return ""
+    return numbers.format_percent(value / 100, locale=current_language())
 
 
 def filesize(size: int) -> str:
-    for unit in ("bytes", "KB", "MB"):
-        if size < 1024 or unit == "MB":
-            return f"{size} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(size)
+    """'512 bytes', '1.5 MB' in the reader's language."""
+    if size < 1024:
+        return ngettext("%(num)d byte", "%(num)d bytes", size)
+    unit = "kB" if size < 1024 * 1024 else "MB"
+    amount = size / 1024 if unit == "kB" else size / (1024 * 1024)
+    return f"{numbers.format_decimal(round(amount, 1), locale=current_language())} {unit}"
 
 
 STATUS_LABELS = {
-    "missing": "Not yet uploaded",
-    "submitted": "Submitted – awaiting review",
-    "approved": "Approved",
-    "changes_requested": "Changes requested",
-    "superseded": "Replaced by a newer version",
-    "withdrawn": "Withdrawn",
-    "in_vault": "In the document vault",
-    "not_applicable": "Not applicable",
-    "pending": "Pending",
-    "sending": "Sending",
-    "retrying": "Retrying",
-    "sent": "Sent",
-    "failed": "Failed",
-    "active": "Active",
-    "on_hold": "On hold",
-    "closed": "Closed",
+    "missing": lazy_gettext("Not yet uploaded"),
+    "submitted": lazy_gettext("Submitted – awaiting review"),
+    "approved": lazy_gettext("Approved"),
+    "changes_requested": lazy_gettext("Changes requested"),
+    "superseded": lazy_gettext("Replaced by a newer version"),
+    "withdrawn": lazy_gettext("Withdrawn"),
+    "in_vault": lazy_gettext("In the document vault"),
+    "not_applicable": lazy_gettext("Not applicable"),
+    "pending": lazy_gettext("Pending"),
+    "sending": lazy_gettext("Sending"),
+    "retrying": lazy_gettext("Retrying"),
+    "sent": lazy_gettext("Sent"),
+    "failed": lazy_gettext("Failed"),
+    "active": lazy_gettext("Active"),
+    "on_hold": lazy_gettext("On hold"),
+    "closed": lazy_gettext("Closed"),
 }
 
 
@@ -94,7 +137,7 @@ def change_value(value) -> str:
     if value is None or value == "":
         return "—"
     if value is True or value is False:
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     text = str(value)
     if len(text) == 10 and text[4] == "-" and text[7] == "-":
         try:
@@ -109,9 +152,9 @@ def change_value(value) -> str:
 
 # Names the audit trail stored before the wording changed, as people read them now.
 AUDIT_WORDS = {
-    "notice_preferences_changed": "notification preferences changed",
-    "notice_delivery": "notification delivery",
-    "muted_notices": "muted notifications",
+    "notice_preferences_changed": lazy_gettext("notification preferences changed"),
+    "notice_delivery": lazy_gettext("notification delivery"),
+    "muted_notices": lazy_gettext("muted notifications"),
 }
 
 
@@ -123,8 +166,8 @@ def audit_word(name: str) -> str:
 def days_phrase(days: int) -> str:
     """ "less than a day", "1 day", "12 days"."""
     if days < 1:
-        return "less than a day"
-    return f"{days} day{'s' if days != 1 else ''}"
+        return gettext("less than a day")
+    return ngettext("%(num)d day", "%(num)d days", days)
 
 
 def register(app: Flask) -> None:
@@ -134,6 +177,10 @@ def register(app: Flask) -> None:
     app.add_template_filter(localtime)
     app.add_template_filter(day)
     app.add_template_filter(waited)
+    app.add_template_filter(ago)
+    app.add_template_filter(translated)
+    app.add_template_filter(number)
+    app.add_template_filter(percent)
     app.add_template_filter(filesize)
     app.add_template_filter(lambda s: STATUS_LABELS.get(s, s), "status_label")
 

@@ -1,9 +1,13 @@
-"""Languages of the email a partner receives (Flask-Babel): the words from the
-translation catalogues in portal/translations, dates and numbers formatted by
-Babel for that language.
+"""Languages (Flask-Babel): the words from the translation catalogues in
+portal/translations, dates and numbers formatted by Babel for that language.
 
-The portal's own pages stay in English; a partner's reporting language applies
-to what is sent to them, one email at a time (`in_language`)."""
+A page is in the reader's language (`page_language`): their own choice (the header's
+switcher, kept on their account, or in the session before they log in), else their
+partner's reporting language, else what their browser asks for. An email is in its
+recipient's language, one email at a time (`in_language`).
+
+The catalogues are compiled at build (`make install`); a test fails when a template
+has text outside `_()` or a message lacks its French translation."""
 
 from __future__ import annotations
 
@@ -13,8 +17,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from babel import dates, numbers
-from flask import Flask
-from flask_babel import Babel, force_locale, gettext
+from flask import Flask, has_request_context, request, session
+from flask_babel import Babel, force_locale, get_locale, gettext
+from flask_login import current_user
 
 from portal.core.errors import DomainError
 
@@ -24,6 +29,12 @@ from portal.core.errors import DomainError
 from portal.partners.models import LANGUAGES
 
 DEFAULT_LANGUAGE = "en"
+
+# The languages the pages can be read in: the reporting languages, and Kinyarwanda,
+# whose catalogue is ready for its translators and falls back to English message by
+# message until then.
+INTERFACE_LANGUAGES = {**LANGUAGES, "rw": "Ikinyarwanda"}
+SESSION_KEY = "language"
 
 # "23 November 2026" / "23 novembre 2026": the day first in both, the month in words,
 # so that no reader confuses 11/12 with 12/11.
@@ -37,7 +48,43 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
     catalogues = Path(__file__).resolve().parent.parent / "translations"
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(catalogues))
-    babel.init_app(app, locale_selector=lambda: DEFAULT_LANGUAGE)
+    babel.init_app(app, locale_selector=page_language)
+    app.jinja_env.globals.update(
+        interface_languages=INTERFACE_LANGUAGES, current_language=current_language
+    )
+
+
+def page_language() -> str:
+    """The language a page is written in for whoever asked for it (see the module)."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
+    user = current_user
+    if user and user.is_authenticated:
+        if user.language in INTERFACE_LANGUAGES:
+            return user.language
+        chosen = session.get(SESSION_KEY)
+        if chosen in INTERFACE_LANGUAGES:
+            return chosen
+        if user.partner is not None and user.partner.language in INTERFACE_LANGUAGES:
+            return user.partner.language
+    elif session.get(SESSION_KEY) in INTERFACE_LANGUAGES:
+        return session[SESSION_KEY]
+    asked = request.accept_languages.best_match(list(INTERFACE_LANGUAGES))
+    return asked or DEFAULT_LANGUAGE
+
+
+def current_language() -> str:
+    """The code of the language being written now ("en", "fr", "rw")."""
+    locale = get_locale()
+    return locale.language if locale is not None else DEFAULT_LANGUAGE
+
+
+def interface_language(language: str | None) -> str:
+    """`language` if the pages can be read in it, else a DomainError."""
+    code = (language or "").strip().lower()
+    if code not in INTERFACE_LANGUAGES:
+        raise DomainError(gettext("Choose one of the languages offered."), field="language")
+    return code
 
 
 def checked_language(language: str | None) -> str:
