@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext
 from wtforms import EmailField, PasswordField, RadioField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from portal.accounts.passwords import MIN_PASSWORD_LENGTH
@@ -39,5 +40,7 @@ class LanguageForm(PortalForm):
     """The header's switcher: one button a language."""
 
     language = RadioField(
-        lazy_gettext("Language"), choices=list(INTERFACE_LANGUAGES.items()), validate_choice=True
+        lazy_gettext("Language"),
+        choices=[SelectChoice(code, name) for code, name in INTERFACE_LANGUAGES.items()],
+        validate_choice=True,
     )

@@ -9,6 +9,7 @@ from flask_login import LoginManager, login_user, logout_user
 from portal.accounts.models import User
 from portal.core.extensions import db
 from portal.core.htmx import go_to
+from portal.core.i18n import INTERFACE_LANGUAGES, SESSION_KEY
 
 
 def init_login(manager: LoginManager) -> None:
@@ -35,8 +36,13 @@ def init_login(manager: LoginManager) -> None:
 
 def log_in(user: User) -> None:
     """Start a new session for `user`: nothing of the session before it (an
-    attacker's planted cookie, its CSRF token) carries over."""
+    attacker's planted cookie, its CSRF token) carries over, but for the language
+    chosen on the way in, which becomes the account's."""
+    chosen = session.get(SESSION_KEY)
     session.clear()
+    if chosen in INTERFACE_LANGUAGES and chosen != user.language:
+        user.language = chosen
+        db.session.commit()
     login_user(user)
 
 
@@ -46,3 +52,5 @@ def log_out(user: User) -> None:
     db.session.commit()
     logout_user()
     session.clear()
+    if user.language:  # the login page they land on stays in their language
+        session[SESSION_KEY] = user.language

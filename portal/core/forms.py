@@ -5,9 +5,14 @@ hidden inputs."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField
+from wtforms.widgets import TextInput
 
 from portal.core.inputs import DAYS_MESSAGE, MAX_ID, NUL_MESSAGE, day, has_nul
 
@@ -50,17 +55,61 @@ class Unstorable(Exception):
     whose rules live in a service: `if not form.validate(): raise Unstorable`."""
 
 
+DAY_FIRST = re.compile(r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})")
+ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+def typed_day(text: str) -> date | None:
+    """The day in "03/12/2026" (day first, as the pages write dates in every
+    language the portal speaks; "." and "-" also separate) or "2026-12-03"."""
+    text = text.strip()
+    if found := ISO_DAY.fullmatch(text):
+        year, month, number = found.groups()
+    elif found := DAY_FIRST.fullmatch(text):
+        number, month, year = found.groups()
+    else:
+        return None
+    try:
+        return date(int(year), int(month), int(number))
+    except ValueError:
+        return None
+
+
 class DayField(DateField):
-    """A date field whose day the portal's calendars can hold (core.inputs.day)."""
+    """A day typed day first, whose day the portal's calendars can hold
+    (core.inputs.day). A text box, not the browser's date picker: the picker's
+    format follows the browser's language, not the page's, and put mm/dd/yyyy
+    beside "03 Dec 2026"."""
+
+    widget = TextInput()
+
+    def __call__(self, **kwargs):
+        kwargs.setdefault("placeholder", gettext("dd/mm/yyyy"))
+        kwargs.setdefault("inputmode", "numeric")
+        kwargs.setdefault("autocomplete", "off")
+        return super().__call__(**kwargs)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        return self.data.strftime("%d/%m/%Y") if self.data else ""
 
     def process_formdata(self, valuelist):
-        super().process_formdata(valuelist)
-        if self.data is not None:
-            try:
-                day(self.data.isoformat())
-            except ValueError:
-                self.data = None
-                raise ValueError(DAYS_MESSAGE) from None
+        if not valuelist:
+            return
+        text = " ".join(valuelist).strip()
+        self.data = typed_day(text) if text else None
+        if self.data is None:
+            raise ValueError(
+                gettext(
+                    "Enter the date as dd/mm/yyyy, for example %(example)s.", example="31/01/2027"
+                )
+            )
+        try:
+            day(self.data.isoformat())
+        except ValueError:
+            self.data = None
+            raise ValueError(DAYS_MESSAGE) from None
 
 
 def attach_error(form, error) -> None:

@@ -86,7 +86,7 @@ def test_the_form_opens_in_the_panel_and_closes_on_success(world, login):
         ({"end_time": "09:00"}, "The meeting ends before it starts."),
         ({"location": ""}, "Say where the meeting is"),
         ({"meetings": "13"}, "between 1 and 12 meetings"),
-        ({"starts_on": "not a date"}, "Not a valid date value."),
+        ({"starts_on": "not a date"}, "Enter the date as dd/mm/yyyy"),
     ],
 )
 def test_bad_input_is_answered_next_to_the_field(world, login, changes, message):

@@ -135,7 +135,7 @@ def test_uploading_under_htmx_answers_with_the_vault_only(world, login):
             lambda: good(valid_until="31/02/2027"),
             ("tax.pdf", None),
             "valid_until",
-            "Not a valid date",
+            "Enter the date as dd/mm/yyyy",
         ),
         (
             lambda: good(valid_until=(local_today() - timedelta(1)).isoformat()),
