@@ -7,6 +7,7 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from flask_babel import get_locale, refresh
 from flask import render_template
 from flask_login import login_user
 from icalendar import Calendar
@@ -323,6 +324,9 @@ def test_the_partner_partials_cost_the_same_queries_for_one_or_many_meetings(
         with app.test_request_context():
             login_user(staff["admin"])
             db.session.expire_all()
+            # The page's language is chosen once a request, before any partial.
+            refresh()
+            get_locale()
             with count_queries() as queries:
                 html = render_template(
                     partial, partner=partner, accreditation=accreditation, today=local_today()

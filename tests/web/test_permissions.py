@@ -253,8 +253,10 @@ MIXED = {
     ("partner_id", "assignment_id"),
     ("obligation_id", "observation_id"),
 }
-# Open without logging in (the calendar feed: its secret URL is the permission).
+# Open without logging in (the calendar feed: its secret URL is the permission; the
+# language switcher: a choice about the visitor's own pages).
 PUBLIC = {"auth.login", "auth.forgot_password", "auth.set_password", "static", "calendar.ics"}
+PUBLIC |= {"auth.choose_language"}
 # The API (portal/api): its token is the permission, a session is never one, so every
 # person (and nobody) is answered 401 in JSON there; its document is open to all.
 API_DOCUMENT = "api.openapi"
@@ -271,9 +273,11 @@ def assert_bearer_only(where: str, response) -> None:
 
 
 # POSTs about the walker's own session: logging in and out and setting a password
-# are tested in tests/web/test_auth.py (the walk needs its sessions to stay), and
-# asking for a new password in tests/web/test_login_throttle.py.
+# are tested in tests/web/test_auth.py (the walk needs its sessions to stay), asking
+# for a new password in tests/web/test_login_throttle.py, the language in
+# tests/web/test_languages.py.
 SESSION_POSTS = {"auth.logout", "auth.login", "auth.set_password", "auth.forgot_password"}
+SESSION_POSTS |= {"auth.choose_language"}
 # What a programme manager may change: review decisions, never partner records.
 # (Managers talk to partners, assign reviews, send reminders and hold check-ins;
 # templates, deadlines, waivers, decisions and the vault are administrators'.)
