@@ -81,9 +81,11 @@ def test_the_compiled_catalogue_matches_its_source(language):
         }
 
     made = pairs(compiled, False)
-    # Babel writes an untranslated plural as its English forms: English, as meant.
+    # Babel writes an untranslated plural as its English forms (English, as meant);
+    # a word the same in both languages ("Menu") reads the same either way.
     made = {key: text for key, text in made.items() if text != key}
-    assert pairs(source, True) == made
+    same = {key: text for key, text in pairs(source, True).items() if text != key}
+    assert same == made
 
 
 @pytest.mark.parametrize("language", ["de", "", None, "english"])
