@@ -24,12 +24,23 @@ def overflow(page: Page) -> int:
     )
 
 
-def menu_pages(page: Page) -> list[str]:
+# The main navigation's name, as a screen reader announces it, by language.
+MAIN = {"en": "Main", "fr": "Principale"}
+
+
+def in_language(page: Page, language: str) -> None:
+    """Switch the pages' language with the header's switcher (on a wide screen)."""
+    if language != "en":
+        page.get_by_role("button", name={"fr": "Français"}[language]).click()
+        expect(page.locator("html")).to_have_attribute("lang", language)
+
+
+def menu_pages(page: Page, language: str = "en") -> list[str]:
     """The main menu's links, as a person opens it."""
     menu = page.get_by_role("button", name="Menu")
-    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.get_by_role("navigation", name=MAIN[language])).to_be_hidden()
     menu.click()
-    nav = page.get_by_role("navigation", name="Main")
+    nav = page.get_by_role("navigation", name=MAIN[language])
     expect(nav).to_be_visible()
     links = [a.get_attribute("href") for a in nav.get_by_role("link").all()]
     page.keyboard.press("Escape")
@@ -54,14 +65,16 @@ def demo(app):
 
 @pytest.mark.e2e
 @PYTEST_PLAYWRIGHT_DEPRECATION
+@pytest.mark.parametrize("language", ["en", "fr"])  # French runs longer
 @pytest.mark.parametrize(
     "who", ["admin@example.org", "manager@example.org", "focal@hai.example.org"]
 )
-def test_every_main_page_fits_a_phone(new_page, demo, who):
+def test_every_main_page_fits_a_phone(new_page, demo, who, language):
     page = new_page()
     log_in(page, who, DEMO_PASSWORD)  # on a wide screen: it waits for "Log out" in the bar
+    in_language(page, language)
     page.set_viewport_size(PHONE)
-    pages = menu_pages(page)
+    pages = menu_pages(page, language)
     assert len(pages) >= 4
     if who == "focal@hai.example.org":
         pages += [

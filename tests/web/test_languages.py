@@ -27,7 +27,9 @@ def choose(client, language: str, next_page: str = "/login"):
 def test_the_browser_s_language_decides_for_someone_not_logged_in(client):
     french = client.get("/login", headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"})
     assert language_of(french) == "fr"
-    assert 'value="fr" lang="fr" aria-current="true" title="Français"' in french.get_data(as_text=True)
+    assert 'value="fr" lang="fr" aria-current="true" title="Français"' in french.get_data(
+        as_text=True
+    )
     assert language_of(client.get("/login", headers={"Accept-Language": "de"})) == "en"
     assert language_of(client.get("/login")) == "en"
 
