@@ -124,7 +124,7 @@ def test_a_partner_goes_from_template_to_accredited_until(app, staff, new_page, 
     expect(decision.get_by_test_id("readiness")).to_contain_text("Ready for final approval")
     decision.get_by_label("Accredited", exact=True).check()
     until = add_months(local_today(), 24)
-    expect(decision.get_by_label("Accredited until")).to_have_value(until.isoformat())
+    expect(decision.get_by_label("Accredited until")).to_have_value(until.strftime("%d/%m/%Y"))
     decision.get_by_role("button", name="Record decision").click()
     expect(admin.locator("#alerts")).to_contain_text(
         f"{PARTNER} is accredited until {until:%d %b %Y}."
