@@ -29,7 +29,7 @@ from portal.obligations.models import (
     ObligationTemplateItem,
     Observation,
 )
-from portal.orgunits.models import OrgUnit, OrgUnitGroup, group_members
+from portal.orgunits.models import OrgUnit, OrgUnitGroup, OrgUnitLevel, group_members
 from portal.partners.models import (
     Contact,
     Coverage,
@@ -87,6 +87,7 @@ __all__ = [
     "Notification",
     "OrgUnit",
     "OrgUnitGroup",
+    "OrgUnitLevel",
     "OrganisationDocument",
     "OutboxAttachment",
     "OutboxEmail",

@@ -20,3 +20,13 @@ def fold(text: str | None) -> str:
 def squash(text: str | None) -> str:
     """`fold` without spaces, so "S.A.N.T.E" and "SANTE" meet."""
     return fold(text).replace(" ", "")
+
+
+LIKE_ESCAPE = "\\"
+
+
+def containing(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, its own % and _ taken literally
+    (use with `escape=LIKE_ESCAPE`): "50%_off" finds "50%_off", not "500 off"."""
+    literal = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", r"\%").replace("_", r"\_")
+    return f"%{literal}%"

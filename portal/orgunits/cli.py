@@ -17,7 +17,8 @@ orgunits = AppGroup("orgunits", help="Organisation units: the country's health h
 @orgunits.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(file: Path) -> None:
-    """Import units from FILE: CSV (id,name,code,parent) or DHIS2 metadata JSON
+    """Import units from FILE: CSV (id,name,code,parent, or DHIS2's
+    name,uid,code,parent,shortName) or DHIS2 metadata JSON
     (whose dataSets are imported too, for partners' data-set assignments).
 
     Units are matched by id, so importing again updates them. Nothing is

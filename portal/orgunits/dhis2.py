@@ -1,6 +1,11 @@
-"""A DHIS2 metadata export (`/api/metadata` JSON with `organisationUnits` and
-`organisationUnitGroups`) parsed into the units and groups it lists, every
-problem located by its JSON pointer ("/organisationUnits/11/parent/id").
+"""A DHIS2 metadata export (`/api/metadata` JSON with `organisationUnits`,
+`organisationUnitGroups` and `organisationUnitLevels`) parsed into the units,
+groups and level names it lists, every problem located by its JSON pointer
+("/organisationUnits/11/parent/id").
+
+A unit may list its own groups (`organisationUnit.organisationUnitGroups`, as the
+DHIS2 API returns units): those memberships count as much as a group's own list.
+A unit's `closedDate` marks it closed.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from portal.orgunits.errors import LocatedErrors, OrgUnitImportError, located
-from portal.orgunits.parsing import FileGroup, FileUnit, add_unit, check_sizes
+from portal.orgunits.parsing import FileGroup, FileUnit, add_unit, check_sizes, closed_day
 
 
 def load_dhis2(text: str) -> dict:
@@ -25,6 +30,7 @@ def load_dhis2(text: str) -> dict:
         "organisationUnits" in document
         or "organisationUnitGroups" in document
         or "dataSets" in document
+        or "organisationUnitLevels" in document
     ):
         raise OrgUnitImportError(
             [
@@ -40,6 +46,7 @@ def parse_dhis2(
 ) -> tuple[dict[str, FileUnit], dict[str, FileGroup]]:
     document = load_dhis2(text) if isinstance(text, str) else text
     units: dict[str, FileUnit] = {}
+    embedded: dict[int, Any] = {}  # unit's index -> the groups it lists
     for index, entry in _entries(document, "organisationUnits", errors):
         where = f"/organisationUnits/{index}"
         parent, parent_id = entry.get("parent"), ""
@@ -62,14 +69,62 @@ def parse_dhis2(
                 where=where,
                 order=index,
                 level=level,
+                closed_on=closed_day(entry.get("closedDate"), f"{where}/closedDate", errors, index),
             ),
         )
+        embedded[index] = entry.get("organisationUnitGroups")
     # Groups come after the units in reading order, whatever their index.
     offset = len(document.get("organisationUnits") or ())
     groups: dict[str, FileGroup] = {}
     for index, entry in _entries(document, "organisationUnitGroups", errors):
         _add_group(groups, errors, entry, f"/organisationUnitGroups/{index}", offset + index)
+    by_order = {unit.order: unit for unit in units.values()}
+    for index, listed in embedded.items():
+        if index in by_order and listed is not None:
+            _add_memberships(groups, errors, by_order[index], listed)
     return units, groups
+
+
+def _add_memberships(
+    groups: dict[str, FileGroup], errors: LocatedErrors, unit: FileUnit, listed: Any
+) -> None:
+    """The groups a unit lists itself in: members of the file's groups, or of groups
+    known only from here (`complete=False`: checked against the database later)."""
+    where = f"{unit.where}/organisationUnitGroups"
+    if not isinstance(listed, list):
+        errors.add(unit.order, f"{where}: expected a list")
+        return
+    for position, entry in enumerate(listed):
+        pointer = f"{where}/{position}"
+        ident = _json_text(
+            entry.get("id") if isinstance(entry, dict) else None,
+            f"{pointer}/id",
+            errors,
+            unit.order,
+        )
+        if not ident:
+            errors.add(unit.order, f'{pointer}: expected a group like {{"id": "..."}}')
+            continue
+        group = groups.get(ident)
+        if group is None:
+            name = _json_text(entry.get("name"), f"{pointer}/name", errors, unit.order)
+            group = groups[ident] = FileGroup(
+                id=ident, name=name, code=None, where=pointer, order=unit.order, complete=False
+            )
+        group.members.setdefault(unit.id, pointer)
+
+
+def parse_levels(document: dict, errors: LocatedErrors) -> dict[int, str]:
+    """The hierarchy's level names ({3: "District"}), where the export has them."""
+    levels: dict[int, str] = {}
+    for index, entry in _entries(document, "organisationUnitLevels", errors):
+        where = f"/organisationUnitLevels/{index}"
+        level, name = entry.get("level"), _json_text(entry.get("name"), f"{where}/name", errors, 0)
+        if not isinstance(level, int) or isinstance(level, bool) or level < 1:
+            errors.add(0, f"{where}/level: expected a whole number from 1, got {level!r:.40}")
+        elif name:
+            levels[level] = name
+    return levels
 
 
 def _entries(document: dict, key: str, errors: LocatedErrors) -> Iterable[tuple[int, dict]]:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from portal.core.extensions import db
-from portal.models import OrgUnit
+from portal.models import OrgUnit, OrgUnitGroup
 from portal.orgunits.errors import LocatedErrors, located
 from portal.orgunits.parsing import FileGroup, FileUnit
 
@@ -106,6 +106,7 @@ def check(
                 _UNITS.c.level,
                 _UNITS.c.path,
                 _UNITS.c.search_key,
+                _UNITS.c.closed_on,
             )
         )
     }
@@ -143,5 +144,25 @@ def check(
                     f"{pointer} (group {group.id}): the unit {member_id} is neither in the file "
                     "nor in the database",
                 )
+    _check_groups_named_by_units(groups, errors)
     errors.raise_if_any()
     return Plan(fmt, units, groups, existing, paths)
+
+
+def _check_groups_named_by_units(groups: dict[str, FileGroup], errors: LocatedErrors) -> None:
+    """A group a unit lists but the file does not describe must be in the database
+    already, unless the unit gave its name too (then it is created)."""
+    unnamed = [g for g in groups.values() if not g.complete and not g.name]
+    if not unnamed:
+        return
+    known = set(
+        db.session.scalars(
+            select(OrgUnitGroup.id).where(OrgUnitGroup.id.in_([g.id for g in unnamed]))
+        )
+    )
+    for group in unnamed:
+        if group.id not in known:
+            errors.add(
+                group.order,
+                f"{group.where}: the group {group.id} is neither in the file nor in the database",
+            )

@@ -1,7 +1,7 @@
 """Organisation units: importing the hierarchy from a file.
 
 The hierarchy (country, province, district, sector, facility, to any depth)
-comes from a CSV file (`id,name,code,parent`) or from a DHIS2 metadata export
+comes from a CSV file (`id,name,code,parent`, or DHIS2's CSV export) or from a DHIS2 metadata export
 (`/api/metadata` JSON with `organisationUnits` and `organisationUnitGroups`).
 Either can be re-imported over the other: rows are matched by id, updated in
 place, never duplicated, and units missing from the file are left alone.
@@ -26,16 +26,18 @@ import os
 from dataclasses import dataclass, field
 from typing import IO
 
+from flask import g
 from sqlalchemy import bindparam, delete, insert, select, update
 
 from portal.assignments.dhis2 import FileDataSet, parse_data_sets, write_data_sets
 from portal.core.extensions import db
 from portal.core.text import fold
-from portal.models import Coverage, OrgUnit, OrgUnitGroup, Partner, group_members
-from portal.orgunits.dhis2 import load_dhis2, parse_dhis2
+from portal.models import Coverage, OrgUnit, OrgUnitGroup, OrgUnitLevel, Partner, group_members
+from portal.orgunits.dhis2 import load_dhis2, parse_dhis2, parse_levels
 from portal.orgunits.errors import LocatedErrors
 from portal.orgunits.hierarchy import Plan, check
 from portal.orgunits.parsing import decode, is_json, parse_csv, read_bytes
+from portal.orgunits.units import district_level
 from portal.partners import search as partner_search
 from portal.partners.drafts import district_id_of
 
@@ -54,6 +56,7 @@ class ImportReport:
     units_new: int = 0
     units_updated: int = 0
     units_unchanged: int = 0
+    units_closed: int = 0  # units of the file with a closed date
     groups: int = 0
     groups_new: int = 0
     memberships_added: int = 0
@@ -76,6 +79,8 @@ class ImportReport:
         counts = f"{self.units_new} new, {self.units_updated} updated"
         if self.units_unchanged:
             counts += f", {self.units_unchanged} unchanged"
+        if self.units_closed:
+            counts += f"; {self.units_closed} closed"
         text = f"Imported {self.units} organisation units ({counts}) and {self.groups} groups"
         if self.descendants_moved:
             text += f"; {self.descendants_moved} units not in the file moved with their parents"
@@ -91,7 +96,7 @@ class ImportReport:
 # --- writing ----------------------------------------------------------------
 
 
-_UNIT_FIELDS = ("name", "code", "parent_id", "level", "path", "search_key")
+_UNIT_FIELDS = ("name", "code", "parent_id", "level", "path", "search_key", "closed_on")
 
 
 def _unit_rows(plan: Plan, report: ImportReport) -> tuple[list[dict], list[dict]]:
@@ -106,10 +111,12 @@ def _unit_rows(plan: Plan, report: ImportReport) -> tuple[list[dict], list[dict]
                 "code": unit.code,
                 "parent_id": unit.parent_id,
                 "search_key": fold(unit.name)[:_SEARCH_KEY_MAX],
+                "closed_on": unit.closed_on,
             }
+            report.units_closed += unit.closed_on is not None
         else:  # not in the file: only its place can change, with an ancestor's
             values = {"name": row.name, "code": row.code, "parent_id": row.parent_id}
-            values["search_key"] = row.search_key
+            values.update(search_key=row.search_key, closed_on=row.closed_on)
         values.update(path=path, level=path.count("/"))
         if row is None:
             inserts.append({"id": uid, **values})
@@ -146,6 +153,8 @@ def _write_groups(plan: Plan, report: ImportReport) -> None:
     for group in plan.groups.values():
         if group.id not in current:
             inserts.append({"id": group.id, "name": group.name, "code": group.code})
+        elif not group.complete:  # named only by its units: its name and code stand
+            continue
         elif current[group.id] != (group.name, group.code):
             changed.append({"key": group.id, "name": group.name, "code": group.code})
     report.groups_new = len(inserts)
@@ -163,7 +172,10 @@ def _write_groups(plan: Plan, report: ImportReport) -> None:
         )
     }
     wanted = {(g.id, member) for g in plan.groups.values() for member in g.members}
-    added, removed = wanted - had, had - wanted
+    # Only a group the file describes loses the members it no longer lists.
+    complete = {g.id for g in plan.groups.values() if g.complete}
+    added = wanted - had
+    removed = {(g, u) for g, u in had - wanted if g in complete}
     if removed:
         db.session.execute(
             delete(group_members).where(
@@ -189,10 +201,24 @@ def _touch_partners_covering(group_ids: list[str]) -> None:
     db.session.execute(update(partners).where(partners.c.id.in_(covering)).values(id=partners.c.id))
 
 
-def _write(plan: Plan, data_sets: dict[str, FileDataSet]) -> ImportReport:
+def _write_levels(levels: dict[int, str]) -> bool:
+    """The file's level names replace those of the same levels; True when that
+    moves the district level (every coverage's district is then worked out again)."""
+    if not levels:
+        return False
+    before = district_level()
+    table = OrgUnitLevel.__table__
+    db.session.execute(delete(table).where(table.c.level.in_(list(levels))))
+    db.session.execute(insert(table), [{"level": n, "name": v} for n, v in levels.items()])
+    g.pop("district_level", None)
+    return district_level() != before
+
+
+def _write(plan: Plan, data_sets: dict[str, FileDataSet], levels: dict[int, str]) -> ImportReport:
     report = ImportReport(format=plan.format)
     inserts, updates = _unit_rows(plan, report)
     try:
+        district_moved = _write_levels(levels)
         counts = write_data_sets(data_sets)
         report.data_sets_new, report.data_sets_updated, report.data_sets_unchanged = counts
         if inserts:
@@ -200,6 +226,8 @@ def _write(plan: Plan, data_sets: dict[str, FileDataSet]) -> ImportReport:
         if updates:
             db.session.execute(update(_UNITS).where(_UNITS.c.id == bindparam("key")), updates)
         _write_groups(plan, report)
+        if district_moved:
+            report.moved_ids |= set(db.session.scalars(select(Coverage.org_unit_id).distinct()))
         if report.moved_ids:
             _refresh_coverage_districts(report.moved_ids)
         if updates:  # a district renamed or moved: partners are found by its name
@@ -245,9 +273,11 @@ def import_file(
     text = decode(read_bytes(path_or_stream))
     errors = LocatedErrors()
     data_sets: dict[str, FileDataSet] = {}
+    levels: dict[int, str] = {}
     if is_json(text, filename):
         document = load_dhis2(text)
         fmt, (units, groups) = "dhis2", parse_dhis2(document, errors)
+        levels = parse_levels(document, errors)
         # Data sets come after units and groups in reading order.
         offset = sum(
             len(v) if isinstance(v := document.get(k), list) else 0
@@ -256,7 +286,7 @@ def import_file(
         data_sets = parse_data_sets(document, errors, offset)
     else:
         fmt, (units, groups) = "csv", parse_csv(text, errors)
-    if not units and not groups and not data_sets and not errors:
+    if not units and not groups and not data_sets and not levels and not errors:
         errors.add(0, "the file lists no organisation units")
     plan = check(fmt, units, groups, errors)
-    return _write(plan, data_sets)
+    return _write(plan, data_sets, levels)

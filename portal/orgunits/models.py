@@ -3,7 +3,9 @@ depth) and organisation-unit groups, as a DHIS2 instance or a CSV file gives the
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from datetime import date
+
+from sqlalchemy import Column, Date, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
@@ -29,6 +31,9 @@ class OrgUnit(db.Model):
     path: Mapped[str] = mapped_column(String(1200), index=True)
     # Lower-cased, accent-free name for type-to-filter.
     search_key: Mapped[str] = mapped_column(String(230), index=True)
+    # DHIS2's closedDate: a closed facility stays in the hierarchy (history, old
+    # coverage) but is not offered for new coverage.
+    closed_on: Mapped[date | None] = mapped_column(Date)
 
     parent = relationship("OrgUnit", remote_side=[id])
     groups = relationship("OrgUnitGroup", secondary=group_members, back_populates="members")
@@ -39,6 +44,17 @@ class OrgUnit(db.Model):
 
     def __repr__(self) -> str:
         return f"<OrgUnit {self.id} {self.name}>"
+
+
+class OrgUnitLevel(db.Model):
+    """A level of the hierarchy as DHIS2 names it ("National", "Province",
+    "District", ...): where the file has the names, the district level is read
+    from them (orgunits.units.district_level) rather than from one setting."""
+
+    __tablename__ = "org_unit_levels"
+
+    level: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(230))
 
 
 class OrgUnitGroup(db.Model):

@@ -2,10 +2,11 @@
 parsed from its text, before anything is compared with the database.
 
 The file is read as bytes, decoded as UTF-8, told to be CSV or DHIS2 JSON, and
-a CSV file (`id,name,code,parent`) is parsed here; a DHIS2 metadata export is
-parsed in `dhis2`, into the same `FileUnit`s and `FileGroup`s. Every problem is
-added, located, to the `LocatedErrors` passed in; the hierarchy they form is
-checked in `hierarchy`.
+a CSV file (`id,name,code,parent`, or DHIS2's own CSV export
+`name,uid,code,parent,shortName`, with `closedDate` where units closed) is parsed
+here; a DHIS2 metadata export is parsed in `dhis2`, into the same `FileUnit`s
+and `FileGroup`s. Every problem is added, located, to the `LocatedErrors` passed
+in; the hierarchy they form is checked in `hierarchy`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import csv
 import io
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import IO
 
@@ -22,6 +24,8 @@ from portal.models import OrgUnit
 from portal.orgunits.errors import LocatedErrors, OrgUnitImportError, located
 
 CSV_COLUMNS = ("id", "name", "code", "parent")
+# DHIS2's CSV export names its columns its own way (lower-cased here).
+CSV_ALIASES = {"uid": "id", "closeddate": "closed"}
 
 # Column sizes of the models: PostgreSQL rejects longer values (SQLite would not),
 # so they are checked up front with a located message rather than failing mid-write.
@@ -42,6 +46,7 @@ class FileUnit:
     where: str  # "line 12" or "/organisationUnits/11", for messages
     order: int  # position in the file, so errors come out in reading order
     level: int | None = None  # as the file states it (DHIS2), checked against the hierarchy
+    closed_on: date | None = None  # DHIS2's closedDate
 
 
 @dataclass
@@ -52,6 +57,20 @@ class FileGroup:
     where: str
     order: int
     members: dict[str, str] = field(default_factory=dict)  # unit id -> where it was listed
+    # False for a group known only from units listing it (DHIS2's embedded
+    # organisationUnitGroups): its other members are not in the file, so none is dropped.
+    complete: bool = True
+
+
+def closed_day(value, where: str, errors: LocatedErrors, order: int) -> date | None:
+    """DHIS2's closedDate ("2019-03-01" or "2019-03-01T00:00:00.000"), or None."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        errors.add(order, f"{where}: the closed date {value!r:.40} is not a date like 2019-03-01")
+        return None
 
 
 def check_sizes(errors: LocatedErrors, order: int, where: str, ident: str, name: str, code) -> None:
@@ -135,18 +154,23 @@ def is_json(text: str, filename: str | None) -> bool:
 
 
 def parse_csv(text: str, errors: LocatedErrors) -> tuple[dict[str, FileUnit], dict[str, FileGroup]]:
-    first_line = text.split("\n", 1)[0]
-    # Excel in French (and many other) locales writes ";" between values.
-    delimiter = ";" if ";" in first_line and "," not in first_line else ","
+    first_line, _, rest = text.partition("\n")
+    skipped = 0  # lines before the header, so that messages give the file's own lines
+    if first_line.strip().lower().startswith("sep=") and len(first_line.strip()) == 5:
+        # Excel's "sep=;" line names the separator of the lines that follow.
+        delimiter, text, skipped = first_line.strip()[4], rest, 1
+    else:
+        # Excel in French (and many other) locales writes ";" between values.
+        delimiter = ";" if ";" in first_line and "," not in first_line else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    columns = _csv_header(reader)
+    columns = _csv_header(reader, skipped + 1)
     width = len(columns)
     units: dict[str, FileUnit] = {}
-    line = reader.line_num + 1  # where the next record starts
+    line = skipped + reader.line_num + 1  # where the next record starts
     try:
         for row in reader:
             # Quoted values may span lines: a record is reported by its first line.
-            where, order, line = f"line {line}", line, reader.line_num + 1
+            where, order, line = f"line {line}", line, skipped + reader.line_num + 1
             if not any(value.strip() for value in row):
                 continue
             if len(row) > width:
@@ -168,36 +192,41 @@ def parse_csv(text: str, errors: LocatedErrors) -> tuple[dict[str, FileUnit], di
                     parent_id=values["parent"] or None,
                     where=where,
                     order=order,
+                    closed_on=closed_day(values.get("closed"), where, errors, order),
                 ),
             )
     except csv.Error as error:
-        errors.add(line, f"line {reader.line_num}: unreadable CSV: {error}")
+        errors.add(line, f"line {skipped + reader.line_num}: unreadable CSV: {error}")
     return units, {}
 
 
-def _csv_header(reader) -> list[str]:
-    """The header's column names, lower-cased; the CSV must name id, name and parent."""
+def _csv_header(reader, line: int = 1) -> list[str]:
+    """The header's column names, lower-cased and DHIS2's renamed to ours (uid is
+    id); the CSV must name id (or uid), name and parent."""
     try:
         header = next(reader, None)
     except csv.Error as error:
-        raise OrgUnitImportError([f"line 1: unreadable CSV: {error}"]) from None
+        raise OrgUnitImportError([f"line {line}: unreadable CSV: {error}"]) from None
     if header is None or not any(h.strip() for h in header):
         raise OrgUnitImportError(
-            [f"line 1: the file is empty; the first line must be {','.join(CSV_COLUMNS)}"]
+            [f"line {line}: the file is empty; the first line must be {','.join(CSV_COLUMNS)}"]
         )
-    columns = [h.strip().lower() for h in header]
-    expected = ",".join(CSV_COLUMNS)
+    columns = [CSV_ALIASES.get(h.strip().lower(), h.strip().lower()) for h in header]
+    expected = f"{','.join(CSV_COLUMNS)} (or DHIS2's name,uid,code,parent)"
     # `code` may be left out: many hierarchies have no codes.
     missing = [c for c in CSV_COLUMNS if c not in columns and c != "code"]
     if len(missing) == 3:
         raise OrgUnitImportError(
-            [f"line 1: no header row; the first line must be {expected} (found {','.join(header)})"]
+            [
+                f"line {line}: no header row; the first line must be {expected} "
+                f"(found {','.join(header)})"
+            ]
         )
     if missing:
         raise OrgUnitImportError(
-            [f"line 1: missing column(s) {', '.join(missing)}; the header must be {expected}"]
+            [f"line {line}: missing column(s) {', '.join(missing)}; the header must be {expected}"]
         )
     repeated = sorted({c for c in columns if c and columns.count(c) > 1})
     if repeated:
-        raise OrgUnitImportError([f"line 1: column(s) {', '.join(repeated)} appear twice"])
+        raise OrgUnitImportError([f"line {line}: column(s) {', '.join(repeated)} appear twice"])
     return columns

@@ -7,7 +7,6 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app
 from sqlalchemy import or_
 
 from portal.core.errors import DomainError
@@ -20,6 +19,7 @@ from portal.models import (
     Partner,
     User,
 )
+from portal.orgunits.units import district_level
 from portal.partners.models import PARTNERSHIP_TYPES
 
 PROFILE_FIELDS = (
@@ -175,7 +175,7 @@ def target_of(key: str, field_name: str) -> dict:
 
 def district_id_of(unit: OrgUnit) -> str | None:
     """The district a unit lies in (or is); None above district level."""
-    level = current_app.config["ORGUNIT_DISTRICT_LEVEL"]
+    level = district_level()
     path = unit.path.strip("/").split("/")
     return path[level - 1] if len(path) >= level else None
 

@@ -16,6 +16,7 @@ from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.forms import attach_error, hidden_inputs
 from portal.core.htmx import current_url, go_to, is_htmx, render
+from portal.core.text import LIKE_ESCAPE, containing
 from portal.models import (
     OrgUnit,
     OrgUnitGroup,
@@ -59,7 +60,7 @@ def search_areas(query: str) -> list[dict]:
         return results
     groups = db.session.scalars(
         db.select(OrgUnitGroup)
-        .where(OrgUnitGroup.name.ilike(f"%{query}%"))
+        .where(OrgUnitGroup.name.ilike(containing(query), escape=LIKE_ESCAPE))
         .order_by(OrgUnitGroup.name)
         .limit(5)
     ).all()

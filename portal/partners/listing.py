@@ -24,6 +24,7 @@ from portal.models import (
     PartnershipType,
     User,
 )
+from portal.orgunits.units import district_level
 
 SORTS = {
     "name": (Partner.search_key, Partner.id),
@@ -173,7 +174,7 @@ def partner_page(filters: Filters, per_page: int | None = None) -> PartnerPage:
 
 def districts() -> list[OrgUnit]:
     """The districts for the filter (a district-level list is small)."""
-    level = current_app.config["ORGUNIT_DISTRICT_LEVEL"]
+    level = district_level()
     return db.session.scalars(
         select(OrgUnit).where(OrgUnit.level == level).order_by(OrgUnit.name)
     ).all()
