@@ -13,10 +13,53 @@
     button.setAttribute("aria-expanded", open ? "true" : "false");
   }
 
+  // The slide-in panel is a modal dialog for the keyboard too: focus goes into it
+  // when it opens, Tab and Shift+Tab stay inside, Escape closes it, and focus goes
+  // back to what opened it.
+  var opener = null;
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), " +
+    "select:not([disabled]), textarea:not([disabled]), [tabindex]";
+
+  function openDialog() {
+    var panel = document.getElementById("panel");
+    return panel && panel.querySelector("[role=dialog]");
+  }
+
+  function focusables(root) {
+    return Array.prototype.filter.call(root.querySelectorAll(FOCUSABLE), function (el) {
+      return el.tabIndex >= 0 && el.getClientRects().length > 0;
+    });
+  }
+
   function closePanel() {
     var panel = document.getElementById("panel");
-    if (panel) panel.innerHTML = "";
+    if (!panel || !panel.innerHTML) return;
+    panel.innerHTML = "";
+    if (opener && document.contains(opener)) opener.focus();
+    opener = null;
   }
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail && event.detail.target;
+    var panel = document.getElementById("panel");
+    if (target === panel && !panel.contains(event.detail.elt)) opener = document.activeElement;
+  });
+
+  document.addEventListener("keydown", function (event) {
+    var dialog = event.key === "Tab" && openDialog();
+    if (!dialog) return;
+    var items = focusables(dialog);
+    if (!items.length) return;
+    var first = items[0], last = items[items.length - 1];
+    var inside = dialog.contains(document.activeElement);
+    if (event.shiftKey && (!inside || document.activeElement === first)) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (!inside || document.activeElement === last)) {
+      event.preventDefault();
+      first.focus();
+    }
+  });
 
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest(".menu-toggle");
@@ -83,14 +126,20 @@
 
   // A form that comes back into the slide-in panel with errors: take the person to
   // the first one. (Otherwise htmx focuses the field marked autofocus, if any.)
+  // (A history restore settles without a target: nothing to do then.)
   document.addEventListener("htmx:afterSettle", function (event) {
-    if (event.detail.target.id !== "panel") return;
-    var field = event.detail.target.querySelector(
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "panel") return;
+    var field = target.querySelector(
       ".has-error input:not([type=hidden]), .has-error select, .has-error textarea"
     );
+    var dialog = openDialog();
     if (field) {
       field.focus();
       field.scrollIntoView({ block: "center" });
+    } else if (dialog && !dialog.contains(document.activeElement)) {
+      var items = focusables(dialog);
+      if (items.length) items[0].focus();
     }
   });
 })();

@@ -8,11 +8,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from portal.core.extensions import db
 from portal.demo import DEMO_PASSWORD
-from portal.models import Accreditation, Concern, NeedCheck, Partner
 
 from .helpers import PYTEST_PLAYWRIGHT_DEPRECATION, log_in
+from .walks import MAIN, ROLES, in_language, opened_pages
 
 PHONE = {"width": 390, "height": 844}
 
@@ -24,19 +23,8 @@ def overflow(page: Page) -> int:
     )
 
 
-# The main navigation's name, as a screen reader announces it, by language.
-MAIN = {"en": "Main", "fr": "Principale"}
-
-
-def in_language(page: Page, language: str) -> None:
-    """Switch the pages' language with the header's switcher (on a wide screen)."""
-    if language != "en":
-        page.get_by_role("button", name={"fr": "Français"}[language]).click()
-        expect(page.locator("html")).to_have_attribute("lang", language)
-
-
 def menu_pages(page: Page, language: str = "en") -> list[str]:
-    """The main menu's links, as a person opens it."""
+    """The main menu's links, as a person opens it on a phone."""
     menu = page.get_by_role("button", name="Menu")
     expect(page.get_by_role("navigation", name=MAIN[language])).to_be_hidden()
     menu.click()
@@ -48,27 +36,10 @@ def menu_pages(page: Page, language: str = "en") -> list[str]:
     return links
 
 
-@pytest.fixture
-def demo(app):
-    result = app.test_cli_runner().invoke(args=["seed-demo"])
-    assert result.exit_code == 0, result.output
-    hai = db.session.scalar(db.select(Partner).filter_by(acronym="HAI"))
-    return {
-        "partner": hai.id,
-        "accreditation": db.session.scalar(
-            db.select(Accreditation.id).filter_by(partner_id=hai.id)
-        ),
-        "concern": db.session.scalar(db.select(Concern.id).filter_by(partner_id=hai.id)),
-        "prospect": db.session.scalar(db.select(NeedCheck.partner_id)),
-    }
-
-
 @pytest.mark.e2e
 @PYTEST_PLAYWRIGHT_DEPRECATION
 @pytest.mark.parametrize("language", ["en", "fr"])  # French runs longer
-@pytest.mark.parametrize(
-    "who", ["admin@example.org", "manager@example.org", "focal@hai.example.org"]
-)
+@pytest.mark.parametrize("who", ROLES)
 def test_every_main_page_fits_a_phone(new_page, demo, who, language):
     page = new_page()
     log_in(page, who, DEMO_PASSWORD)  # on a wide screen: it waits for "Log out" in the bar
@@ -76,24 +47,7 @@ def test_every_main_page_fits_a_phone(new_page, demo, who, language):
     page.set_viewport_size(PHONE)
     pages = menu_pages(page, language)
     assert len(pages) >= 4
-    if who == "focal@hai.example.org":
-        pages += [
-            "/organisation/partnership",
-            "/organisation/concerns",
-            f"/concerns/{demo['concern']}",
-            f"/accreditations/{demo['accreditation']}",
-        ]
-    else:
-        pages += [
-            f"/partners/{demo['partner']}",
-            f"/partners/{demo['prospect']}/need",
-            f"/accreditations/{demo['accreditation']}",
-            f"/concerns/{demo['concern']}",
-            "/concerns",
-            "/partnerships/health",
-            "/review/analytics",
-            "/notifications",
-        ]
+    pages += opened_pages(demo, who)
     wide = {}
     for path in pages:
         page.goto(path)
