@@ -4,6 +4,7 @@ edited by the focal point), its people, and its change history."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -81,7 +82,7 @@ def details():
             except DomainError as error:
                 attach_error(form, error)
             else:
-                flash("Your organisation's details are saved.", "success")
+                flash(gettext("Your organisation's details are saved."), "success")
                 return redirect(url_for(".details"))
         status = 422
     elif not form.is_submitted() and manages:
@@ -118,7 +119,12 @@ def people():
                 attach_error(form, error)
             else:
                 # The name as typed: the same answer whether the address was new or not.
-                flash(f"{form.name.data.strip()} is invited; they will get an email.", "success")
+                flash(
+                    gettext(
+                        "%(name)s is invited; they will get an email.", name=form.name.data.strip()
+                    ),
+                    "success",
+                )
                 return redirect(url_for(".people"))
         status = 422
     users = db.session.scalars(
@@ -142,8 +148,10 @@ def access(user_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        state = "can log in again" if user.active else "can no longer log in"
-        flash(f"{user.name} {state}.", "success")
+        if user.active:
+            flash(gettext("%(name)s can log in again.", name=user.name), "success")
+        else:
+            flash(gettext("%(name)s can no longer log in.", name=user.name), "success")
     return redirect(url_for(".people"))
 
 
