@@ -27,6 +27,7 @@ from portal.partners import bp
 from portal.partners.drafts import PartnerDraft, check_draft, likely_duplicates
 from portal.partners.forms import (
     PartnerForm,
+    remember_stored,
 )
 from portal.partners.listing import (
     Filters,
@@ -114,6 +115,8 @@ def _edit(partner: Partner | None):
         return _form_page(form, partner)
 
     form = PartnerForm()
+    if partner is not None:  # what was left as stored is not checked again
+        remember_stored(form.contacts, partner.contacts)
     form.primary.choices = [SelectChoice(i, str(i)) for i in range(len(form.contacts))]
     action = request.form.get("action", "summary")
     if action == "add_contact":

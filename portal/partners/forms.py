@@ -29,6 +29,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
+    StopValidation,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -90,6 +91,35 @@ def options(labels: dict[str, str]) -> list[SelectChoice]:
     return [SelectChoice(value, label(value, labels)) for value in labels]
 
 
+def changed_only(form, field) -> None:
+    """A validator first in a field's list: a submitted value equal to the stored
+    one (the `stored` the view gives the form, by field name) skips the field's
+    other validators, so that a value saved before a rule changed, or by the
+    demo, never blocks saving the other fields."""
+    stored = getattr(form, "stored", None) or {}
+    if field.short_name in stored and _same(field.data, stored[field.short_name]):
+        raise StopValidation()
+
+
+CONTACT_VALUES = ("name", "title", "email", "phone", "address")
+
+
+def remember_stored(contacts: FieldList, stored_contacts) -> None:
+    """Give each submitted contact form the values its contact has as stored
+    (matched by id), for `changed_only`; a new contact has none."""
+    stored = {c.id: {k: getattr(c, k) for k in CONTACT_VALUES} for c in stored_contacts}
+    for entry in contacts:
+        entry.form.stored = stored.get(identifier_or_none(entry.form.id.data))
+
+
+def _same(submitted, stored) -> bool:
+    # Browsers send a text area's line ends as CRLF.
+    def norm(value):
+        return str(value or "").replace("\r\n", "\n").strip()
+
+    return norm(submitted) == norm(stored)
+
+
 def valid_phone(form, field) -> None:
     """An international number (+...) or one of the configured region; stored as
     the international format so every number reads the same."""
@@ -115,20 +145,30 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class ContactForm(Form):
+    """One contact. `stored` (by field name) holds the contact's values as saved:
+    an unchanged value is not checked again (`changed_only`)."""
+
+    stored: dict[str, str] | None = None
+
     id = HiddenField()
-    name = StringField(lazy_gettext("Name"), validators=[Optional(), Length(max=200)])
-    title = StringField(lazy_gettext("Title"), validators=[Optional(), Length(max=200)])
+    name = StringField(lazy_gettext("Name"), validators=[changed_only, Optional(), Length(max=200)])
+    title = StringField(
+        lazy_gettext("Title"), validators=[changed_only, Optional(), Length(max=200)]
+    )
     email = EmailField(
         lazy_gettext("Email"),
         validators=[
+            changed_only,
             Optional(),
             Email(lazy_gettext("Enter a valid email address.")),
             Length(max=254),
         ],
     )
-    phone = StringField(lazy_gettext("Phone"), validators=[Optional(), Length(max=40), valid_phone])
+    phone = StringField(
+        lazy_gettext("Phone"), validators=[changed_only, Optional(), Length(max=40), valid_phone]
+    )
     address = TextAreaField(
-        lazy_gettext("Mailing address"), validators=[Optional(), Length(max=1000)]
+        lazy_gettext("Mailing address"), validators=[changed_only, Optional(), Length(max=1000)]
     )
 
     def validate_name(self, field) -> None:

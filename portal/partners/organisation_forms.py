@@ -7,7 +7,7 @@ from wtforms import EmailField, FieldList, FormField, SelectChoice, SelectField,
 from wtforms.validators import DataRequired, Email, Length
 
 from portal.core.forms import PortalForm
-from portal.partners.forms import ContactForm, options
+from portal.partners.forms import ContactForm, options, remember_stored
 from portal.partners.models import INVOICE_FORMATS, LANGUAGES, REPORTING_FREQUENCIES
 
 
@@ -20,6 +20,12 @@ class DetailsForm(PortalForm):
     invoice_format = SelectField(
         lazy_gettext("Preferred invoice format"), choices=options(INVOICE_FORMATS)
     )
+
+    def remember(self, contacts) -> DetailsForm:
+        """Give each submitted contact its stored values (`changed_only` then
+        checks only what the person changed)."""
+        remember_stored(self.contacts, contacts)
+        return self
 
 
 class ColleagueForm(PortalForm):

@@ -12,7 +12,7 @@ from portal.core.access import history_visible_to, may_manage_partner, own_partn
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.forms import attach_error
-from portal.core.htmx import render
+from portal.core.htmx import is_htmx, render
 from portal.core.inputs import identifier_or_none
 from portal.models import AuditEvent, Partner, User
 from portal.partners import organisation_bp as bp
@@ -59,6 +59,9 @@ def details():
     if manages and request.form.get("action") == "add_contact":
         form.contacts.append_entry()  # one more empty contact; nothing saved yet
     elif manages and form.is_submitted():
+        # A value the person left as it was is not checked again: a number saved
+        # before a rule changed must not stop them saving the rest.
+        form.remember(partner.contacts)
         if form.validate():
             try:
                 update_details(
@@ -82,7 +85,19 @@ def details():
             except DomainError as error:
                 attach_error(form, error)
             else:
-                flash(gettext("Your organisation's details are saved."), "success")
+                notice = gettext("Saved. Your organisation's details are up to date.")
+                if is_htmx():
+                    # The form, fresh from the record, and the notice in the page's
+                    # alerts (out of band): no page load, so no flash to wait for it.
+                    return render(
+                        "partners/organisation/details.html",
+                        block="form",
+                        partner=partner,
+                        form=_details_form(partner),
+                        editable=manages,
+                        saved=notice,
+                    )
+                flash(notice, "success")
                 return redirect(url_for(".details"))
         status = 422
     elif not form.is_submitted() and manages:

@@ -152,19 +152,14 @@ def show(partner_id: int):
         reviews=reviews,
         percent=completion([a.id for a in partner.accreditations]),
         since=previous_look.seen_at if previous_look else None,
-        status_form=StatusForm(
-            prefix="status", status=_next_status(partner), effective_on=local_today()
-        ),
+        # Preselected: the status the partner has now (choosing another is the change).
+        status_form=StatusForm(prefix="status", status=partner.status, effective_on=local_today()),
         review_form=ReviewForm(),
         document_form=DocumentForm(valid_from=local_today()),
         expiring_soon=expiring_soon,
         expired=expired,
         kinds=labels_of(DOCUMENT_KINDS),
     )
-
-
-def _next_status(partner: Partner) -> str:
-    return "active" if partner.status != "active" else "on_hold"
 
 
 def _by_district(coverage: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
