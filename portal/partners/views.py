@@ -162,6 +162,17 @@ def show(partner_id: int):
     )
 
 
+@bp.app_template_global("coverage_name")
+def coverage_name(cover: Coverage) -> str:
+    """What a coverage entry covers, in the reader's language (`target_name` is
+    the English the history and the emails keep)."""
+    if cover.nationwide:
+        return gettext("Whole country")
+    if cover.org_unit is not None:
+        return cover.org_unit.name
+    return gettext("%(name)s (group)", name=cover.org_unit_group.name)
+
+
 def _by_district(coverage: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
     """Current coverage grouped under its district (national and groups first)."""
     groups: dict[str, list[Coverage]] = {}
