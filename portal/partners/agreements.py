@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from portal.core import audit
@@ -40,11 +41,11 @@ def add_document(
     upload: FileStorage | None,
 ) -> PartnerDocument:
     if kind not in DOCUMENT_KINDS:
-        raise DomainError("Choose the kind of document.", field="kind")
+        raise DomainError(gettext("Choose the kind of document."), field="kind")
     if not (reference or "").strip():
-        raise DomainError("Enter the document's reference number.", field="reference")
+        raise DomainError(gettext("Enter the document's reference number."), field="reference")
     if valid_until and valid_until < valid_from:
-        raise DomainError("The end of validity is before its start.", field="valid_until")
+        raise DomainError(gettext("The end of validity is before its start."), field="valid_until")
     with accepted_file(upload) as accepted:
         document = PartnerDocument(
             partner_id=partner.id,

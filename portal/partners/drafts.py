@@ -7,6 +7,7 @@ import difflib
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import or_
 
 from portal.core.errors import DomainError
@@ -127,34 +128,40 @@ def one_year_after(day: date) -> date:
 def check_draft(draft: PartnerDraft, partner: Partner | None) -> None:
     """The rules a form cannot see on its own."""
     if not draft.name.strip():
-        raise DomainError("Enter the partner's official name.", field="name")
+        raise DomainError(gettext("Enter the partner's official name."), field="name")
     unknown = set(draft.types) - set(PARTNERSHIP_TYPES)
     if unknown:
-        raise DomainError("Choose partnership types from the list.", field="types")
+        raise DomainError(gettext("Choose partnership types from the list."), field="types")
     current = [c for c in draft.contacts if c.name.strip()]
     primaries = [c for c in current if c.is_primary]
     if len(primaries) != 1:
-        raise DomainError("Mark exactly one contact as the primary focal person.", "contacts")
+        raise DomainError(
+            gettext("Mark exactly one contact as the primary focal person."), "contacts"
+        )
     if not primaries[0].email:
         index = draft.contacts.index(primaries[0])
         raise DomainError(
-            "The primary focal person needs an email to log in.", f"contacts-{index}-email"
+            gettext("The primary focal person needs an email to log in."), f"contacts-{index}-email"
         )
     emails = [c.email.lower() for c in current if c.email]
     for index, contact in enumerate(draft.contacts):
         if contact.email and emails.count(contact.email.lower()) > 1:
-            raise DomainError("Two contacts have this email.", f"contacts-{index}-email")
+            raise DomainError(gettext("Two contacts have this email."), f"contacts-{index}-email")
     primary_email = primaries[0].email.strip().lower()
     someone = db.session.scalar(db.select(User).filter_by(email=primary_email))
     if someone is not None and (partner is None or someone.partner_id != partner.id):
         index = draft.contacts.index(primaries[0])
-        raise DomainError("Someone already uses this email address.", f"contacts-{index}-email")
+        raise DomainError(
+            gettext("Someone already uses this email address."), f"contacts-{index}-email"
+        )
     seen = set()
     for index, cover in enumerate(draft.coverage):
         if cover.ends_on and cover.ends_on < cover.starts_on:
-            raise DomainError("The end date is before the start date.", f"coverage-{index}-ends_on")
+            raise DomainError(
+                gettext("The end date is before the start date."), f"coverage-{index}-ends_on"
+            )
         if cover.target in seen:
-            raise DomainError("This area is listed twice.", f"coverage-{index}-target")
+            raise DomainError(gettext("This area is listed twice."), f"coverage-{index}-target")
         seen.add(cover.target)
         target_of(cover.target, f"coverage-{index}-target")
 
@@ -167,7 +174,7 @@ def target_of(key: str, field_name: str) -> dict:
     model = {"unit": OrgUnit, "group": OrgUnitGroup}.get(kind)
     found = db.session.get(model, ident) if model else None
     if found is None:
-        raise DomainError("Choose an area from the list.", field_name)
+        raise DomainError(gettext("Choose an area from the list."), field_name)
     if kind == "group":
         return {"org_unit_group_id": ident}
     return {"org_unit_id": ident, "district_id": district_id_of(found)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from flask import flash, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 from wtforms import SelectChoice
@@ -27,6 +28,7 @@ from portal.partners import bp
 from portal.partners.drafts import PartnerDraft, check_draft, likely_duplicates
 from portal.partners.forms import (
     PartnerForm,
+    remember_stored,
 )
 from portal.partners.listing import (
     Filters,
@@ -39,13 +41,13 @@ def _labels(targets: list[str]) -> dict[str, str]:
     """What to call each coverage target on the form (two queries)."""
     units = [t.split(":", 1)[1] for t in targets if t.startswith("unit:")]
     groups = [t.split(":", 1)[1] for t in targets if t.startswith("group:")]
-    labels = {"nationwide": "Whole country"}
+    labels = {"nationwide": gettext("Whole country")}
     if units:
         found = db.session.scalars(db.select(OrgUnit).where(OrgUnit.id.in_(units))).all()
         labels |= {f"unit:{u.id}": u.name for u in found}
     if groups:
         found = db.session.scalars(db.select(OrgUnitGroup).where(OrgUnitGroup.id.in_(groups)))
-        labels |= {f"group:{g.id}": f"{g.name} (group)" for g in found}
+        labels |= {f"group:{g.id}": gettext("%(name)s (group)", name=g.name) for g in found}
     return labels
 
 
@@ -55,7 +57,13 @@ def search_areas(query: str) -> list[dict]:
     query = query.strip()
     results = []
     if not query or "country".startswith(query.lower()) or "national".startswith(query.lower()):
-        results.append({"key": "nationwide", "name": "Whole country", "where": "national partner"})
+        results.append(
+            {
+                "key": "nationwide",
+                "name": gettext("Whole country"),
+                "where": gettext("national partner"),
+            }
+        )
     if not query:
         return results
     groups = db.session.scalars(
@@ -64,7 +72,8 @@ def search_areas(query: str) -> list[dict]:
         .order_by(OrgUnitGroup.name)
         .limit(5)
     ).all()
-    results += [{"key": f"group:{g.id}", "name": g.name, "where": "group"} for g in groups]
+    group = gettext("group")
+    results += [{"key": f"group:{g.id}", "name": g.name, "where": group} for g in groups]
     units = orgunits.search(query, limit=20)
     ancestors = orgunits.ancestors_by_id(units)
     for unit in units:
@@ -107,6 +116,8 @@ def _edit(partner: Partner | None):
         return _form_page(form, partner)
 
     form = PartnerForm()
+    if partner is not None:  # what was left as stored is not checked again
+        remember_stored(form.contacts, partner.contacts)
     form.primary.choices = [SelectChoice(i, str(i)) for i in range(len(form.contacts))]
     action = request.form.get("action", "summary")
     if action == "add_contact":
@@ -162,15 +173,25 @@ def _save(form: PartnerForm, draft: PartnerDraft, partner: Partner | None):
     if partner is None:
         partner = add_partner(current_user, draft)
         if partner.status == "prospective":
-            flash(f"{partner.name} added as prospective: check the need first.", "success")
+            flash(
+                gettext(
+                    "%(partner)s added as prospective: check the need first.",
+                    partner=partner.name,
+                ),
+                "success",
+            )
             return go_to(url_for("partnerships.need", prospect_id=partner.id))
         email = partner.primary_contact.email
-        notice = f"{partner.name} added; an invitation was emailed to {email}."
+        notice = gettext(
+            "%(partner)s added; an invitation was emailed to %(email)s.",
+            partner=partner.name,
+            email=email,
+        )
     else:
         update_partner(
             current_user, partner, draft, reason=form.reason.data or "", version=form.version.data
         )
-        notice = f"{partner.name} saved."
+        notice = gettext("%(partner)s saved.", partner=partner.name)
     current = current_url()
     if is_htmx() and current.path == url_for(".index"):
         # An empty panel closes it; the list (as the user was looking at it) and

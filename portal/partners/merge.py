@@ -17,6 +17,7 @@ commit; a merge that would leave it corrupt is undone."""
 
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import flag_modified
@@ -57,7 +58,9 @@ from portal.partners.merge_choices import (
 from portal.partners.status import notify_programme_team
 
 SIDES = ("survivor", "other")
-STALE = "Someone changed one of these partners since you compared them. Compare them again."
+STALE = lazy_gettext(
+    "Someone changed one of these partners since you compared them. Compare them again."
+)
 
 # What moves with a plain change of partner_id, by the name the compare page uses.
 # Contacts, partnership types, looks and merged_into are handled on their own.
@@ -82,10 +85,17 @@ MOVING = {
 def check_mergeable(survivor: Partner, other: Partner) -> None:
     """The refusals that do not depend on the form: two different, unmerged partners."""
     if survivor.id == other.id:
-        raise DomainError("Choose two different partners: a partner cannot be merged with itself.")
+        raise DomainError(
+            gettext("Choose two different partners: a partner cannot be merged with itself.")
+        )
     for partner in (survivor, other):
         if partner.status == "merged" or partner.merged_into_id:
-            raise DomainError(f"{partner.display_name} was already merged into another partner.")
+            raise DomainError(
+                gettext(
+                    "%(partner)s was already merged into another partner.",
+                    partner=partner.display_name,
+                )
+            )
 
 
 def related_counts(partner: Partner) -> dict[str, int]:
@@ -119,20 +129,22 @@ def merge_partners(
     check_mergeable(survivor, other)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Say why these partners are merged.", field="reason")
+        raise DomainError(gettext("Say why these partners are merged."), field="reason")
     for name in PROFILE_FIELDS:
         if chosen.get(name) not in SIDES:
-            raise DomainError("Choose which value to keep.", field=name)
+            raise DomainError(gettext("Choose which value to keep."), field=name)
     questions = merge_questions(survivor, other)
     if questions.cycles and continuing not in {a.id for a in questions.cycles}:
         raise DomainError(
-            "Choose the accreditation that continues; the other is closed with its history.",
+            gettext(
+                "Choose the accreditation that continues; the other is closed with its history."
+            ),
             field="continuing",
         )
     if questions.focal_points and focal_point not in {c.id for c in questions.focal_points}:
-        raise DomainError("Choose the focal point who stays.", field="focal_point")
+        raise DomainError(gettext("Choose the focal point who stays."), field="focal_point")
     if tuple(versions) != (survivor.version, other.version):
-        raise Conflict(STALE)
+        raise Conflict(str(STALE))
 
     before = {f: getattr(survivor, f) for f in PROFILE_FIELDS}
     types_before, other_types = survivor.type_keys, other.type_keys
@@ -146,7 +158,7 @@ def merge_partners(
         db.session.flush()
     except StaleDataError as error:
         db.session.rollback()
-        raise Conflict(STALE) from error
+        raise Conflict(str(STALE)) from error
 
     closed = close_the_other_cycles(actor, survivor, other, questions, continuing, reason)
     focal_before, focal_after = settle_focal_point(

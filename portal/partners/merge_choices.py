@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel.lists import format_list
+from flask_babel import gettext, ngettext
 from sqlalchemy import case, func, select
 
 from portal.accreditation.lifecycle import close_accreditation
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.i18n import current_language
 from portal.models import Accreditation, Contact, Partner, User
 from portal.partners.records import demote_focal
 
@@ -73,14 +76,24 @@ def check_survivor(partner: Partner, *, had_focal_point: bool) -> None:
     ).one()
     problems = []
     if running > 1:
-        problems.append(f"{running} running accreditations")
+        problems.append(
+            ngettext("%(num)d running accreditation", "%(num)d running accreditations", running)
+        )
     if primaries > 1 or (had_focal_point and primaries != 1):
-        problems.append(f"{primaries} primary focal persons")
+        problems.append(
+            ngettext("%(num)d primary focal person", "%(num)d primary focal persons", primaries)
+        )
     if focal_logins > 1:
-        problems.append(f"{focal_logins} focal-point logins")
+        problems.append(
+            ngettext("%(num)d focal-point login", "%(num)d focal-point logins", focal_logins)
+        )
     if problems:
         raise DomainError(
-            f"{partner.display_name} would have {' and '.join(problems)}; nothing was merged."
+            gettext(
+                "%(partner)s would have %(problems)s; nothing was merged.",
+                partner=partner.display_name,
+                problems=format_list(problems, locale=current_language()),
+            )
         )
 
 

@@ -4,6 +4,7 @@ side, pick the values to keep, confirm with a reason."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from wtforms import (
     Form,
@@ -20,24 +21,26 @@ from wtforms.widgets import HiddenInput
 from portal.core.access import admin_required
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.core.forms import PortalForm, attach_error
 from portal.core.htmx import go_to, render
 from portal.core.inputs import identifier_or_none
 from portal.models import Partner
 from portal.partners import bp
 from portal.partners.drafts import PROFILE_FIELDS
+from portal.partners.forms import label
 from portal.partners.merge import check_mergeable, merge_partners, related_counts
 from portal.partners.merge_choices import Questions, merge_questions
 from portal.partners.models import INVOICE_FORMATS, LANGUAGES, REPORTING_FREQUENCIES
 
 LABELS = {
-    "name": "Official name",
-    "acronym": "Acronym",
-    "scope_of_work": "Scope of work",
-    "language": "Reporting language",
-    "reporting_frequency": "Reporting frequency",
-    "invoice_format": "Preferred invoice format",
-    "next_review_on": "Next annual review",
+    "name": lazy_gettext("Official name"),
+    "acronym": lazy_gettext("Acronym"),
+    "scope_of_work": lazy_gettext("Scope of work"),
+    "language": lazy_gettext("Reporting language"),
+    "reporting_frequency": lazy_gettext("Reporting frequency"),
+    "invoice_format": lazy_gettext("Preferred invoice format"),
+    "next_review_on": lazy_gettext("Next annual review"),
 }
 VALUE_NAMES = {
     "language": LANGUAGES,
@@ -45,13 +48,13 @@ VALUE_NAMES = {
     "invoice_format": INVOICE_FORMATS,
 }
 COUNT_LABELS = {
-    "contacts": "Contacts (former ones included)",
-    "coverage": "Coverage entries (ended ones included)",
-    "users": "People who log in",
-    "accreditations": "Accreditations",
-    "documents": "Agreements and letters",
-    "reviews": "Annual reviews",
-    "history": "History events",
+    "contacts": lazy_gettext("Contacts (former ones included)"),
+    "coverage": lazy_gettext("Coverage entries (ended ones included)"),
+    "users": lazy_gettext("People who log in"),
+    "accreditations": lazy_gettext("Accreditations"),
+    "documents": lazy_gettext("Agreements and letters"),
+    "reviews": lazy_gettext("Annual reviews"),
+    "history": lazy_gettext("History events"),
 }
 
 
@@ -59,8 +62,8 @@ class ChooseForm(Form):
     """The two partners to compare, from the query string (a GET form, no CSRF).
     Merged partners are not offered; one named in the URL is refused by the service."""
 
-    a = SelectField("Partner to keep", validate_choice=False)
-    b = SelectField("Duplicate to merge into it", validate_choice=False)
+    a = SelectField(lazy_gettext("Partner to keep"), validate_choice=False)
+    b = SelectField(lazy_gettext("Duplicate to merge into it"), validate_choice=False)
 
 
 class MergeForm(PortalForm):
@@ -73,12 +76,21 @@ class MergeForm(PortalForm):
     other_version = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
     # Asked only when the pair needs it (merge_questions); no default, so the
     # administrator chooses. The service refuses a missing or foreign answer.
-    continuing = RadioField("Accreditation that continues", choices=[], validate_choice=False)
-    focal_point = RadioField("Focal point who stays", choices=[], validate_choice=False)
+    continuing = RadioField(
+        lazy_gettext("Accreditation that continues"), choices=[], validate_choice=False
+    )
+    focal_point = RadioField(
+        lazy_gettext("Focal point who stays"), choices=[], validate_choice=False
+    )
     reason = TextAreaField(
-        "Reason for the merge",
-        validators=[DataRequired("Say why these partners are merged."), Length(max=2000)],
-        description='Kept in both partners\' history: "registered twice", "renamed in 2023".',
+        lazy_gettext("Reason for the merge"),
+        validators=[
+            DataRequired(lazy_gettext("Say why these partners are merged.")),
+            Length(max=2000),
+        ],
+        description=lazy_gettext(
+            'Kept in both partners\' history: "registered twice", "renamed in 2023".'
+        ),
     )
 
 
@@ -89,9 +101,12 @@ for _name in PROFILE_FIELDS:
         _name,
         RadioField(
             LABELS.get(_name, _name.replace("_", " ").capitalize()),
-            choices=[SelectChoice("survivor", "Kept partner"), SelectChoice("other", "Duplicate")],
+            choices=[
+                SelectChoice("survivor", lazy_gettext("Kept partner")),
+                SelectChoice("other", lazy_gettext("Duplicate")),
+            ],
             default="survivor",
-            validators=[InputRequired("Choose which value to keep.")],
+            validators=[InputRequired(lazy_gettext("Choose which value to keep."))],
         ),
     )
 
@@ -102,7 +117,7 @@ def _partner_choices() -> list[SelectChoice]:
         .where(Partner.status != "merged")
         .order_by(Partner.name, Partner.id)
     )
-    return [SelectChoice("", "Choose a partner…")] + [
+    return [SelectChoice("", gettext("Choose a partner…"))] + [
         SelectChoice(str(pid), f"{name} ({acronym})" if acronym else name)
         for pid, name, acronym in rows
     ]
@@ -129,8 +144,10 @@ def _shown(name: str, value) -> str:
     if value in (None, ""):
         return "—"
     if name == "next_review_on":
-        return f"{value:%d %b %Y}"
-    return VALUE_NAMES.get(name, {}).get(value, str(value))
+        return day(value)
+    if name in VALUE_NAMES:
+        return str(label(value, VALUE_NAMES[name]))
+    return str(value)
 
 
 def _ask(form: MergeForm, questions: Questions) -> None:
@@ -138,8 +155,15 @@ def _ask(form: MergeForm, questions: Questions) -> None:
     form.continuing.choices = [
         SelectChoice(
             str(a.id),
-            f"{a.partner.display_name}: {a.template.name}, started {a.started_on:%d %b %Y}"
-            f" · {a.current_milestone.name if a.current_milestone else 'final decision due'}",
+            gettext(
+                "%(partner)s: %(template)s, started %(day)s · %(where)s",
+                partner=a.partner.display_name,
+                template=a.template.name,
+                day=day(a.started_on),
+                where=a.current_milestone.name
+                if a.current_milestone
+                else gettext("final decision due"),
+            ),
         )
         for a in questions.cycles
     ]
@@ -177,7 +201,7 @@ def _compare_page(form: MergeForm, survivor: Partner, other: Partner, status: in
         survivor=survivor,
         other=other,
         rows=rows,
-        types=sorted({*survivor.type_keys, *other.type_keys}),
+        types=[label(t) for t in sorted({*survivor.type_keys, *other.type_keys})],
         counts=(related_counts(survivor), related_counts(other)),
         questions=questions,
         count_labels=COUNT_LABELS,
@@ -236,6 +260,13 @@ def merge():
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(f"{other.display_name} was merged into {survivor.display_name}.", "success")
+            flash(
+                gettext(
+                    "%(other)s was merged into %(survivor)s.",
+                    other=other.display_name,
+                    survivor=survivor.display_name,
+                ),
+                "success",
+            )
             return go_to(url_for(".show", partner_id=survivor.id), status=200)
     return _compare_page(form, survivor, other, 422)

@@ -4,6 +4,7 @@ edited by the focal point), its people, and its change history."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -11,7 +12,7 @@ from portal.core.access import history_visible_to, may_manage_partner, own_partn
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.forms import attach_error
-from portal.core.htmx import render
+from portal.core.htmx import is_htmx, render
 from portal.core.inputs import identifier_or_none
 from portal.models import AuditEvent, Partner, User
 from portal.partners import organisation_bp as bp
@@ -58,6 +59,9 @@ def details():
     if manages and request.form.get("action") == "add_contact":
         form.contacts.append_entry()  # one more empty contact; nothing saved yet
     elif manages and form.is_submitted():
+        # A value the person left as it was is not checked again: a number saved
+        # before a rule changed must not stop them saving the rest.
+        form.remember(partner.contacts)
         if form.validate():
             try:
                 update_details(
@@ -81,7 +85,19 @@ def details():
             except DomainError as error:
                 attach_error(form, error)
             else:
-                flash("Your organisation's details are saved.", "success")
+                notice = gettext("Saved. Your organisation's details are up to date.")
+                if is_htmx():
+                    # The form, fresh from the record, and the notice in the page's
+                    # alerts (out of band): no page load, so no flash to wait for it.
+                    return render(
+                        "partners/organisation/details.html",
+                        block="form",
+                        partner=partner,
+                        form=_details_form(partner),
+                        editable=manages,
+                        saved=notice,
+                    )
+                flash(notice, "success")
                 return redirect(url_for(".details"))
         status = 422
     elif not form.is_submitted() and manages:
@@ -118,7 +134,12 @@ def people():
                 attach_error(form, error)
             else:
                 # The name as typed: the same answer whether the address was new or not.
-                flash(f"{form.name.data.strip()} is invited; they will get an email.", "success")
+                flash(
+                    gettext(
+                        "%(name)s is invited; they will get an email.", name=form.name.data.strip()
+                    ),
+                    "success",
+                )
                 return redirect(url_for(".people"))
         status = 422
     users = db.session.scalars(
@@ -142,8 +163,10 @@ def access(user_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        state = "can log in again" if user.active else "can no longer log in"
-        flash(f"{user.name} {state}.", "success")
+        if user.active:
+            flash(gettext("%(name)s can log in again.", name=user.name), "success")
+        else:
+            flash(gettext("%(name)s can no longer log in.", name=user.name), "success")
     return redirect(url_for(".people"))
 
 

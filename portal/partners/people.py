@@ -5,6 +5,7 @@ leadership change hands the focal role to someone new. Nothing is deleted."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext
 
 from portal.accounts.invitations import invite, new_partner_user
 from portal.accounts.models import PARTNER_ROLES
@@ -29,14 +30,14 @@ def invite_colleague(
     that inviting does not tell them who has a login where. Staff are told."""
     require(may_manage_partner(actor, partner))
     if partner.status == "closed":
-        raise DomainError(f"{partner.name} is closed; reopen it first.")
+        raise DomainError(gettext("%(partner)s is closed; reopen it first.", partner=partner.name))
     email = email.strip().lower()
     if role not in ("editor", "viewer"):
-        raise DomainError("Choose editor or viewer.", field="role")
+        raise DomainError(gettext("Choose editor or viewer."), field="role")
     existing = db.session.scalar(db.select(User).filter_by(email=email))
     if existing is not None and (existing.partner_id == partner.id or actor.is_staff):
         # Their own people are on their list; staff may know the rest.
-        raise DomainError("Someone already uses this email address.", field="email")
+        raise DomainError(gettext("Someone already uses this email address."), field="email")
     if existing is not None:
         _tell_the_existing_login(actor, partner, existing, role)
         db.session.commit()
@@ -72,23 +73,29 @@ def set_user_access(
     """Deactivate or reactivate a login, or change its role."""
     partner = user.partner
     if partner is None:
-        raise DomainError("Only partner users are managed here.")
+        raise DomainError(gettext("Only partner users are managed here."))
     require(may_manage_partner(actor, partner))
     if user.id == actor.id:
-        raise DomainError("You cannot change your own access; ask a colleague or the programme.")
+        raise DomainError(
+            gettext("You cannot change your own access; ask a colleague or the programme.")
+        )
     changes = {}
     if active is not None and active != user.active:
         if active and partner.status == "closed":
-            raise DomainError(f"{partner.name} is closed; reopen it first.")
+            raise DomainError(
+                gettext("%(partner)s is closed; reopen it first.", partner=partner.name)
+            )
         changes["active"] = (user.active, active)
         user.active = active
         if not active:
             user.end_sessions()  # so reactivating later revives no old cookie
     if role is not None and role != user.partner_role:
         if role not in PARTNER_ROLES:
-            raise DomainError("Choose a role from the list.", field="role")
+            raise DomainError(gettext("Choose a role from the list."), field="role")
         if role == "focal" or user.partner_role == "focal":
-            raise DomainError("The focal point changes through a leadership change.", "role")
+            raise DomainError(
+                gettext("The focal point changes through a leadership change."), "role"
+            )
         changes["partner_role"] = (user.partner_role, role)
         user.partner_role = role
     if changes:
@@ -115,10 +122,12 @@ def change_leadership(
         db.select(Contact).filter_by(partner_id=partner.id, is_primary=True, ended_at=None)
     )
     if previous is not None and previous.email == email:
-        raise DomainError(f"{previous.name} is already the focal point.", field="email")
+        raise DomainError(
+            gettext("%(name)s is already the focal point.", name=previous.name), field="email"
+        )
     existing = db.session.scalar(db.select(User).filter_by(email=email))
     if existing is not None and existing.partner_id != partner.id:
-        raise DomainError("Someone outside this partner already uses this email.", "email")
+        raise DomainError(gettext("Someone outside this partner already uses this email."), "email")
 
     now = utcnow()
     if previous is not None:

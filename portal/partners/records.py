@@ -7,6 +7,7 @@ moved. Callers get a DomainError naming the form field for a broken rule."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy.orm.attributes import flag_modified
 
 from portal.accounts.invitations import new_partner_user
@@ -75,7 +76,7 @@ def update_partner(
     """Apply `draft` to `partner`; returns what changed, in words. A `version`
     other than the partner's means someone saved in between: Conflict."""
     if version != partner.version:
-        raise Conflict("Someone else changed this partner while you were editing. Reload.")
+        raise Conflict(gettext("Someone else changed this partner while you were editing. Reload."))
     check_draft(draft, partner)
     before = {f: getattr(partner, f) for f in PROFILE_FIELDS}
     types_before = ", ".join(partner.type_keys) or None
@@ -127,7 +128,10 @@ def update_details(
         contact.is_primary = primary is not None and contact.id == primary.id
     if primary is not None and not any(c.is_primary and c.name.strip() for c in contacts):
         raise DomainError(
-            f"{primary.name} stays the primary focal person; the programme team changes that.",
+            gettext(
+                "%(name)s stays the primary focal person; the programme team changes that.",
+                name=primary.name,
+            ),
             field="contacts",
         )
     draft = PartnerDraft.of(partner)
@@ -176,8 +180,10 @@ def _save_contacts(
         if draft.id and draft.id not in current:
             # A form opened before someone else ended or replaced this contact.
             raise Conflict(
-                "This contact was removed or replaced since the form was opened. "
-                "Reload the page to see the current contacts.",
+                gettext(
+                    "This contact was removed or replaced since the form was opened. "
+                    "Reload the page to see the current contacts."
+                ),
                 field=f"contacts-{index}-name",
             )
     kept_ids = {d.id for d in drafts if d.id and d.name.strip()}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
@@ -22,6 +23,7 @@ from portal.models import (
     utcnow,
 )
 from portal.partners.drafts import one_year_after
+from portal.partners.forms import label
 from portal.partners.models import PARTNER_STATUSES
 
 LOOK_WINDOW = timedelta(minutes=5)
@@ -33,24 +35,32 @@ def change_status(
     """Put a partner on hold, close or reopen it. Closing ends its coverage and
     its users' logins and keeps everything else."""
     if status not in PARTNER_STATUSES:
-        raise DomainError("Choose a status from the list.", field="status")
+        raise DomainError(gettext("Choose a status from the list."), field="status")
     if partner.status == "prospective":
         raise DomainError(
-            f"{partner.name} is prospective: decide on its need check whether to go ahead.",
+            gettext(
+                "%(partner)s is prospective: decide on its need check whether to go ahead.",
+                partner=partner.name,
+            ),
             field="status",
         )
     if status == partner.status:
         raise DomainError(
-            f"{partner.name} is already {PARTNER_STATUSES[status].lower()}.", "status"
+            gettext(
+                "%(partner)s is already %(status)s.",
+                partner=partner.name,
+                status=label(status, PARTNER_STATUSES).lower(),
+            ),
+            "status",
         )
     if not (reason or "").strip():
-        raise DomainError("Say why the status changes.", field="reason")
+        raise DomainError(gettext("Say why the status changes."), field="reason")
     if effective_on is None:
-        raise DomainError("Enter the date the change takes effect.", field="effective_on")
+        raise DomainError(gettext("Enter the date the change takes effect."), field="effective_on")
     if effective_on > local_today():
         # The change applies now (logins end at once); a future date would say otherwise.
         raise DomainError(
-            "Choose today or an earlier date: the change applies when you make it.",
+            gettext("Choose today or an earlier date: the change applies when you make it."),
             field="effective_on",
         )
     before = partner.status

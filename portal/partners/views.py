@@ -5,6 +5,7 @@ changes and annual reviews."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +19,7 @@ from portal.core.access import (
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.core.forms import attach_error
 from portal.core.htmx import go_to, is_htmx, push_url, render
 from portal.core.storage import storage
@@ -36,6 +38,8 @@ from portal.partners.forms import (
     LeadershipForm,
     ReviewForm,
     StatusForm,
+    label,
+    labels_of,
 )
 from portal.partners.listing import (
     Filters,
@@ -53,7 +57,17 @@ from portal.partners.models import (
 from portal.partners.people import change_leadership, set_user_access
 from portal.partners.status import change_status, mark_reviewed, record_look
 
+# Templates read a stored code as `code_label(code)`, in the reader's language.
+bp.add_app_template_global(label, "code_label")
+
 LISTED_STATUSES = {k: v for k, v in STATUS_NAMES.items() if k != "merged"}
+# Coverage grouped under these headings before the districts, in this order.
+WHOLE_COUNTRY, ABOVE_DISTRICT, GROUPS = "Whole country", "Above district level", "Groups of units"
+HEADINGS = {
+    WHOLE_COUNTRY: lazy_gettext("Whole country"),
+    ABOVE_DISTRICT: lazy_gettext("Above district level"),
+    GROUPS: lazy_gettext("Groups of units"),
+}
 
 
 def list_context(filters: Filters, results_only: bool = False) -> dict:
@@ -66,8 +80,8 @@ def list_context(filters: Filters, results_only: bool = False) -> dict:
         "reviews_due": None if results_only else reviews_due_count(),
         "f": filters,
         "districts": [] if results_only else districts(),
-        "types": PARTNERSHIP_TYPES,
-        "statuses": LISTED_STATUSES,
+        "types": labels_of(PARTNERSHIP_TYPES),
+        "statuses": labels_of(LISTED_STATUSES),
     }
 
 
@@ -138,19 +152,25 @@ def show(partner_id: int):
         reviews=reviews,
         percent=completion([a.id for a in partner.accreditations]),
         since=previous_look.seen_at if previous_look else None,
-        status_form=StatusForm(
-            prefix="status", status=_next_status(partner), effective_on=local_today()
-        ),
+        # Preselected: the status the partner has now (choosing another is the change).
+        status_form=StatusForm(prefix="status", status=partner.status, effective_on=local_today()),
         review_form=ReviewForm(),
         document_form=DocumentForm(valid_from=local_today()),
         expiring_soon=expiring_soon,
         expired=expired,
-        kinds=DOCUMENT_KINDS,
+        kinds=labels_of(DOCUMENT_KINDS),
     )
 
 
-def _next_status(partner: Partner) -> str:
-    return "active" if partner.status != "active" else "on_hold"
+@bp.app_template_global("coverage_name")
+def coverage_name(cover: Coverage) -> str:
+    """What a coverage entry covers, in the reader's language (`target_name` is
+    the English the history and the emails keep)."""
+    if cover.nationwide:
+        return gettext("Whole country")
+    if cover.org_unit is not None:
+        return cover.org_unit.name
+    return gettext("%(name)s (group)", name=cover.org_unit_group.name)
 
 
 def _by_district(coverage: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
@@ -160,19 +180,20 @@ def _by_district(coverage: list[Coverage]) -> list[tuple[str, list[Coverage]]]:
         if not cover.current:
             continue
         if cover.nationwide:
-            key = "Whole country"
+            key = WHOLE_COUNTRY
         elif cover.org_unit_group_id:
-            key = "Groups of units"
+            key = GROUPS
         elif cover.district is not None:
             key = cover.district.name
         else:
-            key = "Above district level"
+            key = ABOVE_DISTRICT
         groups.setdefault(key, []).append(cover)
-    first = ["Whole country", "Above district level", "Groups of units"]
-    return sorted(
+    first = [WHOLE_COUNTRY, ABOVE_DISTRICT, GROUPS]
+    ordered = sorted(
         groups.items(),
         key=lambda kv: (kv[0] not in first, first.index(kv[0]) if kv[0] in first else 0, kv[0]),
     )
+    return [(str(HEADINGS.get(key, key)), entries) for key, entries in ordered]
 
 
 @bp.post("/<int:partner_id>/status")
@@ -192,7 +213,14 @@ def status(partner_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(f"{partner.name} is now {PARTNER_STATUSES[partner.status].lower()}.", "success")
+            flash(
+                gettext(
+                    "%(partner)s is now %(status)s.",
+                    partner=partner.name,
+                    status=label(partner.status, PARTNER_STATUSES).lower(),
+                ),
+                "success",
+            )
             return go_to(url_for(".show", partner_id=partner.id))
     return render(
         "partners/status.html", block="form", status=422, partner=partner, status_form=form
@@ -207,8 +235,11 @@ def review(partner_id: int):
     if form.validate_on_submit():
         done = mark_reviewed(current_user, partner, form.note.data or "")
         flash(
-            f"Annual review of {partner.name} recorded; the next is due "
-            f"{done.next_review_on:%d %b %Y}.",
+            gettext(
+                "Annual review of %(partner)s recorded; the next is due %(day)s.",
+                partner=partner.name,
+                day=day(done.next_review_on),
+            ),
             "success",
         )
         return redirect(url_for(".show", partner_id=partner.id))
@@ -247,7 +278,14 @@ def add_agreement(partner_id: int):
             attach_error(form, error)
             status = 413 if isinstance(error, UploadTooLarge) else 422
         else:
-            flash(f"{document.filename} attached to {partner.name}.", "success")
+            flash(
+                gettext(
+                    "%(file)s attached to %(partner)s.",
+                    file=document.filename,
+                    partner=partner.name,
+                ),
+                "success",
+            )
             return redirect(url_for(".show", partner_id=partner.id) + "#agreements")
     return render(
         "partners/agreement.html", block="form", status=status, partner=partner, document_form=form
@@ -293,9 +331,10 @@ def focal(partner_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            notice = (
-                f"{user.name} is now the focal point of {partner.name}; "
-                "a welcome email is on its way."
+            notice = gettext(
+                "%(name)s is now the focal point of %(partner)s; a welcome email is on its way.",
+                name=user.name,
+                partner=partner.name,
             )
             flash(notice, "success")
             return go_to(url_for(".show", partner_id=partner.id))
@@ -317,6 +356,8 @@ def user_access(partner_id: int, user_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        state = "can log in again" if user.active else "can no longer log in"
-        flash(f"{user.name} {state}.", "success")
+        if user.active:
+            flash(gettext("%(name)s can log in again.", name=user.name), "success")
+        else:
+            flash(gettext("%(name)s can no longer log in.", name=user.name), "success")
     return redirect(url_for(".show", partner_id=partner.id))

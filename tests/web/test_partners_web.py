@@ -116,7 +116,8 @@ def test_an_invalid_form_shows_each_error_next_to_its_field_and_keeps_what_was_t
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "<html" not in page and 'role="dialog"' in page
-    assert "Enter the partner&#39;s legal name." in help_text(page, "name")
+    # The message is a lazily translated constant, written out as it is (no &#39;).
+    assert "Enter the partner's legal name." in html.unescape(help_text(page, "name"))
     assert "Enter a valid email address." in help_text(page, "contacts-0-email")
     assert re.search(r'<input aria-describedby="name-help" aria-invalid="true"', page)
     # What was typed is still there to correct.
