@@ -69,9 +69,7 @@ def propose_change(
     if current is not None and all(
         (getattr(current, f) or "") == (getattr(checked, f) or "") for f in BANK_FIELDS
     ):
-        raise DomainError(
-            gettext("These are the bank details already on file."), "account_number"
-        )
+        raise DomainError(gettext("These are the bank details already on file."), "account_number")
     change = BankDetailsChange(
         partner_id=partner.id,
         holder=checked.holder,

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 
 import pycountry
 from babel.numbers import get_currency_name
+from flask_babel import gettext
 from schwifty import BIC, IBAN
 from schwifty.exceptions import InvalidChecksumDigits, SchwiftyException
-
-from flask_babel import gettext
 
 from portal.core.errors import DomainError
 from portal.core.i18n import current_language
@@ -72,9 +71,7 @@ def account_number(value: str) -> str:
             return IBAN(compact).compact
         except InvalidChecksumDigits:
             raise DomainError(
-                gettext(
-                    "This IBAN's check digits are wrong: a character is mistyped or missing."
-                ),
+                gettext("This IBAN's check digits are wrong: a character is mistyped or missing."),
                 "account_number",
             ) from None
         except SchwiftyException as error:

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from flask_babel import lazy_gettext
 
 from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
