@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -32,7 +33,10 @@ from portal.notifications.bell import notify, partner_users, path_for
 MAX_MEETINGS = 12
 DEFAULT_MEETINGS = 6
 MAX_DURATION_MINUTES = 8 * 60
-FOLLOW_UP_OWNERS = {"partner": "The partner", "programme": "The programme team"}
+FOLLOW_UP_OWNERS = {
+    "partner": lazy_gettext("The partner"),
+    "programme": lazy_gettext("The programme team"),
+}
 
 
 @dataclass
@@ -84,30 +88,42 @@ def check_plan(plan: CheckInPlan, now: datetime | None = None) -> None:
     now = now or utcnow()
     today = now.astimezone(programme_zone()).date()
     if plan.repeat not in REPEATS:
-        raise DomainError("Choose how often the check-in repeats.", field="repeat")
+        raise DomainError(gettext("Choose how often the check-in repeats."), field="repeat")
     if REPEATS[plan.repeat] is not None and not 1 <= plan.meetings <= MAX_MEETINGS:
-        raise DomainError(f"A series has between 1 and {MAX_MEETINGS} meetings.", field="meetings")
+        raise DomainError(
+            gettext("A series has between 1 and %(max)d meetings.", max=MAX_MEETINGS),
+            field="meetings",
+        )
     if plan.starts_on < today:
-        raise DomainError("The date is in the past.", field="starts_on")
+        raise DomainError(gettext("The date is in the past."), field="starts_on")
     if to_utc(plan.starts_on, plan.start_time) <= now:
-        raise DomainError("This time has already passed today.", field="start_time")
+        raise DomainError(gettext("This time has already passed today."), field="start_time")
     if plan.duration_minutes <= 0:
-        raise DomainError("The meeting ends before it starts.", field="end_time")
+        raise DomainError(gettext("The meeting ends before it starts."), field="end_time")
     if plan.duration_minutes > MAX_DURATION_MINUTES:
-        raise DomainError("A check-in lasts at most 8 hours.", field="end_time")
+        raise DomainError(
+            gettext("A check-in lasts at most %(num)d hours.", num=MAX_DURATION_MINUTES // 60),
+            field="end_time",
+        )
     if not plan.location.strip():
-        raise DomainError("Say where the meeting is, or paste the call link.", field="location")
+        raise DomainError(
+            gettext("Say where the meeting is, or paste the call link."), field="location"
+        )
     if len(plan.location.strip()) > 300:
-        raise DomainError("Keep the place or link under 300 characters.", field="location")
+        raise DomainError(
+            gettext("Keep the place or link under %(max)d characters.", max=300), field="location"
+        )
 
 
 def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
     """Create the meetings of a series, invite both sides and tell the partner."""
     check_plan(plan)
     if plan.kpi is not None and plan.kpi not in BY_KEY:
-        raise DomainError("That is not one of the KPIs.")
+        raise DomainError(gettext("That is not one of the KPIs."))
     if partner.status == "closed":
-        raise DomainError(f"{partner.name} is closed; it takes no new check-ins.")
+        raise DomainError(
+            gettext("%(partner)s is closed; it takes no new check-ins.", partner=partner.name)
+        )
     meetings = [
         CheckIn(
             partner_id=partner.id,
@@ -161,7 +177,14 @@ def _subject(partner: Partner, meetings: list[CheckIn]) -> str:
     return f"{what}: {partner.name} – {when:%d %b %Y %H:%M}{series}"
 
 
+# In English for the email subjects (their helper translates them); the form shows
+# REPEAT_CHOICES, in the reader's language.
 REPEAT_LABELS = {"once": "Once", "monthly": "Monthly", "bimonthly": "Every two months"}
+REPEAT_CHOICES = {
+    "once": lazy_gettext("Once"),
+    "monthly": lazy_gettext("Monthly"),
+    "bimonthly": lazy_gettext("Every two months"),
+}
 
 
 def _send(
@@ -200,9 +223,9 @@ def _send(
 def cancel(actor: User, checkin: CheckIn, reason: str = "") -> CheckIn:
     """Cancel one meeting; both sides get a CANCEL for their calendars."""
     if checkin.cancelled_at is not None:
-        raise DomainError("This check-in is already cancelled.")
+        raise DomainError(gettext("This check-in is already cancelled."))
     if checkin.starts_at <= utcnow():
-        raise DomainError("This check-in has already started; record its notes instead.")
+        raise DomainError(gettext("This check-in has already started; record its notes instead."))
     checkin.cancelled_at = utcnow()
     checkin.sequence += 1
     audit.record(
@@ -236,17 +259,19 @@ def record(
 ) -> CheckIn:
     """Notes and agreed actions after the meeting; `done` closes open follow-ups."""
     if checkin.cancelled_at is not None:
-        raise DomainError("This check-in was cancelled; there is nothing to record.")
+        raise DomainError(gettext("This check-in was cancelled; there is nothing to record."))
     if checkin.starts_at > utcnow():
-        raise DomainError("Notes can be recorded once the meeting has started.", field="notes")
+        raise DomainError(
+            gettext("Notes can be recorded once the meeting has started."), field="notes"
+        )
     drafts = [f for f in follow_ups if f.description.strip()]
     done = set(done)
     for draft in drafts:
         if draft.owner not in FOLLOW_UP_OWNERS:
-            raise DomainError("Choose who owns the follow-up.", field="follow_ups")
+            raise DomainError(gettext("Choose who owns the follow-up."), field="follow_ups")
     notes = notes.strip()
     if not notes and not drafts and not done:
-        raise DomainError("Write the notes of the meeting.", field="notes")
+        raise DomainError(gettext("Write the notes of the meeting."), field="notes")
     before = checkin.notes
     if notes:
         checkin.notes = notes
