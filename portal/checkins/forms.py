@@ -25,8 +25,10 @@ from portal.checkins.meetings import (
     FOLLOW_UP_OWNERS,
     MAX_MEETINGS,
     REPEAT_CHOICES,
+    WEEKEND_CHOICES,
     CheckInPlan,
     FollowUpDraft,
+    weekend_days,
 )
 from portal.core.forms import DayField, PortalForm
 
@@ -67,10 +69,28 @@ class CheckInForm(PortalForm):
         validators=[Optional()],
     )
 
+    # Shown once the service found weekend days in the series (WeekendMeetings):
+    # what to do with them, and which days the choice was made for.
+    weekend = RadioField(
+        lazy_gettext("Meetings on a Saturday or Sunday"),
+        choices=_choices(WEEKEND_CHOICES),
+        validate_choice=False,
+        validators=[Optional()],
+    )
+    weekend_days = HiddenField()
+
     def plan(self) -> CheckInPlan:
         # The duration may come out negative: the service says "ends before it starts".
         start = datetime.combine(self.starts_on.data, self.start_time.data)
         end = datetime.combine(self.starts_on.data, self.end_time.data)
+        plan = self._plan(start, end)
+        # The choice counts for the weekend days it was made for: change the date
+        # or the series and the new weekend days are shown (and asked about) again.
+        if self.weekend.data and self.weekend_days.data == shown_days(weekend_days(plan)):
+            plan.weekend = self.weekend.data
+        return plan
+
+    def _plan(self, start: datetime, end: datetime) -> CheckInPlan:
         return CheckInPlan(
             starts_on=self.starts_on.data,
             start_time=self.start_time.data,
@@ -81,6 +101,11 @@ class CheckInForm(PortalForm):
             meetings=DEFAULT_MEETINGS if self.meetings.data is None else self.meetings.data,
             kpi=self.kpi.data or None,
         )
+
+
+def shown_days(days) -> str:
+    """The weekend days a warning listed, as the form carries them back."""
+    return " ".join(day.isoformat() for day in days)
 
 
 class FollowUpRow(Form):

@@ -3,7 +3,11 @@ invitation), cancelling one meeting, and recording what came out of it.
 
 Times are typed in the programme's time zone and stored in UTC. Each meeting of
 a series is converted on its own day, so "10:00 every month" stays 10:00 across
-a daylight-saving change."""
+a daylight-saving change.
+
+No meeting lands on a Saturday or Sunday unnoticed: a plan whose series has
+weekend days is refused (WeekendMeetings lists them) until staff say what to do
+with them: keep them, or move each to the Friday before or the Monday after."""
 
 from __future__ import annotations
 
@@ -12,8 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from babel import dates as babel_dates
 from flask import current_app
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -24,6 +29,7 @@ from portal.core import audit
 from portal.core.clock import programme_zone, to_utc
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.i18n import current_language
 from portal.kpis.definitions import BY_KEY
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
@@ -51,6 +57,10 @@ class CheckInPlan:
     repeat: str = "once"
     meetings: int = 1
     kpi: str | None = None  # a coaching call about this KPI
+    # The series' days on a Saturday or Sunday: "ask" refuses the plan, listing
+    # them (WeekendMeetings); "keep", "friday" (the Friday before) or "monday"
+    # (the Monday after) is what staff chose once they saw them.
+    weekend: str = "ask"
 
 
 @dataclass
@@ -78,6 +88,55 @@ def series_days(first: date, repeat: str, meetings: int) -> list[date]:
     if months is None:
         return [first]
     return [add_months(first, months * n) for n in range(meetings)]
+
+
+WEEKEND = (calendar.SATURDAY, calendar.SUNDAY)
+WEEKEND_CHOICES = {
+    "keep": lazy_gettext("Keep the weekend days as they are"),
+    "friday": lazy_gettext("Move each to the Friday before"),
+    "monday": lazy_gettext("Move each to the Monday after"),
+}
+
+
+def weekend_days(plan: CheckInPlan) -> list[date]:
+    """The days of the plan's series that fall on a Saturday or Sunday."""
+    days = series_days(plan.starts_on, plan.repeat, plan.meetings)
+    return [day for day in days if day.weekday() in WEEKEND]
+
+
+def meeting_days(plan: CheckInPlan) -> list[date]:
+    """The series' days once its weekend days are moved as `plan.weekend` says."""
+    days = series_days(plan.starts_on, plan.repeat, plan.meetings)
+    if plan.weekend == "friday":
+        return [d - timedelta(days=d.weekday() - 4) if d.weekday() in WEEKEND else d for d in days]
+    if plan.weekend == "monday":
+        return [d + timedelta(days=7 - d.weekday()) if d.weekday() in WEEKEND else d for d in days]
+    return days
+
+
+def weekday_label(day: date) -> str:
+    """ "Sat 30 Jan 2027" / "sam. 30 janv. 2027", in the reader's language."""
+    return babel_dates.format_date(day, "EEE d MMM y", locale=current_language())
+
+
+class WeekendMeetings(DomainError):
+    """The plan has meetings on a Saturday or Sunday and staff have not said what
+    to do with them; `days` lists them."""
+
+    def __init__(self, days: list[date]):
+        listed = ", ".join(weekday_label(day) for day in days)
+        super().__init__(
+            ngettext(
+                "This meeting falls on a weekend: %(days)s. Keep it on that day, or move "
+                "it to the Friday before or the Monday after.",
+                "%(num)d meetings fall on a weekend: %(days)s. Keep them on these days, "
+                "or move each to the Friday before or the Monday after.",
+                len(days),
+                days=listed,
+            ),
+            field="weekend",
+        )
+        self.days = days
 
 
 # --- scheduling ---------------------------------------------------------------
@@ -113,6 +172,20 @@ def check_plan(plan: CheckInPlan, now: datetime | None = None) -> None:
         raise DomainError(
             gettext("Keep the place or link under %(max)d characters.", max=300), field="location"
         )
+    if plan.weekend != "ask" and plan.weekend not in WEEKEND_CHOICES:
+        raise DomainError(gettext("Choose what to do with the weekend dates."), field="weekend")
+    weekend = weekend_days(plan)
+    if weekend and plan.weekend == "ask":
+        raise WeekendMeetings(weekend)
+    first = meeting_days(plan)[0]
+    if first < today or to_utc(first, plan.start_time) <= now:
+        raise DomainError(
+            gettext(
+                "On the Friday before, the first meeting would be in the past: keep it "
+                "on its day or move it to the Monday after."
+            ),
+            field="weekend",
+        )
 
 
 def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
@@ -135,7 +208,7 @@ def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
             kpi=plan.kpi,
             created_by_id=actor.id,
         )
-        for day in series_days(plan.starts_on, plan.repeat, plan.meetings)
+        for day in meeting_days(plan)
     ]
     db.session.add_all(meetings)
     db.session.flush()
@@ -196,7 +269,9 @@ def _send(
     subject: str,
 ) -> None:
     """One email to the partner's people and one to the programme side, each with
-    its own invitation: partners never see staff addresses, not even as attendees."""
+    its own invitation. Partners never see the programme side's addresses as
+    attendees; their invitation names only the organiser (the staff member who
+    scheduled the meetings, to whom their calendar's answer goes)."""
     programme_side = sorted({actor.email, *(m.created_by.email for m in meetings if m.created_by)})
     context = {
         "partner": partner,
@@ -207,7 +282,7 @@ def _send(
     for recipients, for_staff in ((partner_emails(partner.id), False), (programme_side, True)):
         if not recipients:
             continue
-        ics = invitation(meetings, method, attendees=recipients)
+        ics = invitation(meetings, method, attendees=recipients, organizer=actor)
         queue_email(
             recipients,
             template,

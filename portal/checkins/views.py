@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from portal.checkins import bp, invitations
 from portal.checkins import meetings as service
-from portal.checkins.forms import CancelForm, CheckInForm, RecordForm
+from portal.checkins.forms import CancelForm, CheckInForm, RecordForm, shown_days
 from portal.core.access import checkin_or_404, partner_or_404, require, staff_required
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
@@ -61,6 +61,11 @@ def new(partner_id: int):
     if form.validate_on_submit():
         try:
             meetings = service.schedule(current_user, partner, form.plan())
+        except service.WeekendMeetings as weekend:
+            # Listed next to the choice; the choice is asked for these days afresh.
+            form.weekend_days.data = shown_days(weekend.days)
+            form.weekend.data = None
+            attach_error(form, weekend)
         except DomainError as error:
             attach_error(form, error)
         else:
@@ -149,10 +154,11 @@ def cancel(checkin_id: int):
 def invitation(checkin_id: int):
     """The meeting as an .ics file to add to a calendar by hand."""
     checkin = _checkin(checkin_id)
-    ics = invitations.invitation([checkin], "PUBLISH")
+    organizer = current_user if current_user.is_staff else None
+    ics = invitations.invitation([checkin], "PUBLISH", organizer=organizer)
     return Response(
         ics.data,
-        mimetype="text/calendar",
+        content_type=ics.content_type,
         headers={"Content-Disposition": f'attachment; filename="checkin-{checkin.id}.ics"'},
     )
 
