@@ -59,17 +59,23 @@ def _names(addresses: list[str]) -> dict[str, str]:
     return {email.lower(): name for email, name in rows if name}
 
 
-def _organizer(meetings: list[CheckIn], fallback: User | None) -> vCalAddress:
+def _organizer(meetings: list[CheckIn], fallback: User | None) -> vCalAddress | None:
     """The staff member who organises: the one who scheduled the meeting (replies
     and later changes come from them), else `fallback` (who sends this one). Only
     when neither is known (an old meeting whose author is gone, downloaded by a
-    partner) the programme, at the portal's sending address."""
+    partner) the programme team's first address, or the portal's sending address
+    if it is a real one; never a made-up one like portal@localhost (then none)."""
     person = next((m.created_by for m in meetings if m.created_by is not None), None) or fallback
     if person is not None and person.email:
         address, name = person.email, person.name or person.email
     else:
-        address = parseaddr(current_app.config["MAIL_DEFAULT_SENDER"])[1]
-        name = current_app.config["PROGRAMME_NAME"]
+        config = current_app.config
+        sender = parseaddr(config["MAIL_DEFAULT_SENDER"] or "")[1]
+        team = config.get("PROGRAMME_TEAM_EMAILS") or []
+        address = team[0] if team else sender
+        if not address or address.rpartition("@")[2] in ("", "localhost"):
+            return None
+        name = config["PROGRAMME_NAME"]
     organizer = vCalAddress(f"mailto:{address}")
     organizer.params["cn"] = vText(name)
     return organizer
@@ -119,7 +125,8 @@ def invitation(
         event.add("url", external_url("checkins.show", checkin_id=meeting.id))
         cancelled = method == "CANCEL" or meeting.cancelled_at is not None
         event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        event.add("organizer", _organizer([meeting, *meetings], organizer))
+        if (organised_by := _organizer([meeting, *meetings], organizer)) is not None:
+            event.add("organizer", organised_by)
         for address in addresses:
             name = names.get(address.lower()) or address
             event.add("attendee", _attendee(address, name, method), encode=0)

@@ -146,6 +146,14 @@ def test_a_meeting_without_a_known_author_is_organised_by_whoever_sends_it(app, 
     [event] = vevents(invitation([meeting], "REQUEST", organizer=staff["admin"]).data)
     assert str(event["ORGANIZER"]) == "mailto:admin@example.org"
     assert event["ORGANIZER"].params["CN"] == "Ada Admin"
+    # Nobody known at all (a partner downloads it): a real address or none, never
+    # the portal's made-up sending address.
+    [event] = vevents(invitation([meeting], "PUBLISH").data)
+    assert "ORGANIZER" not in event
+    app.config["PROGRAMME_TEAM_EMAILS"] = ["team@programme.example.org"]
+    [event] = vevents(invitation([meeting], "PUBLISH").data)
+    assert str(event["ORGANIZER"]) == "mailto:team@programme.example.org"
+    assert event["ORGANIZER"].params["CN"] == app.config["PROGRAMME_NAME"]
 
 
 # --- UIDs unique per installation -------------------------------------------------
