@@ -318,6 +318,7 @@ def _vault_and_checkins(admin: User, hai: User, partners: list[Partner], today: 
                 agenda="Progress on documents; questions; next steps.",
                 repeat="monthly",
                 meetings=6,
+                weekend="monday",  # no sample meeting on a Saturday or Sunday
             ),
         )
     db.session.commit()

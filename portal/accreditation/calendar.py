@@ -14,9 +14,13 @@ from sqlalchemy.orm import joinedload
 
 from portal.core import audit
 from portal.core.access import may_see_accreditation
+from portal.core.calendar_uid import calendar_uid
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import Accreditation, Milestone, Partner, User, utcnow
+
+# METHOD in the Content-Type matches the body's (RFC 5545 §3.7.2).
+FEED_CONTENT_TYPE = "text/calendar; method=PUBLISH; charset=UTF-8"
 
 
 @dataclass
@@ -45,7 +49,9 @@ def deadlines(user: User) -> list[Deadline]:
     ).all()
     return [
         Deadline(
-            uid=f"milestone-{m.id}@partner-portal",
+            # Unique to this installation (see portal/core/calendar_uid.py): a staging
+            # site's or a reset database's milestone #7 is not the one people subscribed to.
+            uid=calendar_uid("milestone", m.id, m.accreditation.created_at),
             day=m.due_on,
             title=f"{m.name} due",
             partner=m.accreditation.partner,
@@ -61,6 +67,8 @@ def feed(user: User, programme: str, link_for) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", f"-//{programme}//Partner Portal//EN")
     calendar.add("version", "2.0")
+    # A published calendar, not an invitation (as the feed's Content-Type says).
+    calendar.add("method", "PUBLISH")
     calendar.add("x-wr-calname", f"{programme} deadlines")
     stamp = utcnow()
     for deadline in deadlines(user):

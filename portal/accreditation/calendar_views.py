@@ -6,7 +6,13 @@ from flask import Response, abort, current_app, flash, redirect, url_for
 from flask_login import current_user, login_required
 
 from portal.accreditation import calendar_bp as bp
-from portal.accreditation.calendar import deadlines, feed, reset_token, user_for_token
+from portal.accreditation.calendar import (
+    FEED_CONTENT_TYPE,
+    deadlines,
+    feed,
+    reset_token,
+    user_for_token,
+)
 from portal.core.htmx import render
 from portal.mail.links import external_url
 
@@ -50,5 +56,7 @@ def ics(feed_token: str):
         lambda d: external_url("accreditation.show", accreditation_id=d.accreditation_id),
     )
     return Response(
-        body, mimetype="text/calendar", headers={"Cache-Control": "private, max-age=300"}
+        body,
+        content_type=FEED_CONTENT_TYPE,
+        headers={"Cache-Control": "private, max-age=300"},
     )

@@ -4,11 +4,12 @@ once, on the answer to the form), revoking one."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.api import tokens as service
 from portal.api import tokens_bp as bp
-from portal.api.forms import TokenForm
+from portal.api.forms import TokenForm, scope_labels
 from portal.api.registry import RESOURCES
 from portal.core.access import admin_required, may_manage_api_tokens, require
 from portal.core.errors import DomainError
@@ -22,7 +23,9 @@ from portal.models import ApiToken
 def index():
     """Every token: what it may read, who made it, when it was last used."""
     require(may_manage_api_tokens(current_user))
-    return render_template("api/tokens.html", tokens=service.tokens(), resources=RESOURCES)
+    return render_template(
+        "api/tokens.html", tokens=service.tokens(), resources=RESOURCES, scope_labels=scope_labels
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -40,7 +43,9 @@ def new():
             attach_error(form, error)
         else:
             # Rendered, not redirected: a flash would keep the secret in the cookie.
-            return render_template("api/created.html", token=token, secret=secret)
+            return render_template(
+                "api/created.html", token=token, secret=secret, scope_labels=scope_labels
+            )
     status = 422 if form.is_submitted() else 200
     return render_template("api/new.html", form=form), status
 
@@ -56,5 +61,11 @@ def revoke(api_token_id: int):
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"“{token.name}” is revoked: requests with it are refused from now on.", "success")
+        flash(
+            gettext(
+                "“%(name)s” is revoked: requests with it are refused from now on.",
+                name=token.name,
+            ),
+            "success",
+        )
     return redirect(url_for(".index"))

@@ -15,6 +15,7 @@ import time
 from datetime import timedelta
 
 from flask import current_app
+from flask_babel import gettext
 from limits import parse
 from limits.errors import StorageError
 from sqlalchemy import or_
@@ -46,15 +47,17 @@ def create_token(actor: User, name: str, scopes: list[str]) -> tuple[ApiToken, s
     require(may_manage_api_tokens(actor))
     name = " ".join((name or "").split())
     if not name:
-        raise DomainError("Name the token after who uses it, e.g. “Power BI – M&E team”.", "name")
+        raise DomainError(
+            gettext("Name the token after who uses it, e.g. “Power BI – M&E team”."), "name"
+        )
     if len(name) > NAME_MAX:
-        raise DomainError(f"Keep the name under {NAME_MAX} characters.", "name")
+        raise DomainError(gettext("Keep the name under %(max)d characters.", max=NAME_MAX), "name")
     known = registry.scopes()
     chosen = [s for s in known if s in set(scopes or [])]
     if set(scopes or []) - set(known):
-        raise DomainError("Choose among the listed resources.", "scopes")
+        raise DomainError(gettext("Choose among the listed resources."), "scopes")
     if not chosen:
-        raise DomainError("Choose at least one resource the token may read.", "scopes")
+        raise DomainError(gettext("Choose at least one resource the token may read."), "scopes")
     secret = SECRET_START + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name,
@@ -87,7 +90,7 @@ def revoke_token(actor: User, token: ApiToken) -> None:
     ).rowcount
     if won != 1:
         db.session.rollback()
-        raise DomainError(f"“{token.name}” was revoked already.")
+        raise DomainError(gettext("“%(name)s” was revoked already.", name=token.name))
     db.session.refresh(token)
     audit.record(
         actor, "api_token_revoked", token, partner_id=None, changes={"revoked_at": (None, now)}

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.assignments.models import DataSet, DataSetAssignment
+from portal.assignments.models import PURPOSES, DataSet, DataSetAssignment
 from portal.core.extensions import db
 from portal.exports import Column
 from portal.finance.models import BankAccount
@@ -57,7 +57,8 @@ def payment_cells(partner_ids: Sequence[int], bank: bool) -> dict[int, tuple]:
         .where(DataSetAssignment.partner_id.in_(ids))
         .order_by(DataSetAssignment.starts_on, DataSet.name, DataSetAssignment.id)
     ):
-        label = f"{name} [{assignment.data_set_id}], {assignment.purpose_label.lower()}"
+        purpose = PURPOSES.get(assignment.purpose, assignment.purpose).lower()  # English
+        label = f"{name} [{assignment.data_set_id}], {purpose}"
         data_sets[assignment.partner_id].append(
             _dated(label, assignment.starts_on, assignment.ends_on)
         )

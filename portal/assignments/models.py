@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -17,6 +18,13 @@ PURPOSES = {
     "reports": "Reports",
     "paid_on": "Paid on",
     "both": "Reports and paid on",
+}
+# PURPOSES as pages show them, in the reader's language (PURPOSES stays the English
+# the audit trail and the exports write).
+PURPOSE_LABELS = {
+    "reports": lazy_gettext("Reports"),
+    "paid_on": lazy_gettext("Paid on"),
+    "both": lazy_gettext("Reports and paid on"),
 }
 
 
@@ -74,4 +82,5 @@ class DataSetAssignment(db.Model):
 
     @property
     def purpose_label(self) -> str:
-        return PURPOSES.get(self.purpose, self.purpose)
+        """In the reader's language; exports use PURPOSES."""
+        return str(PURPOSE_LABELS.get(self.purpose, self.purpose))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import contains_eager
 
@@ -15,6 +16,7 @@ from portal.core.access import may_change_records, require
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.models import Partner, User
 
 REASON_MAX = 2000
@@ -57,9 +59,11 @@ def current_assignments(partner_ids: Sequence[int]) -> dict[int, list[DataSetAss
 def _reason(reason: str, required: bool) -> str | None:
     reason = (reason or "").strip()
     if required and not reason:
-        raise DomainError("Say why (it is kept in the partner's history).", "reason")
+        raise DomainError(gettext("Say why (it is kept in the partner's history)."), "reason")
     if len(reason) > REASON_MAX:
-        raise DomainError(f"The reason is longer than {REASON_MAX} characters.", "reason")
+        raise DomainError(
+            gettext("The reason is longer than %(max)d characters.", max=REASON_MAX), "reason"
+        )
     return reason or None
 
 
@@ -74,13 +78,13 @@ def check_new(
     """The rules a new assignment must pass, each naming its field."""
     data_set = db.session.get(DataSet, data_set_id) if data_set_id else None
     if data_set is None:
-        raise DomainError("Choose a data set from the list.", field)
+        raise DomainError(gettext("Choose a data set from the list."), field)
     if purpose not in PURPOSES:
-        raise DomainError("Choose what the partner does with this data set.", "purpose")
+        raise DomainError(gettext("Choose what the partner does with this data set."), "purpose")
     if starts_on is None:
-        raise DomainError("Enter the date the assignment starts.", "starts_on")
+        raise DomainError(gettext("Enter the date the assignment starts."), "starts_on")
     if ends_on is not None and ends_on < starts_on:
-        raise DomainError("The end date is before the start date.", "ends_on")
+        raise DomainError(gettext("The end date is before the start date."), "ends_on")
     overlapping = db.session.scalar(
         select(DataSetAssignment.id).where(
             DataSetAssignment.partner_id == partner.id,
@@ -91,8 +95,12 @@ def check_new(
     )
     if overlapping is not None:
         raise DomainError(
-            f"{partner.display_name} is already assigned {data_set.name} for these dates: "
-            "end that assignment first.",
+            gettext(
+                "%(partner)s is already assigned %(data_set)s for these dates: "
+                "end that assignment first.",
+                partner=partner.display_name,
+                data_set=data_set.name,
+            ),
             field,
         )
     return data_set
@@ -155,14 +163,17 @@ def end_assignment(
     require(may_change_records(actor))
     reason_text = _reason(reason, required=True)
     if on is None:
-        raise DomainError("Enter the last day of the assignment.", "ends_on")
+        raise DomainError(gettext("Enter the last day of the assignment."), "ends_on")
     if on < assignment.starts_on:
         raise DomainError(
-            f"The assignment starts on {assignment.starts_on:%d %b %Y}: it cannot end before.",
+            gettext(
+                "The assignment starts on %(day)s: it cannot end before.",
+                day=day(assignment.starts_on),
+            ),
             "ends_on",
         )
     if assignment.ends_on is not None and assignment.ends_on < local_today():
-        raise DomainError("This assignment has ended already.", "ends_on")
+        raise DomainError(gettext("This assignment has ended already."), "ends_on")
     _end(actor, partner, assignment, on, reason_text)
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext
 
+from portal.assignments.models import PURPOSES
 from portal.assignments.operations import add_assignment, check_new
 from portal.core.access import may_change_records, require
 from portal.core.errors import DomainError
@@ -35,19 +37,26 @@ def expand_scope(
     require(may_change_records(actor))
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Say why the scope changes (finance checks the tariffs).", "reason")
+        raise DomainError(
+            gettext("Say why the scope changes (finance checks the tariffs)."), "reason"
+        )
     if len(reason) > 2000:
-        raise DomainError("The reason is longer than 2000 characters.", "reason")
+        raise DomainError(
+            gettext("The reason is longer than %(max)d characters.", max=2000), "reason"
+        )
     if starts_on is None:
-        raise DomainError("Enter the day the new scope starts.", "starts_on")
+        raise DomainError(gettext("Enter the day the new scope starts."), "starts_on")
     areas, data_sets = list(dict.fromkeys(areas)), list(dict.fromkeys(data_sets))
     if not areas and not data_sets:
-        raise DomainError("Choose at least one area or data set to add.", "areas")
+        raise DomainError(gettext("Choose at least one area or data set to add."), "areas")
     covered = {target_key(c) for c in partner.coverage if c.current}
     for key in areas:
         target_of(key, "areas")  # an area that exists
         if key in covered:
-            raise DomainError(f"{partner.display_name} covers this area already.", "areas")
+            raise DomainError(
+                gettext("%(partner)s covers this area already.", partner=partner.display_name),
+                "areas",
+            )
     for ident in data_sets:  # every refusal before anything is written
         check_new(partner, ident, purpose, starts_on, None, field="data_sets")
     summary = extend_coverage(
@@ -58,7 +67,8 @@ def expand_scope(
             actor, partner, data_set_id=ident, purpose=purpose, starts_on=starts_on, reason=reason
         )
         summary.append(
-            f"{assignment.purpose_label} {assignment.data_set.name} from {starts_on:%d %b %Y}."
+            # In English, as the emails it goes into are written (their helper translates).
+            f"{PURPOSES[assignment.purpose]} {assignment.data_set.name} from {starts_on:%d %b %Y}."
         )
     notify_programme_team(actor, partner, summary, reason)
     finance = current_app.config["FINANCE_EMAILS"]

@@ -4,6 +4,7 @@ without JavaScript) and the guided scope expansion."""
 from __future__ import annotations
 
 from flask import flash, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms import SelectChoice
@@ -22,6 +23,7 @@ from portal.core.access import admin_required, assignment_or_404
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.core.forms import attach_error
 from portal.core.htmx import go_to, render
 from portal.partners.form_views import _labels as area_labels
@@ -57,7 +59,7 @@ def new(partner_id: int):
     """Assign a data set the partner reports or is paid on."""
     partner = partner_record(partner_id)
     form = AssignmentForm()
-    form.data_set.choices = [SelectChoice("", "Choose a data set"), *_data_set_choices()]
+    form.data_set.choices = [SelectChoice("", gettext("Choose a data set")), *_data_set_choices()]
     if request.method == "GET":
         form.starts_on.data = local_today()
     status = 200
@@ -77,7 +79,14 @@ def new(partner_id: int):
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(f"{assignment.data_set.name} assigned to {partner.display_name}.", "success")
+            flash(
+                gettext(
+                    "%(data_set)s assigned to %(partner)s.",
+                    data_set=assignment.data_set.name,
+                    partner=partner.display_name,
+                ),
+                "success",
+            )
             return _back(partner.id)
     if form.is_submitted():
         status = 422
@@ -102,7 +111,14 @@ def end(partner_id: int, assignment_id: int):
             attach_error(form, error)
         else:
             db.session.commit()
-            flash(f"{assignment.data_set.name} ends on {assignment.ends_on:%d %b %Y}.", "success")
+            flash(
+                gettext(
+                    "%(data_set)s ends on %(day)s.",
+                    data_set=assignment.data_set.name,
+                    day=day(assignment.ends_on),
+                ),
+                "success",
+            )
             return _back(partner.id)
     if form.is_submitted():
         status = 422
@@ -156,8 +172,14 @@ def expand(partner_id: int):
         else:
             db.session.commit()
             flash(
-                f"Scope of {partner.display_name} expanded: {len(summary)} change(s); "
-                "the programme team and finance were told.",
+                ngettext(
+                    "Scope of %(partner)s expanded: %(num)d change; "
+                    "the programme team and finance were told.",
+                    "Scope of %(partner)s expanded: %(num)d changes; "
+                    "the programme team and finance were told.",
+                    len(summary),
+                    partner=partner.display_name,
+                ),
                 "success",
             )
             return _back(partner.id)

@@ -3,7 +3,11 @@ invitation), cancelling one meeting, and recording what came out of it.
 
 Times are typed in the programme's time zone and stored in UTC. Each meeting of
 a series is converted on its own day, so "10:00 every month" stays 10:00 across
-a daylight-saving change."""
+a daylight-saving change.
+
+No meeting lands on a Saturday or Sunday unnoticed: a plan whose series has
+weekend days is refused (WeekendMeetings lists them) until staff say what to do
+with them: keep them, or move each to the Friday before or the Monday after."""
 
 from __future__ import annotations
 
@@ -12,7 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from babel import dates as babel_dates
 from flask import current_app
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import or_
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -23,6 +29,7 @@ from portal.core import audit
 from portal.core.clock import programme_zone, to_utc
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.i18n import current_language
 from portal.kpis.definitions import BY_KEY
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
@@ -32,7 +39,10 @@ from portal.notifications.bell import notify, partner_users, path_for
 MAX_MEETINGS = 12
 DEFAULT_MEETINGS = 6
 MAX_DURATION_MINUTES = 8 * 60
-FOLLOW_UP_OWNERS = {"partner": "The partner", "programme": "The programme team"}
+FOLLOW_UP_OWNERS = {
+    "partner": lazy_gettext("The partner"),
+    "programme": lazy_gettext("The programme team"),
+}
 
 
 @dataclass
@@ -47,6 +57,10 @@ class CheckInPlan:
     repeat: str = "once"
     meetings: int = 1
     kpi: str | None = None  # a coaching call about this KPI
+    # The series' days on a Saturday or Sunday: "ask" refuses the plan, listing
+    # them (WeekendMeetings); "keep", "friday" (the Friday before) or "monday"
+    # (the Monday after) is what staff chose once they saw them.
+    weekend: str = "ask"
 
 
 @dataclass
@@ -76,6 +90,55 @@ def series_days(first: date, repeat: str, meetings: int) -> list[date]:
     return [add_months(first, months * n) for n in range(meetings)]
 
 
+WEEKEND = (calendar.SATURDAY, calendar.SUNDAY)
+WEEKEND_CHOICES = {
+    "keep": lazy_gettext("Keep the weekend days as they are"),
+    "friday": lazy_gettext("Move each to the Friday before"),
+    "monday": lazy_gettext("Move each to the Monday after"),
+}
+
+
+def weekend_days(plan: CheckInPlan) -> list[date]:
+    """The days of the plan's series that fall on a Saturday or Sunday."""
+    days = series_days(plan.starts_on, plan.repeat, plan.meetings)
+    return [day for day in days if day.weekday() in WEEKEND]
+
+
+def meeting_days(plan: CheckInPlan) -> list[date]:
+    """The series' days once its weekend days are moved as `plan.weekend` says."""
+    days = series_days(plan.starts_on, plan.repeat, plan.meetings)
+    if plan.weekend == "friday":
+        return [d - timedelta(days=d.weekday() - 4) if d.weekday() in WEEKEND else d for d in days]
+    if plan.weekend == "monday":
+        return [d + timedelta(days=7 - d.weekday()) if d.weekday() in WEEKEND else d for d in days]
+    return days
+
+
+def weekday_label(day: date) -> str:
+    """ "Sat 30 Jan 2027" / "sam. 30 janv. 2027", in the reader's language."""
+    return babel_dates.format_date(day, "EEE d MMM y", locale=current_language())
+
+
+class WeekendMeetings(DomainError):
+    """The plan has meetings on a Saturday or Sunday and staff have not said what
+    to do with them; `days` lists them."""
+
+    def __init__(self, days: list[date]):
+        listed = ", ".join(weekday_label(day) for day in days)
+        super().__init__(
+            ngettext(
+                "This meeting falls on a weekend: %(days)s. Keep it on that day, or move "
+                "it to the Friday before or the Monday after.",
+                "%(num)d meetings fall on a weekend: %(days)s. Keep them on these days, "
+                "or move each to the Friday before or the Monday after.",
+                len(days),
+                days=listed,
+            ),
+            field="weekend",
+        )
+        self.days = days
+
+
 # --- scheduling ---------------------------------------------------------------
 
 
@@ -84,30 +147,56 @@ def check_plan(plan: CheckInPlan, now: datetime | None = None) -> None:
     now = now or utcnow()
     today = now.astimezone(programme_zone()).date()
     if plan.repeat not in REPEATS:
-        raise DomainError("Choose how often the check-in repeats.", field="repeat")
+        raise DomainError(gettext("Choose how often the check-in repeats."), field="repeat")
     if REPEATS[plan.repeat] is not None and not 1 <= plan.meetings <= MAX_MEETINGS:
-        raise DomainError(f"A series has between 1 and {MAX_MEETINGS} meetings.", field="meetings")
+        raise DomainError(
+            gettext("A series has between 1 and %(max)d meetings.", max=MAX_MEETINGS),
+            field="meetings",
+        )
     if plan.starts_on < today:
-        raise DomainError("The date is in the past.", field="starts_on")
+        raise DomainError(gettext("The date is in the past."), field="starts_on")
     if to_utc(plan.starts_on, plan.start_time) <= now:
-        raise DomainError("This time has already passed today.", field="start_time")
+        raise DomainError(gettext("This time has already passed today."), field="start_time")
     if plan.duration_minutes <= 0:
-        raise DomainError("The meeting ends before it starts.", field="end_time")
+        raise DomainError(gettext("The meeting ends before it starts."), field="end_time")
     if plan.duration_minutes > MAX_DURATION_MINUTES:
-        raise DomainError("A check-in lasts at most 8 hours.", field="end_time")
+        raise DomainError(
+            gettext("A check-in lasts at most %(num)d hours.", num=MAX_DURATION_MINUTES // 60),
+            field="end_time",
+        )
     if not plan.location.strip():
-        raise DomainError("Say where the meeting is, or paste the call link.", field="location")
+        raise DomainError(
+            gettext("Say where the meeting is, or paste the call link."), field="location"
+        )
     if len(plan.location.strip()) > 300:
-        raise DomainError("Keep the place or link under 300 characters.", field="location")
+        raise DomainError(
+            gettext("Keep the place or link under %(max)d characters.", max=300), field="location"
+        )
+    if plan.weekend != "ask" and plan.weekend not in WEEKEND_CHOICES:
+        raise DomainError(gettext("Choose what to do with the weekend dates."), field="weekend")
+    weekend = weekend_days(plan)
+    if weekend and plan.weekend == "ask":
+        raise WeekendMeetings(weekend)
+    first = meeting_days(plan)[0]
+    if first < today or to_utc(first, plan.start_time) <= now:
+        raise DomainError(
+            gettext(
+                "On the Friday before, the first meeting would be in the past: keep it "
+                "on its day or move it to the Monday after."
+            ),
+            field="weekend",
+        )
 
 
 def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
     """Create the meetings of a series, invite both sides and tell the partner."""
     check_plan(plan)
     if plan.kpi is not None and plan.kpi not in BY_KEY:
-        raise DomainError("That is not one of the KPIs.")
+        raise DomainError(gettext("That is not one of the KPIs."))
     if partner.status == "closed":
-        raise DomainError(f"{partner.name} is closed; it takes no new check-ins.")
+        raise DomainError(
+            gettext("%(partner)s is closed; it takes no new check-ins.", partner=partner.name)
+        )
     meetings = [
         CheckIn(
             partner_id=partner.id,
@@ -119,7 +208,7 @@ def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
             kpi=plan.kpi,
             created_by_id=actor.id,
         )
-        for day in series_days(plan.starts_on, plan.repeat, plan.meetings)
+        for day in meeting_days(plan)
     ]
     db.session.add_all(meetings)
     db.session.flush()
@@ -161,7 +250,14 @@ def _subject(partner: Partner, meetings: list[CheckIn]) -> str:
     return f"{what}: {partner.name} – {when:%d %b %Y %H:%M}{series}"
 
 
+# In English for the email subjects (their helper translates them); the form shows
+# REPEAT_CHOICES, in the reader's language.
 REPEAT_LABELS = {"once": "Once", "monthly": "Monthly", "bimonthly": "Every two months"}
+REPEAT_CHOICES = {
+    "once": lazy_gettext("Once"),
+    "monthly": lazy_gettext("Monthly"),
+    "bimonthly": lazy_gettext("Every two months"),
+}
 
 
 def _send(
@@ -173,7 +269,9 @@ def _send(
     subject: str,
 ) -> None:
     """One email to the partner's people and one to the programme side, each with
-    its own invitation: partners never see staff addresses, not even as attendees."""
+    its own invitation. Partners never see the programme side's addresses as
+    attendees; their invitation names only the organiser (the staff member who
+    scheduled the meetings, to whom their calendar's answer goes)."""
     programme_side = sorted({actor.email, *(m.created_by.email for m in meetings if m.created_by)})
     context = {
         "partner": partner,
@@ -184,7 +282,7 @@ def _send(
     for recipients, for_staff in ((partner_emails(partner.id), False), (programme_side, True)):
         if not recipients:
             continue
-        ics = invitation(meetings, method, attendees=recipients)
+        ics = invitation(meetings, method, attendees=recipients, organizer=actor)
         queue_email(
             recipients,
             template,
@@ -200,9 +298,9 @@ def _send(
 def cancel(actor: User, checkin: CheckIn, reason: str = "") -> CheckIn:
     """Cancel one meeting; both sides get a CANCEL for their calendars."""
     if checkin.cancelled_at is not None:
-        raise DomainError("This check-in is already cancelled.")
+        raise DomainError(gettext("This check-in is already cancelled."))
     if checkin.starts_at <= utcnow():
-        raise DomainError("This check-in has already started; record its notes instead.")
+        raise DomainError(gettext("This check-in has already started; record its notes instead."))
     checkin.cancelled_at = utcnow()
     checkin.sequence += 1
     audit.record(
@@ -236,17 +334,19 @@ def record(
 ) -> CheckIn:
     """Notes and agreed actions after the meeting; `done` closes open follow-ups."""
     if checkin.cancelled_at is not None:
-        raise DomainError("This check-in was cancelled; there is nothing to record.")
+        raise DomainError(gettext("This check-in was cancelled; there is nothing to record."))
     if checkin.starts_at > utcnow():
-        raise DomainError("Notes can be recorded once the meeting has started.", field="notes")
+        raise DomainError(
+            gettext("Notes can be recorded once the meeting has started."), field="notes"
+        )
     drafts = [f for f in follow_ups if f.description.strip()]
     done = set(done)
     for draft in drafts:
         if draft.owner not in FOLLOW_UP_OWNERS:
-            raise DomainError("Choose who owns the follow-up.", field="follow_ups")
+            raise DomainError(gettext("Choose who owns the follow-up."), field="follow_ups")
     notes = notes.strip()
     if not notes and not drafts and not done:
-        raise DomainError("Write the notes of the meeting.", field="notes")
+        raise DomainError(gettext("Write the notes of the meeting."), field="notes")
     before = checkin.notes
     if notes:
         checkin.notes = notes

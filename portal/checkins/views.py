@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 from flask import Response, current_app, flash, redirect, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
 from portal.checkins import bp, invitations
 from portal.checkins import meetings as service
-from portal.checkins.forms import CancelForm, CheckInForm, RecordForm
+from portal.checkins.forms import CancelForm, CheckInForm, RecordForm, shown_days
 from portal.core.access import checkin_or_404, partner_or_404, require, staff_required
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
@@ -33,9 +34,11 @@ def _partner(partner_id: int) -> Partner:
 
 
 def coaching_agenda(kpi: Kpi) -> str:
-    return (
-        f"Coaching call: {kpi.title.lower()} is past the programme's warning threshold. "
-        f"What gets in the way, and what would help. {kpi.advice}"
+    return gettext(
+        "Coaching call: %(kpi)s is past the programme's warning threshold. "
+        "What gets in the way, and what would help. %(advice)s",
+        kpi=str(kpi.title).lower(),
+        advice=kpi.advice,
     )
 
 
@@ -58,12 +61,23 @@ def new(partner_id: int):
     if form.validate_on_submit():
         try:
             meetings = service.schedule(current_user, partner, form.plan())
+        except service.WeekendMeetings as weekend:
+            # Listed next to the choice; the choice is asked for these days afresh.
+            form.weekend_days.data = shown_days(weekend.days)
+            form.weekend.data = None
+            attach_error(form, weekend)
         except DomainError as error:
             attach_error(form, error)
         else:
             count = len(meetings)
-            what = "A check-in is" if count == 1 else f"{count} check-ins are"
-            flash(f"{what} scheduled; both sides got the invitation by email.", "success")
+            flash(
+                ngettext(
+                    "A check-in is scheduled; both sides got the invitation by email.",
+                    "%(num)d check-ins are scheduled; both sides got the invitation by email.",
+                    count,
+                ),
+                "success",
+            )
             return go_to(url_for("partners.show", partner_id=partner.id))
     status = 422 if form.is_submitted() else 200
     return render(
@@ -113,7 +127,7 @@ def record(checkin_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("Notes and follow-ups recorded.", "success")
+            flash(gettext("Notes and follow-ups recorded."), "success")
             return redirect(url_for(".show", checkin_id=checkin.id))
     return _show(checkin, 422, record_form=form)
 
@@ -130,7 +144,7 @@ def cancel(checkin_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("The check-in is cancelled; both sides were told.", "success")
+            flash(gettext("The check-in is cancelled; both sides were told."), "success")
             return redirect(url_for(".show", checkin_id=checkin.id))
     return _show(checkin, 422, cancel_form=form)
 
@@ -140,10 +154,11 @@ def cancel(checkin_id: int):
 def invitation(checkin_id: int):
     """The meeting as an .ics file to add to a calendar by hand."""
     checkin = _checkin(checkin_id)
-    ics = invitations.invitation([checkin], "PUBLISH")
+    organizer = current_user if current_user.is_staff else None
+    ics = invitations.invitation([checkin], "PUBLISH", organizer=organizer)
     return Response(
         ics.data,
-        mimetype="text/calendar",
+        content_type=ics.content_type,
         headers={"Content-Disposition": f'attachment; filename="checkin-{checkin.id}.ics"'},
     )
 

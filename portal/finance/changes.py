@@ -8,6 +8,7 @@ history never holds a full account number. Callers commit."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.core import audit
@@ -49,21 +50,26 @@ def propose_change(
     checked = details.checked()
     if not reason:
         raise DomainError(
-            "Say why the bank details change (e.g. the partner's letter of …).", "reason"
+            gettext("Say why the bank details change (e.g. the partner's letter of …)."),
+            "reason",
         )
     if len(reason) > REASON_MAX:
-        raise DomainError(f"The reason is longer than {REASON_MAX} characters.", "reason")
+        raise DomainError(
+            gettext("The reason is longer than %(max)d characters.", max=REASON_MAX), "reason"
+        )
     if pending_change(partner.id) is not None:
         raise Conflict(
-            "A change of these bank details already waits for confirmation: "
-            "confirm or cancel it first.",
+            gettext(
+                "A change of these bank details already waits for confirmation: "
+                "confirm or cancel it first."
+            ),
             "account_number",
         )
     current = account_of(partner.id)
     if current is not None and all(
         (getattr(current, f) or "") == (getattr(checked, f) or "") for f in BANK_FIELDS
     ):
-        raise DomainError("These are the bank details already on file.", "account_number")
+        raise DomainError(gettext("These are the bank details already on file."), "account_number")
     change = BankDetailsChange(
         partner_id=partner.id,
         holder=checked.holder,
@@ -108,7 +114,9 @@ def propose_change(
 def _decide(actor: User, change: BankDetailsChange) -> None:
     require(may_see_bank_details(actor))
     if change.status != "pending":
-        raise Conflict(f"This change was {change.status} already. Reload the page.")
+        if change.status == "confirmed":
+            raise Conflict(gettext("This change was confirmed already. Reload the page."))
+        raise Conflict(gettext("This change was cancelled already. Reload the page."))
 
 
 def confirm_change(actor: User, partner: Partner, change: BankDetailsChange) -> BankAccount:
@@ -116,7 +124,8 @@ def confirm_change(actor: User, partner: Partner, change: BankDetailsChange) -> 
     _decide(actor, change)
     if change.proposed_by_id == actor.id:
         raise DomainError(
-            "You proposed this change: another administrator must confirm it.", "confirm"
+            gettext("You proposed this change: another administrator must confirm it."),
+            "confirm",
         )
     account = account_of(partner.id)
     before = _audited(account) if account else dict.fromkeys(BANK_FIELDS)
@@ -162,7 +171,8 @@ def cancel_change(actor: User, partner: Partner, change: BankDetailsChange) -> N
     _decide(actor, change)
     if change.proposed_by_id != actor.id:
         raise DomainError(
-            "Only the administrator who proposed this change may cancel it.", "cancel"
+            gettext("Only the administrator who proposed this change may cancel it."),
+            "cancel",
         )
     change.status, change.decided_by_id, change.decided_at = "cancelled", actor.id, utcnow()
     audit.record(

@@ -12,10 +12,13 @@ import re
 from dataclasses import dataclass
 
 import pycountry
+from babel.numbers import get_currency_name
+from flask_babel import gettext
 from schwifty import BIC, IBAN
 from schwifty.exceptions import InvalidChecksumDigits, SchwiftyException
 
 from portal.core.errors import DomainError
+from portal.core.i18n import current_language
 
 IBAN_LIKE = re.compile(r"^[A-Z]{2}[0-9]{2}")
 ACCOUNT_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9 -]{3,38}[A-Z0-9]$")
@@ -35,13 +38,19 @@ class BankDetails:
         holder = " ".join(self.holder.split())
         bank = " ".join(self.bank.split())
         if not holder:
-            raise DomainError("Enter the account holder's name, as the bank has it.", "holder")
+            raise DomainError(
+                gettext("Enter the account holder's name, as the bank has it."), "holder"
+            )
         if len(holder) > 200:
-            raise DomainError("The holder's name is longer than 200 characters.", "holder")
+            raise DomainError(
+                gettext("The holder's name is longer than %(max)d characters.", max=200), "holder"
+            )
         if not bank:
-            raise DomainError("Enter the bank's name.", "bank")
+            raise DomainError(gettext("Enter the bank's name."), "bank")
         if len(bank) > 200:
-            raise DomainError("The bank's name is longer than 200 characters.", "bank")
+            raise DomainError(
+                gettext("The bank's name is longer than %(max)d characters.", max=200), "bank"
+            )
         return BankDetails(
             holder=holder,
             bank=bank,
@@ -56,20 +65,24 @@ def account_number(value: str) -> str:
     text = " ".join((value or "").upper().split())
     compact = text.replace(" ", "")
     if not compact:
-        raise DomainError("Enter the IBAN or the account number.", "account_number")
+        raise DomainError(gettext("Enter the IBAN or the account number."), "account_number")
     if IBAN_LIKE.match(compact):
         try:
             return IBAN(compact).compact
         except InvalidChecksumDigits:
             raise DomainError(
-                "This IBAN's check digits are wrong: a character is mistyped or missing.",
+                gettext("This IBAN's check digits are wrong: a character is mistyped or missing."),
                 "account_number",
             ) from None
         except SchwiftyException as error:
-            raise DomainError(f"This is not a valid IBAN: {error}.", "account_number") from None
+            raise DomainError(
+                gettext("This is not a valid IBAN: %(error)s.", error=error), "account_number"
+            ) from None
     if not ACCOUNT_NUMBER.match(text):
         raise DomainError(
-            "An account number has 5 to 40 letters and digits (spaces and hyphens allowed).",
+            gettext(
+                "An account number has 5 to 40 letters and digits (spaces and hyphens allowed)."
+            ),
             "account_number",
         )
     return text
@@ -78,10 +91,11 @@ def account_number(value: str) -> str:
 def currency(value: str) -> str:
     code = (value or "").strip().upper()
     if not code:
-        raise DomainError("Choose the currency payments are made in.", "currency")
+        raise DomainError(gettext("Choose the currency payments are made in."), "currency")
     if len(code) != 3 or pycountry.currencies.get(alpha_3=code) is None:
         raise DomainError(
-            "Choose a currency from the ISO 4217 list (e.g. KES, USD, EUR).", "currency"
+            gettext("Choose a currency from the ISO 4217 list (e.g. KES, USD, EUR)."),
+            "currency",
         )
     return code
 
@@ -94,13 +108,25 @@ def bic(value: str) -> str:
         return str(BIC(code))
     except SchwiftyException:
         raise DomainError(
-            "A BIC (SWIFT code) has 8 or 11 letters and digits, e.g. KCBLKENX.", "bic"
+            gettext("A BIC (SWIFT code) has 8 or 11 letters and digits, e.g. KCBLKENX."),
+            "bic",
         ) from None
 
 
 def currencies() -> list[tuple[str, str]]:
-    """(code, "code – name") for the currency picker, by code."""
-    return sorted((c.alpha_3, f"{c.alpha_3} – {c.name}") for c in pycountry.currencies)
+    """(code, "code – name") for the currency picker, by code; the name in the
+    reader's language where Babel knows it (ISO 4217's English name otherwise)."""
+    language = current_language()
+    return sorted(
+        (c.alpha_3, f"{c.alpha_3} – {_currency_name(c, language)}") for c in pycountry.currencies
+    )
+
+
+def _currency_name(currency_, language: str) -> str:
+    if language == "en":
+        return currency_.name
+    name = get_currency_name(currency_.alpha_3, locale=language)
+    return currency_.name if name == currency_.alpha_3 else name[:1].upper() + name[1:]
 
 
 def masked(number: str | None) -> str:

@@ -3,6 +3,7 @@ CSRF token only."""
 
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
@@ -12,30 +13,42 @@ from portal.finance.details import currencies
 
 class BankDetailsForm(PortalForm):
     holder = StringField(
-        "Account holder",
-        validators=[InputRequired("Enter the account holder's name."), Length(max=200)],
-        description="As the bank has it, usually the organisation's legal name.",
+        lazy_gettext("Account holder"),
+        validators=[
+            InputRequired(lazy_gettext("Enter the account holder's name.")),
+            Length(max=200),
+        ],
+        description=lazy_gettext("As the bank has it, usually the organisation's legal name."),
     )
     bank = StringField(
-        "Bank", validators=[InputRequired("Enter the bank's name."), Length(max=200)]
+        lazy_gettext("Bank"),
+        validators=[InputRequired(lazy_gettext("Enter the bank's name.")), Length(max=200)],
     )
     account_number = StringField(
-        "IBAN or account number",
-        validators=[InputRequired("Enter the IBAN or the account number."), Length(max=60)],
-        description=(
+        lazy_gettext("IBAN or account number"),
+        validators=[
+            InputRequired(lazy_gettext("Enter the IBAN or the account number.")),
+            Length(max=60),
+        ],
+        description=lazy_gettext(
             "An IBAN (two letters, two check digits, …) is checked; "
             "elsewhere the national account number."
         ),
         render_kw={"autocomplete": "off", "spellcheck": "false"},
     )
     bic = StringField(
-        "BIC / SWIFT code", validators=[Optional(), Length(max=20)], description="Optional."
+        lazy_gettext("BIC / SWIFT code"),
+        validators=[Optional(), Length(max=20)],
+        description=lazy_gettext("Optional."),
     )
-    currency = SelectField("Currency", validate_choice=False)
+    currency = SelectField(lazy_gettext("Currency"), validate_choice=False)
     reason = TextAreaField(
-        "Reason",
-        validators=[InputRequired("Say why the bank details change."), Length(max=2000)],
-        description=(
+        lazy_gettext("Reason"),
+        validators=[
+            InputRequired(lazy_gettext("Say why the bank details change.")),
+            Length(max=2000),
+        ],
+        description=lazy_gettext(
             "E.g. the partner's signed letter of 3 March. "
             "Another administrator confirms the change."
         ),
@@ -44,7 +57,7 @@ class BankDetailsForm(PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.currency.choices = [
-            SelectChoice("", "Choose a currency"),
+            SelectChoice("", gettext("Choose a currency")),
             *(SelectChoice(code, label) for code, label in currencies()),
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -12,9 +13,9 @@ from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
 
 CHANGE_STATUSES = {
-    "pending": "Waiting for confirmation",
-    "confirmed": "Confirmed",
-    "cancelled": "Cancelled",
+    "pending": lazy_gettext("Waiting for confirmation"),
+    "confirmed": lazy_gettext("Confirmed"),
+    "cancelled": lazy_gettext("Cancelled"),
 }
 # The fields a change proposes and an account holds, in the order pages show them.
 BANK_FIELDS = ("holder", "bank", "account_number", "bic", "currency")

@@ -5,6 +5,7 @@ Pages that carry bank details are never cached."""
 from __future__ import annotations
 
 from flask import abort, flash, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.core.access import admin_required, bank_change_or_404, may_see_bank_details
@@ -69,8 +70,10 @@ def propose(partner_id: int):
         else:
             db.session.commit()
             flash(
-                "The new bank details wait for another administrator's confirmation; "
-                "they were told.",
+                gettext(
+                    "The new bank details wait for another administrator's confirmation; "
+                    "they were told."
+                ),
                 "success",
             )
             return go_to(url_for("partners.show", partner_id=partner.id))

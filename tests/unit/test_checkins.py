@@ -13,6 +13,7 @@ from flask_login import login_user
 from icalendar import Calendar
 
 from portal.checkins import meetings as service
+from portal.checkins.invitations import uid
 from portal.checkins.meetings import CheckInPlan, FollowUpDraft, add_months, series_days
 from portal.core.clock import local_today, programme_zone
 from portal.core.errors import DomainError
@@ -39,6 +40,8 @@ def plan(**changes) -> CheckInPlan:
         "agenda": "Documents still missing\nNext steps",
         "repeat": "once",
         "meetings": 1,
+        # Whatever weekday far() falls on: the weekend warning has its own tests.
+        "weekend": "keep",
     }
     return CheckInPlan(**(values | changes))
 
@@ -48,10 +51,15 @@ def emails() -> list[OutboxEmail]:
     return list(db.session.scalars(db.select(OutboxEmail).order_by(OutboxEmail.id)))
 
 
-def parse(email: OutboxEmail) -> Calendar:
+def parse(email: OutboxEmail, method: str = "REQUEST") -> Calendar:
     [attachment] = email.attachments
-    assert (attachment.filename, attachment.content_type) == ("invitation.ics", "text/calendar")
-    return Calendar.from_ical(attachment.data)
+    assert (attachment.filename, attachment.content_type) == (
+        "invitation.ics",
+        f"text/calendar; method={method}; charset=UTF-8",
+    )
+    calendar = Calendar.from_ical(attachment.data)
+    assert calendar["METHOD"] == method
+    return calendar
 
 
 def events(calendar: Calendar) -> list:
@@ -139,17 +147,25 @@ def test_each_side_gets_one_email_with_the_whole_series_as_an_invitation(
     to_partner, to_staff = emails()
     assert to_partner.recipient_list == ["focal@ah.example.org", "viewer@ah.example.org"]
     assert to_staff.recipient_list == ["admin@example.org"]
-    # Partners never see the programme's addresses, not even as attendees.
+    # Partners never see the programme's addresses in the email; the invitation
+    # names only the organiser (the one who scheduled it), never as an attendee.
     assert "admin@example.org" not in to_partner.body_text + to_partner.body_html
-    assert b"admin@example.org" not in to_partner.attachments[0].data
+    for event in events(parse(to_partner)):
+        assert str(event["ORGANIZER"]) == "mailto:admin@example.org"
+        attendees = (
+            event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
+        )
+        assert [str(a) for a in attendees] == [
+            "mailto:focal@ah.example.org",
+            "mailto:viewer@ah.example.org",
+        ]
     for email in (to_partner, to_staff):
         calendar = parse(email)
         assert calendar["METHOD"] == "REQUEST"
         found = events(calendar)
         assert len(found) == 6
-        assert [str(e["UID"]) for e in found] == [
-            f"checkin-{m.id}@partner-portal" for m in meetings
-        ]
+        assert [str(e["UID"]) for e in found] == [uid(m) for m in meetings]
+        assert len({str(e["UID"]) for e in found}) == 6
         assert [e.decoded("DTSTART") for e in found] == [m.starts_at for m in meetings]
         first = found[0]
         assert first.decoded("DTSTART").tzinfo is not None
@@ -161,7 +177,7 @@ def test_each_side_gets_one_email_with_the_whole_series_as_an_invitation(
         )
         assert str(first["LOCATION"]) == "https://meet.example.org/alpha"
         assert str(first["DESCRIPTION"]) == "Documents still missing\nNext steps"
-        assert str(first["ORGANIZER"]).startswith("mailto:")
+        assert str(first["ORGANIZER"]) == "mailto:admin@example.org"
     assert f"31 Jan {far().year}" in to_partner.subject
     assert to_partner.subject.endswith("then every two months")
 
@@ -199,6 +215,88 @@ def test_a_time_already_passed_today_is_refused(app):
     assert refused.value.field == "start_time"
 
 
+# --- weekends -------------------------------------------------------------------
+
+
+def a_friday_the_6th() -> date:
+    """A Friday 6th, at least two years away: monthly from it, some meetings fall
+    on a Saturday or Sunday."""
+    day = date(local_today().year + 2, 1, 6)
+    while day.weekday() != calendar.FRIDAY:
+        day = add_months(day, 1)
+    return day
+
+
+def test_the_weekend_days_of_a_series_are_found_and_moved_as_chosen(app):
+    first = a_friday_the_6th()
+    weekend = plan(starts_on=first, repeat="monthly", meetings=12, weekend="ask")
+    days = series_days(first, "monthly", 12)
+    found = service.weekend_days(weekend)
+    assert found and found == [d for d in days if d.weekday() >= 5]
+    for choice, weekday in (("friday", calendar.FRIDAY), ("monday", calendar.MONDAY)):
+        moved = service.meeting_days(
+            plan(starts_on=first, repeat="monthly", meetings=12, weekend=choice)
+        )
+        assert all(d.weekday() < 5 for d in moved)
+        for before, after in zip(days, moved, strict=True):
+            if before in found:
+                assert after.weekday() == weekday and abs((after - before).days) <= 2
+            else:
+                assert after == before
+    assert service.meeting_days(plan(starts_on=first, repeat="monthly", meetings=12)) == days
+
+
+def test_a_series_with_weekend_days_is_refused_listing_them_until_staff_choose(staff, make_partner):
+    partner, _, _ = make_partner()
+    first = a_friday_the_6th()
+    asked = plan(starts_on=first, repeat="monthly", meetings=12, weekend="ask")
+
+    with pytest.raises(service.WeekendMeetings) as refused:
+        service.schedule(staff["admin"], partner, asked)
+
+    assert refused.value.field == "weekend"
+    assert refused.value.days == service.weekend_days(asked)
+    for day in refused.value.days:
+        assert service.weekday_label(day) in refused.value.message  # "Sat 6 Mar 2027"
+    assert refused.value.message.startswith(f"{len(refused.value.days)} meetings fall on a weekend")
+    db.session.rollback()
+    assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 0
+    assert emails() == []
+
+    asked.weekend = "monday"
+    meetings = service.schedule(staff["admin"], partner, asked)
+    local = [m.starts_at.astimezone(programme_zone()).date() for m in meetings]
+    assert local == service.meeting_days(asked) and all(d.weekday() < 5 for d in local)
+
+    kept = plan(starts_on=first, repeat="monthly", meetings=12, weekend="keep")
+    kept_days = [
+        m.starts_at.astimezone(programme_zone()).date()
+        for m in service.schedule(staff["admin"], partner, kept)
+    ]
+    assert set(service.weekend_days(kept)) <= set(kept_days)  # what staff confirmed
+
+
+def test_a_single_weekend_meeting_is_asked_about_too(staff, make_partner):
+    partner, _, _ = make_partner()
+    saturday = a_friday_the_6th() + timedelta(days=1)
+    with pytest.raises(service.WeekendMeetings) as refused:
+        service.schedule(staff["admin"], partner, plan(starts_on=saturday, weekend="ask"))
+    assert refused.value.message.startswith("This meeting falls on a weekend: Sat ")
+    with pytest.raises(DomainError, match="weekend"):
+        service.schedule(staff["admin"], partner, plan(starts_on=saturday, weekend="sunday"))
+
+
+def test_moving_the_first_meeting_to_the_friday_before_may_not_go_into_the_past(app):
+    friday_noon = datetime.combine(a_friday_the_6th(), time(12, 0), tzinfo=programme_zone())
+    saturday = friday_noon.date() + timedelta(days=1)
+    tomorrow = plan(starts_on=saturday, start_time=time(10, 0), weekend="friday")
+    with pytest.raises(DomainError) as refused:
+        service.check_plan(tomorrow, now=friday_noon.astimezone(UTC))
+    assert refused.value.field == "weekend"
+    tomorrow.weekend = "monday"
+    service.check_plan(tomorrow, now=friday_noon.astimezone(UTC))
+
+
 # --- cancelling ---------------------------------------------------------------
 
 
@@ -216,10 +314,11 @@ def test_cancelling_one_meeting_sends_a_cancel_with_the_next_sequence(staff, mak
     # The one who scheduled it and the one who cancelled it both hear.
     assert to_staff.recipient_list == ["admin@example.org", "manager@example.org"]
     for email in (to_partner, to_staff):
-        calendar = parse(email)
-        assert calendar["METHOD"] == "CANCEL"
+        calendar = parse(email, "CANCEL")
         [event] = events(calendar)
-        assert str(event["UID"]) == f"checkin-{second.id}@partner-portal"
+        assert str(event["UID"]) == uid(second)  # the event the invitation made
+        # Still organised by whoever scheduled it, though the manager cancelled.
+        assert str(event["ORGANIZER"]) == "mailto:admin@example.org"
         assert event["SEQUENCE"] == 1
         assert str(event["STATUS"]) == "CANCELLED"
     event = db.session.scalar(db.select(AuditEvent).filter_by(action="checkin_cancelled"))

@@ -4,11 +4,14 @@ nothing and never see another partner's meetings; the invitation really arrives.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from icalendar import Calendar
 
+from portal.checkins.forms import shown_days
+from portal.checkins.invitations import uid
+from portal.checkins.meetings import series_days
 from portal.core.clock import local_today, programme_zone
 from portal.core.extensions import db
 from portal.mail.delivery import deliver_pending
@@ -16,7 +19,9 @@ from portal.models import CheckIn, FollowUp, OutboxEmail, utcnow
 from tests.helpers import token_for
 
 
-def _form(token: str, **changes) -> dict:
+def _form(token: str, weekend: str | None = "keep", **changes) -> dict:
+    """The form as posted; with `weekend`, as posted once the warning about the
+    series' weekend days (whichever they are from today) was answered."""
     values = {
         "csrf_token": token,
         "starts_on": (local_today() + timedelta(days=20)).isoformat(),
@@ -26,8 +31,16 @@ def _form(token: str, **changes) -> dict:
         "agenda": "Where the documents stand",
         "repeat": "monthly",
         "meetings": "4",
-    }
-    return values | changes
+    } | changes
+    try:
+        first = date.fromisoformat(values["starts_on"])
+        days = series_days(first, values["repeat"], int(values["meetings"]))
+    except (ValueError, KeyError):
+        return values
+    shown = shown_days([d for d in days if d.weekday() >= 5])
+    if weekend and shown:
+        values |= {"weekend": weekend, "weekend_days": shown}
+    return values
 
 
 def _checkins(partner_id: int) -> list[CheckIn]:
@@ -108,6 +121,60 @@ def test_bad_input_is_answered_next_to_the_field(world, login, changes, message)
     assert db.session.scalar(db.select(db.func.count(OutboxEmail.id))) == before
 
 
+def _next_saturday() -> date:
+    day = local_today() + timedelta(days=8)
+    return day + timedelta(days=(5 - day.weekday()) % 7)
+
+
+def test_weekend_meetings_are_shown_and_asked_about_before_anything_is_scheduled(world, login):
+    a = world.a
+    client = login(world.admin.email)
+    headers = {"HX-Request": "true"}
+    saturday = _next_saturday()
+    before = db.session.scalar(db.select(db.func.count(OutboxEmail.id)))
+    form = _form(token_for(client), weekend=None, starts_on=saturday.isoformat(), repeat="once")
+
+    warned = client.post(f"/partners/{a.partner.id}/checkins/new", data=form, headers=headers)
+
+    assert warned.status_code == 422
+    html = warned.get_data(as_text=True)
+    assert 'data-testid="weekend-days"' in html
+    assert "This meeting falls on a weekend: Sat " in html
+    for choice in ("keep", "friday", "monday"):
+        assert f'name="weekend" type="radio" value="{choice}"' in html
+    assert f'name="weekend_days" type="hidden" value="{saturday.isoformat()}"' in html
+    assert [c.id for c in _checkins(a.partner.id)] == [a.checkin.id]
+    assert db.session.scalar(db.select(db.func.count(OutboxEmail.id))) == before
+
+    # A choice made for other days does not count: the new days are asked about.
+    moved = form | {"weekend": "keep", "weekend_days": saturday.isoformat()}
+    sunday = (saturday + timedelta(days=1)).isoformat()
+    again = client.post(
+        f"/partners/{a.partner.id}/checkins/new",
+        data=moved | {"starts_on": sunday},
+        headers=headers,
+    )
+    assert again.status_code == 422 and "falls on a weekend: Sun " in again.get_data(as_text=True)
+
+    answered = client.post(
+        f"/partners/{a.partner.id}/checkins/new",
+        data=moved | {"weekend": "monday"},
+        headers=headers,
+    )
+    assert answered.status_code == 204
+    [new] = [c for c in _checkins(a.partner.id) if c.id != a.checkin.id]
+    assert new.starts_at.astimezone(programme_zone()).date() == saturday + timedelta(days=2)
+
+
+def test_a_series_without_weekend_days_asks_nothing(world, login):
+    a = world.a
+    client = login(world.admin.email)
+    monday = _next_saturday() + timedelta(days=2)
+    form = _form(token_for(client), weekend=None, starts_on=monday.isoformat(), repeat="once")
+    response = client.post(f"/partners/{a.partner.id}/checkins/new", data=form)
+    assert response.status_code == 302
+
+
 def test_partners_read_their_meetings_but_schedule_nothing(world, login):
     a = world.a
     client = login(a.focal.email)
@@ -131,8 +198,12 @@ def test_partners_read_their_meetings_but_schedule_nothing(world, login):
     assert 'data-testid="upcoming-checkin"' in dashboard
     ics = client.get(f"/checkins/{a.checkin.id}/invitation.ics")
     assert ics.status_code == 200 and ics.mimetype == "text/calendar"
-    [event] = Calendar.from_ical(ics.data).walk("VEVENT")
-    assert str(event["UID"]) == f"checkin-{a.checkin.id}@partner-portal"
+    assert ics.headers["Content-Type"] == "text/calendar; method=PUBLISH; charset=UTF-8"
+    downloaded = Calendar.from_ical(ics.data)
+    assert downloaded["METHOD"] == "PUBLISH"
+    [event] = downloaded.walk("VEVENT")
+    assert str(event["UID"]) == uid(db.session.get(CheckIn, a.checkin.id))
+    assert "ATTENDEE" not in event  # a file to keep, not an invitation to answer
     assert _checkins(a.partner.id)[0].cancelled_at is None
 
 
@@ -214,15 +285,27 @@ def test_the_invitation_arrives_by_email_with_a_calendar_file(world, login, smtp
 
     assert (result.sent, result.failed) == (2, 0)
     [message] = smtp.inbox.to(a.focal.email)
-    assert world.admin.email not in message.as_string()
     [attachment] = [
         p for p in message.iter_attachments() if p.get_content_type() == "text/calendar"
     ]
     assert attachment.get_filename() == "invitation.ics"
+    # iMIP: the part says its method (as the body does) and its charset.
+    assert attachment.get_param("method") == "REQUEST"
+    assert attachment.get_content_charset() == "utf-8"
     calendar = Calendar.from_ical(attachment.get_content())
     assert calendar["METHOD"] == "REQUEST"
     found = calendar.walk("VEVENT")
     assert len(found) == 4
+    # The partner's copy names the organiser (who scheduled it: answers go to
+    # them) and the partner's people; no other staff address, in the text either.
+    assert {str(e["ORGANIZER"]) for e in found} == {f"mailto:{world.admin.email}"}
+    assert found[0]["ORGANIZER"].params["CN"] == world.admin.name
+    attendees = found[0]["ATTENDEE"]
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert all(world.admin.email not in str(person) for person in attendees)
+    for part in message.walk():
+        if part.get_content_maintype() == "text" and part is not attachment:
+            assert world.admin.email not in part.get_content()
     new = [c for c in _checkins(a.partner.id) if c.id != a.checkin.id]
     assert [e.decoded("DTSTART") for e in found] == [c.starts_at for c in new]
     [to_staff] = smtp.inbox.to(world.admin.email)
