@@ -22,4 +22,6 @@ def subject_label(obligation_id: int | None, choices: list[tuple[int, str]]) -> 
     if found := dict(choices).get(obligation_id):
         return found
     obligation = db.session.get(Obligation, obligation_id)
-    return obligation.label if obligation else gettext("Obligation #%(id)s", id=obligation_id)
+    if obligation is None:
+        return gettext("Obligation #%(id)s", id=obligation_id)
+    return obligation.shown_label

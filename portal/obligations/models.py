@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -102,7 +102,8 @@ class Obligation(db.Model):
     @property
     def shown_label(self) -> str:
         """As a page names it, in the reader's language."""
-        return f"{SIDES.get(self.side, self.side)}: {self.description}"
+        side = SIDES.get(self.side, self.side)
+        return gettext("%(side)s: %(obligation)s", side=side, obligation=self.description)
 
     @property
     def name(self) -> str:  # how the audit trail names it
