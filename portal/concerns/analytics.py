@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import lazy_gettext
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
@@ -20,7 +21,7 @@ from portal.core.sqldays import local_date, median, working_days
 from portal.models import Concern, User
 
 SHOWN = 200
-FILTER_STEPS = {"open": "Open (any step)", **path.STEPS, "all": "All"}
+FILTER_STEPS = {"open": lazy_gettext("Open (any step)"), **path.STEPS, "all": lazy_gettext("All")}
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def analytics(viewer: User, today: date) -> Analytics:
         row.raised, row.open, row.resolved, row.withdrawn, row.overdue, row.upheld = (
             int(n or 0) for n in numbers
         )
-    total = CategoryRow("", "All categories")
+    total = CategoryRow("", lazy_gettext("All categories"))
     for field in ("raised", "open", "resolved", "withdrawn", "overdue", "upheld"):
         setattr(total, field, sum(getattr(r, field) for r in rows.values()))
     for attribute, end, condition in (

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from portal.concerns import path
 from portal.concerns.redress import close_not_contested
 from portal.concerns.telling import admins, followers, tell
+from portal.core.english import english
 from portal.core.extensions import db
 from portal.models import Concern, ReminderSent
 from portal.reminders.schedule import Summary, record_sent
@@ -60,7 +61,7 @@ def escalate_concerns(today: date, summary: Summary) -> None:
             template="concern_escalated",
             heading=f"Past its deadline: {concern.display_name}",
             key=subject,
-            step=path.STEPS[concern.step],
+            step=english(path.STEPS[concern.step]),
             due=concern.due_on,
             late=(today - concern.due_on).days,
         )
@@ -76,7 +77,7 @@ def escalate_concerns(today: date, summary: Summary) -> None:
                 kind="concern_step",
                 template="concern_step",
                 heading=f"{concern.display_name}: closed, not contested",
-                what=path.CLOSED_HOW["not_contested"] + ".",
+                what=english(path.CLOSED_HOW["not_contested"]) + ".",
                 due=None,
                 next_step="",
             )

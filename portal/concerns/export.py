@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal.concerns import path
 from portal.concerns.analytics import Filters, listing
 from portal.core.clock import local_day, local_today
+from portal.core.english import english
 from portal.exports import Column, Table, exportable
 from portal.models import Concern
 
@@ -56,17 +57,17 @@ def _row(concern: Concern, today) -> tuple:
         concern.id,
         concern.partner.display_name,
         "Partner" if concern.raised_by_side == "partner" else "Programme team",
-        concern.category_label,
+        english(concern.category_label),
         concern.confidential,
-        path.STEPS[concern.step],
+        english(path.STEPS[concern.step]),
         concern.due_on,
         path.overdue(concern.step, concern.due_on, today),
         _day(concern.raised_at),
         _day(concern.acknowledged_at),
         _day(concern.decided_at),
-        concern.outcome_label,
+        english(concern.outcome_label),
         _day(concern.closed_at),
-        path.CLOSED_HOW.get(concern.closed_how or "", ""),
+        english(path.CLOSED_HOW.get(concern.closed_how or "", "")),
         concern.contests,
         concern.description,
         concern.remedy,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf.file import FileField
 from wtforms import BooleanField, HiddenField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
@@ -19,36 +20,47 @@ def _choices(first: str, labels) -> list[SelectChoice]:
     return [SelectChoice("", first), *(SelectChoice(str(k), v) for k, v in labels)]
 
 
+# WTForms fills in %(max)d.
+TOO_LONG = lazy_gettext("Keep it under %(max)d characters.")
+CHOOSE = lazy_gettext("Choose…")
+
+
 class RaiseForm(PortalForm):
-    subject = SelectField("What it is about", choices=_choices(WHOLE, []), validate_choice=False)
+    subject = SelectField(
+        lazy_gettext("What it is about"), choices=_choices(WHOLE, []), validate_choice=False
+    )
     category = SelectField(
-        "Category",
-        choices=_choices("Choose…", CATEGORIES.items()),
-        validators=[InputRequired("Choose a category.")],
+        lazy_gettext("Category"),
+        choices=_choices(CHOOSE, CATEGORIES.items()),
+        validators=[InputRequired(lazy_gettext("Choose a category."))],
     )
     description = TextAreaField(
-        "What happened",
-        description="What was expected, what happened instead, and when.",
+        lazy_gettext("What happened"),
+        description=lazy_gettext("What was expected, what happened instead, and when."),
         validators=[
-            InputRequired("Describe what the concern is about."),
-            Length(max=TEXT, message=f"Keep it under {TEXT} characters."),
+            InputRequired(lazy_gettext("Describe what the concern is about.")),
+            Length(max=TEXT, message=TOO_LONG),
         ],
     )
     remedy = TextAreaField(
-        "What you ask for",
-        description="The redress that would put it right for you.",
+        lazy_gettext("What you ask for"),
+        description=lazy_gettext("The redress that would put it right for you."),
         validators=[
-            InputRequired("Say what you ask for to put it right."),
-            Length(max=TEXT, message=f"Keep it under {TEXT} characters."),
+            InputRequired(lazy_gettext("Say what you ask for to put it right.")),
+            Length(max=TEXT, message=TOO_LONG),
         ],
     )
     evidence = FileField(
-        "Evidence (optional)",
-        description=f"Letters, emails, minutes, photos: {ALLOWED_LABEL}.",
+        lazy_gettext("Evidence (optional)"),
+        description=lazy_gettext(
+            "Letters, emails, minutes, photos: %(types)s.", types=ALLOWED_LABEL
+        ),
     )
     confidential = BooleanField(
-        "Confidential: only the programme's administrators see it",
-        description="Programme managers and your colleagues will not see it, nor its history.",
+        lazy_gettext("Confidential: only the programme's administrators see it"),
+        description=lazy_gettext(
+            "Programme managers and your colleagues will not see it, nor its history."
+        ),
     )
 
     def offer(self, choices: list[tuple[int, str]]) -> None:
@@ -68,24 +80,25 @@ class StepForm(PortalForm):
 
     action = HiddenField()
     text = TextAreaField(
-        "Message", validators=[Optional(), Length(max=TEXT, message="Keep it shorter.")]
+        lazy_gettext("Message"),
+        validators=[Optional(), Length(max=TEXT, message=lazy_gettext("Keep it shorter."))],
     )
     outcome = SelectField(
-        "Outcome", choices=_choices("Choose…", OUTCOMES.items()), validate_choice=False
+        lazy_gettext("Outcome"), choices=_choices(CHOOSE, OUTCOMES.items()), validate_choice=False
     )
     redress = TextAreaField(
-        "Redress agreed",
-        description="What will be done to put it right, by whom and by when.",
-        validators=[Optional(), Length(max=TEXT, message="Keep it shorter.")],
+        lazy_gettext("Redress agreed"),
+        description=lazy_gettext("What will be done to put it right, by whom and by when."),
+        validators=[Optional(), Length(max=TEXT, message=lazy_gettext("Keep it shorter."))],
     )
 
 
 class AnswerForm(PortalForm):
     text = TextAreaField(
-        "Your answer",
+        lazy_gettext("Your answer"),
         validators=[
-            InputRequired("Write your answer."),
-            Length(max=TEXT, message=f"Keep it under {TEXT} characters."),
+            InputRequired(lazy_gettext("Write your answer.")),
+            Length(max=TEXT, message=TOO_LONG),
         ],
     )
-    evidence = FileField("Add evidence (optional)")
+    evidence = FileField(lazy_gettext("Add evidence (optional)"))

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.english import english
 from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
 
 # A fixed list, so the analytics can count by it.
 CATEGORIES = {
-    "obligation": "An obligation not kept",
-    "communication": "Communication",
-    "payment": "Payment",
-    "conduct": "Conduct",
-    "data": "Data and reporting",
-    "other": "Other",
+    "obligation": lazy_gettext("An obligation not kept"),
+    "communication": lazy_gettext("Communication"),
+    "payment": lazy_gettext("Payment"),
+    "conduct": lazy_gettext("Conduct"),
+    "data": lazy_gettext("Data and reporting"),
+    "other": lazy_gettext("Other"),
 }
-SIDES = {"partner": "Partner", "programme": "Programme team"}
+SIDES = {"partner": lazy_gettext("Partner"), "programme": lazy_gettext("Programme team")}
 OUTCOMES = {
-    "upheld": "Upheld",
-    "partly_upheld": "Partly upheld",
-    "not_upheld": "Not upheld",
+    "upheld": lazy_gettext("Upheld"),
+    "partly_upheld": lazy_gettext("Partly upheld"),
+    "not_upheld": lazy_gettext("Not upheld"),
 }
 
 
@@ -69,7 +71,7 @@ class Concern(db.Model):
         not even its category (the partner's History page is read by managers)."""
         if self.confidential:
             return f"Confidential concern #{self.id}"
-        return f"Concern #{self.id}: {CATEGORIES.get(self.category, self.category)}"
+        return f"Concern #{self.id}: {english(CATEGORIES.get(self.category, self.category))}"
 
     @property
     def category_label(self) -> str:

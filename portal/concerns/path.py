@@ -17,50 +17,51 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 
 from portal.core.errors import DomainError
 from portal.review.assignment import add_working_days
 
 STEPS = {
-    "raised": "Raised",
-    "acknowledged": "Acknowledged",
-    "under_review": "Under review",
-    "decided": "Decision made",
-    "final_review": "Administrators' final word",
-    "closed": "Closed",
-    "withdrawn": "Withdrawn",
+    "raised": lazy_gettext("Raised"),
+    "acknowledged": lazy_gettext("Acknowledged"),
+    "under_review": lazy_gettext("Under review"),
+    "decided": lazy_gettext("Decision made"),
+    "final_review": lazy_gettext("Administrators' final word"),
+    "closed": lazy_gettext("Closed"),
+    "withdrawn": lazy_gettext("Withdrawn"),
 }
 OPEN_STEPS = ("raised", "acknowledged", "under_review", "decided", "final_review")
 # What the deadline of each open step is for.
 DUE_FOR = {
-    "raised": "acknowledgement due",
-    "acknowledged": "decision due",
-    "under_review": "decision due",
-    "final_review": "final word due",
-    "decided": "the raiser's answer due",
+    "raised": lazy_gettext("acknowledgement due"),
+    "acknowledged": lazy_gettext("decision due"),
+    "under_review": lazy_gettext("decision due"),
+    "final_review": lazy_gettext("final word due"),
+    "decided": lazy_gettext("the raiser's answer due"),
 }
 # Steps that wait for the administrators: past their deadline they escalate.
 PROGRAMME_STEPS = ("raised", "acknowledged", "under_review", "final_review")
 CLOSED_HOW = {
-    "confirmed": "The raiser confirmed the outcome",
-    "not_contested": "Not contested in time: closed by the daily run",
-    "final_decision": "Closed by the administrators' final word",
-    "withdrawn": "Withdrawn by the raiser",
-    "programme_exit": "Closed at programme exit",
+    "confirmed": lazy_gettext("The raiser confirmed the outcome"),
+    "not_contested": lazy_gettext("Not contested in time: closed by the daily run"),
+    "final_decision": lazy_gettext("Closed by the administrators' final word"),
+    "withdrawn": lazy_gettext("Withdrawn by the raiser"),
+    "programme_exit": lazy_gettext("Closed at programme exit"),
 }
 # What each event in a concern's history says.
 EVENTS = {
-    "raised": "Raised the concern",
-    "acknowledge": "Acknowledged it",
-    "review": "Started the review",
-    "decide": "Decided",
-    "final": "Gave the administrators' final word",
-    "confirm": "Confirmed the outcome",
-    "contest": "Contested the outcome",
-    "withdraw": "Withdrew the concern",
-    "answer": "Answered",
-    "closed_unanswered": "Closed: not contested in time",
-    "closed_at_exit": "Closed at programme exit",
+    "raised": lazy_gettext("Raised the concern"),
+    "acknowledge": lazy_gettext("Acknowledged it"),
+    "review": lazy_gettext("Started the review"),
+    "decide": lazy_gettext("Decided"),
+    "final": lazy_gettext("Gave the administrators' final word"),
+    "confirm": lazy_gettext("Confirmed the outcome"),
+    "contest": lazy_gettext("Contested the outcome"),
+    "withdraw": lazy_gettext("Withdrew the concern"),
+    "answer": lazy_gettext("Answered"),
+    "closed_unanswered": lazy_gettext("Closed: not contested in time"),
+    "closed_at_exit": lazy_gettext("Closed at programme exit"),
 }
 
 
@@ -72,13 +73,13 @@ class Action:
 
 
 ACTIONS = {
-    "acknowledge": Action("Acknowledge", ("raised",), "admin"),
-    "review": Action("Start the review", ("acknowledged",), "admin"),
-    "decide": Action("Record the decision", ("under_review",), "admin"),
-    "final": Action("Record the final decision", ("final_review",), "admin"),
-    "confirm": Action("Confirm the outcome", ("decided",), "raiser"),
-    "contest": Action("Contest the outcome", ("decided",), "raiser"),
-    "withdraw": Action("Withdraw the concern", OPEN_STEPS, "raiser"),
+    "acknowledge": Action(lazy_gettext("Acknowledge"), ("raised",), "admin"),
+    "review": Action(lazy_gettext("Start the review"), ("acknowledged",), "admin"),
+    "decide": Action(lazy_gettext("Record the decision"), ("under_review",), "admin"),
+    "final": Action(lazy_gettext("Record the final decision"), ("final_review",), "admin"),
+    "confirm": Action(lazy_gettext("Confirm the outcome"), ("decided",), "raiser"),
+    "contest": Action(lazy_gettext("Contest the outcome"), ("decided",), "raiser"),
+    "withdraw": Action(lazy_gettext("Withdraw the concern"), OPEN_STEPS, "raiser"),
 }
 ADMIN_ACTIONS = tuple(k for k, a in ACTIONS.items() if a.by == "admin")
 RAISER_ACTIONS = tuple(k for k, a in ACTIONS.items() if a.by == "raiser")
@@ -88,11 +89,15 @@ def check_order(action: str, step: str) -> Action:
     """The action, if it may be taken at `step`; else the refusal, next to the buttons."""
     found = ACTIONS.get(action)
     if found is None:
-        raise DomainError("Choose one of the steps offered.", field="action")
+        raise DomainError(gettext("Choose one of the steps offered."), field="action")
     if step not in found.steps:
         raise DomainError(
-            f"“{found.label}” is not the next step: the concern is "
-            f"{STEPS.get(step, step).lower()}. Reload the page to see where it is.",
+            gettext(
+                "“%(step)s” is not the next step: the concern is %(where)s. "
+                "Reload the page to see where it is.",
+                step=found.label,
+                where=str(STEPS.get(step, step)).lower(),
+            ),
             field="action",
         )
     return found

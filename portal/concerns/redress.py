@@ -10,6 +10,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from portal.concerns import path
@@ -25,6 +26,7 @@ from portal.core.access import (
     require,
 )
 from portal.core.clock import local_day, local_today
+from portal.core.english import english
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.uploads import accepted_file
@@ -82,15 +84,17 @@ def _event(concern, actor, kind, text="", accepted=None) -> ConcernEvent:
 
 def _check_draft(partner: Partner, draft: ConcernDraft) -> None:
     if draft.category not in CATEGORIES:
-        raise DomainError("Choose a category from the list.", field="category")
+        raise DomainError(gettext("Choose a category from the list."), field="category")
     if not draft.description.strip():
-        raise DomainError("Describe what the concern is about.", field="description")
+        raise DomainError(gettext("Describe what the concern is about."), field="description")
     if not draft.remedy.strip():
-        raise DomainError("Say what you ask for to put it right.", field="remedy")
+        raise DomainError(gettext("Say what you ask for to put it right."), field="remedy")
     if draft.obligation_id is not None and draft.obligation_id not in dict(
         obligation_choices(partner.id)
     ):
-        raise DomainError("Choose the partnership or one of its obligations.", field="subject")
+        raise DomainError(
+            gettext("Choose the partnership or one of its obligations."), field="subject"
+        )
 
 
 def raise_concern(
@@ -107,8 +111,10 @@ def raise_concern(
     _check_draft(partner, draft)
     if draft.confidential and actor.is_staff:
         raise DomainError(
-            "Only a partner marks its concern confidential; the programme's are "
-            "seen by the partner's people.",
+            gettext(
+                "Only a partner marks its concern confidential; the programme's are "
+                "seen by the partner's people."
+            ),
             field="confidential",
         )
     today = today or local_today()
@@ -148,12 +154,13 @@ def raise_concern(
 
 def _decision(concern: Concern, text: str, outcome: str | None, redress: str | None) -> None:
     if outcome not in OUTCOMES:
-        raise DomainError("Choose the outcome of the review.", field="outcome")
+        raise DomainError(gettext("Choose the outcome of the review."), field="outcome")
     if not text.strip():
-        raise DomainError("Give the reason for the decision.", field="text")
+        raise DomainError(gettext("Give the reason for the decision."), field="text")
     if outcome != "not_upheld" and not (redress or "").strip():
         raise DomainError(
-            "Say what redress was agreed: what will be done, by whom, by when.", field="redress"
+            gettext("Say what redress was agreed: what will be done, by whom, by when."),
+            field="redress",
         )
     concern.outcome = outcome
     concern.decision_reason = text.strip()
@@ -183,7 +190,7 @@ def take_step(
     if action in ("decide", "final"):
         _decision(concern, text, outcome, redress)
     elif action == "contest" and not text.strip():
-        raise DomainError("Say why you contest the outcome.", field="text")
+        raise DomainError(gettext("Say why you contest the outcome."), field="text")
     before = concern.step
     concern.step = path.next_step(action, concern.contests)
     concern.step_since = utcnow()
@@ -199,12 +206,12 @@ def take_step(
         )
     reason = text.strip() or None
     if action in ("decide", "final"):
-        text = f"{concern.outcome_label}. {concern.decision_reason}"
+        text = f"{english(concern.outcome_label)}. {concern.decision_reason}"
         if concern.redress:
             text += f"\nRedress agreed: {concern.redress}"
     event = _event(concern, actor, action, text)
     _audit(actor, f"concern_{action}", concern, before, reason=reason)
-    label = path.STEPS[concern.step]
+    label = english(path.STEPS[concern.step])
     tell(
         followers(concern),
         concern,
@@ -212,7 +219,7 @@ def take_step(
         kind="concern_step",
         template="concern_step",
         heading=f"{concern.display_name}: {label.lower()}",
-        what=f"{actor.name} took the step “{found.label}”.",
+        what=f"{actor.name} took the step “{english(found.label)}”.",
         due=concern.due_on,
         next_step=_next_words(concern),
     )
@@ -234,7 +241,7 @@ def answer(
     """An answer (or more evidence) from either side, at whatever step it is."""
     require(may_answer_concern(actor, concern))
     if not text.strip():
-        raise DomainError("Write your answer.", field="text")
+        raise DomainError(gettext("Write your answer."), field="text")
     with _file(evidence, concern.partner_id) as accepted:
         event = _event(concern, actor, "answer", text, accepted)
         _audit(actor, "concern_answered", concern, concern.step)
@@ -263,14 +270,15 @@ def _close(actor: User | None, concern: Concern, how: str, text: str, kind: str)
 
 def close_not_contested(concern: Concern) -> None:
     """The daily run: a decision left unconfirmed past its time is closed (callers commit)."""
-    _close(None, concern, "not_contested", path.CLOSED_HOW["not_contested"], "closed_unanswered")
+    how = english(path.CLOSED_HOW["not_contested"])
+    _close(None, concern, "not_contested", how, "closed_unanswered")
 
 
 def close_open_concerns(actor: User, partner: Partner, note: str) -> int:
     """Close every open concern of `partner` at its programme exit, with `note`
     in each one's history; audited. How many were closed. Callers commit."""
     if not (note or "").strip():
-        raise DomainError("Add a note for the concerns' history.", field="note")
+        raise DomainError(gettext("Add a note for the concerns' history."), field="note")
     open_ones = db.session.scalars(
         db.select(Concern).where(
             Concern.partner_id == partner.id, Concern.step.in_(path.OPEN_STEPS)

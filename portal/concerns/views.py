@@ -6,6 +6,7 @@ deadlines, the history and the form for the next step."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -31,6 +32,7 @@ from portal.core.access import (
 from portal.core.clock import local_day, local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.core.forms import attach_error
 from portal.core.htmx import go_to, push_url, render
 from portal.core.storage import storage
@@ -92,7 +94,10 @@ def _raise(partner: Partner, back: str, action: str):
             attach_error(form, error)
         else:
             flash(
-                f"Your concern is raised. It is to be acknowledged by {concern.due_on:%d %b %Y}.",
+                gettext(
+                    "Your concern is raised. It is to be acknowledged by %(day)s.",
+                    day=day(concern.due_on),
+                ),
                 "success",
             )
             return go_to(url_for(".show", concern_id=concern.id))
@@ -186,7 +191,7 @@ def _step(concern_id: int, actions: tuple[str, ...], form_name: str):
         action = form.action.data or ""
         try:
             if action not in actions:
-                raise DomainError("Choose one of the steps offered.", field="action")
+                raise DomainError(gettext("Choose one of the steps offered."), field="action")
             take_step(
                 current_user,
                 concern,
@@ -199,7 +204,9 @@ def _step(concern_id: int, actions: tuple[str, ...], form_name: str):
             db.session.rollback()
             attach_error(form, error)
         else:
-            flash(f"Done: {path.ACTIONS[action].label.lower()}.", "success")
+            flash(
+                gettext("Done: %(step)s.", step=str(path.ACTIONS[action].label).lower()), "success"
+            )
             return go_to(url_for(".show", concern_id=concern.id))
     return _show(_concern(concern_id), 422, **{form_name: form})
 
@@ -234,7 +241,7 @@ def answer_view(concern_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("Your answer is in the concern's history.", "success")
+            flash(gettext("Your answer is in the concern's history."), "success")
             return go_to(url_for(".show", concern_id=concern.id))
     return _show(_concern(concern_id), 422, answer_form=form)
 

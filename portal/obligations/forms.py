@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf.file import FileField
 from wtforms import (
     HiddenField,
@@ -26,12 +27,23 @@ def choices(pairs) -> list[SelectChoice]:
 
 
 class AgreementForm(PortalForm):
-    title = StringField("Title", description="e.g. “Supervision agreement 2027–2029”.")
-    starts_on = DayField("Starts on", validators=[Optional()])
-    ends_on = DayField("Ends on", description="Leave empty if open-ended.", validators=[Optional()])
+    title = StringField(
+        lazy_gettext("Title"),
+        description=lazy_gettext("e.g. “Supervision agreement 2027–2029”."),
+    )
+    starts_on = DayField(lazy_gettext("Starts on"), validators=[Optional()])
+    ends_on = DayField(
+        lazy_gettext("Ends on"),
+        description=lazy_gettext("Leave empty if open-ended."),
+        validators=[Optional()],
+    )
     # The service checks both against the database (portal.obligations.terms).
-    template_id = SelectField("Standard obligations", choices=[], validate_choice=False)
-    document_ids = MultiCheckboxField("Signed documents", choices=[], validate_choice=False)
+    template_id = SelectField(
+        lazy_gettext("Standard obligations"), choices=[], validate_choice=False
+    )
+    document_ids = MultiCheckboxField(
+        lazy_gettext("Signed documents"), choices=[], validate_choice=False
+    )
 
     def draft(self) -> AgreementDraft:
         ids = [identifier_or_none(v) for v in self.document_ids.data or []]
@@ -45,33 +57,40 @@ class AgreementForm(PortalForm):
 
 
 class ObligationForm(PortalForm):
-    side = RadioField("Who owes it", choices=choices(SIDES.items()), validate_choice=False)
+    side = RadioField(
+        lazy_gettext("Who owes it"), choices=choices(SIDES.items()), validate_choice=False
+    )
     responsible_user_id = SelectField(
-        "Person responsible",
-        description="Reminders go to this person; if none, to the side's people.",
+        lazy_gettext("Person responsible"),
+        description=lazy_gettext("Reminders go to this person; if none, to the side's people."),
         choices=[],
         validate_choice=False,
     )
-    description = TextAreaField("What exactly is owed", validators=[Length(max=1000)])
+    description = TextAreaField(lazy_gettext("What exactly is owed"), validators=[Length(max=1000)])
     recurrence = SelectField(
-        "Falls due", choices=choices(RECURRENCES.items()), default="once", validate_choice=False
+        lazy_gettext("Falls due"),
+        choices=choices(RECURRENCES.items()),
+        default="once",
+        validate_choice=False,
     )
     first_due_on = DayField(
-        "Due on (the first time, if it recurs)",
-        description="Monthly on the 31st falls on the last day of shorter months.",
+        lazy_gettext("Due on (the first time, if it recurs)"),
+        description=lazy_gettext("Monthly on the 31st falls on the last day of shorter months."),
         validators=[Optional()],
     )
     observed_by = RadioField(
-        "How it is observed", choices=choices(OBSERVED_BY.items()), validate_choice=False
+        lazy_gettext("How it is observed"),
+        choices=choices(OBSERVED_BY.items()),
+        validate_choice=False,
     )
     rule = SelectField(
-        "Observed from",
+        lazy_gettext("Observed from"),
         choices=choices([("", "—"), *RULES.items()]),
         validate_choice=False,
-        description="For automatic observation only.",
+        description=lazy_gettext("For automatic observation only."),
     )
-    rule_days = IntegerField("Working days", validators=[Optional()], default=5)
-    reason = StringField("Why it changes", validators=[Length(max=1000)])
+    rule_days = IntegerField(lazy_gettext("Working days"), validators=[Optional()], default=5)
+    reason = StringField(lazy_gettext("Why it changes"), validators=[Length(max=1000)])
 
     def draft(self) -> ObligationDraft:
         return ObligationDraft(
@@ -88,5 +107,5 @@ class ObligationForm(PortalForm):
 
 class ObserveForm(PortalForm):
     due_on = HiddenField()
-    note = TextAreaField("Note", validators=[Length(max=2000)])
-    file = FileField("Evidence (PDF, Word, Excel or an image)")
+    note = TextAreaField(lazy_gettext("Note"), validators=[Length(max=2000)])
+    file = FileField(lazy_gettext("Evidence (PDF, Word, Excel or an image)"))

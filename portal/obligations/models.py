@@ -5,30 +5,39 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import CheckConstraint, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.core.english import english
 from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
 
-SIDES = {"programme": "Programme", "partner": "Partner"}
-RECURRENCES = {"once": "Once", "monthly": "Monthly", "quarterly": "Quarterly", "yearly": "Yearly"}
+SIDES = {"programme": lazy_gettext("Programme"), "partner": lazy_gettext("Partner")}
+RECURRENCES = {
+    "once": lazy_gettext("Once"),
+    "monthly": lazy_gettext("Monthly"),
+    "quarterly": lazy_gettext("Quarterly"),
+    "yearly": lazy_gettext("Yearly"),
+}
 OBSERVED_BY = {
-    "evidence": "Evidence the responsible side uploads",
-    "confirmation": "The other side confirms it",
-    "automatic": "Automatically, from what the portal records",
+    "evidence": lazy_gettext("Evidence the responsible side uploads"),
+    "confirmation": lazy_gettext("The other side confirms it"),
+    "automatic": lazy_gettext("Automatically, from what the portal records"),
 }
 # Automatic rules: what the portal already records that tells whether it was kept.
 RULES = {
-    "reviews_within": "The programme reviews each submission within N working days",
-    "documents_on_time": "The partner hands in its required documents by their deadlines",
+    "reviews_within": lazy_gettext("The programme reviews each submission within N working days"),
+    "documents_on_time": lazy_gettext(
+        "The partner hands in its required documents by their deadlines"
+    ),
 }
 RULE_SIDES = {"reviews_within": "programme", "documents_on_time": "partner"}
 # What an observation row says of its occurrence.
 OBSERVATION_KINDS = {
-    "evidence": "Evidence uploaded",
-    "confirmation": "Confirmed",
-    "closed": "Closed",
+    "evidence": lazy_gettext("Evidence uploaded"),
+    "confirmation": lazy_gettext("Confirmed"),
+    "closed": lazy_gettext("Closed"),
 }
 
 
@@ -87,7 +96,14 @@ class Obligation(db.Model):
 
     @property
     def label(self) -> str:
-        return f"{SIDES.get(self.side, self.side)}: {self.description}"
+        """As the records, the bell and emails name it (English)."""
+        return f"{english(SIDES.get(self.side, self.side))}: {self.description}"
+
+    @property
+    def shown_label(self) -> str:
+        """As a page names it, in the reader's language."""
+        side = SIDES.get(self.side, self.side)
+        return gettext("%(side)s: %(obligation)s", side=side, obligation=self.description)
 
     @property
     def name(self) -> str:  # how the audit trail names it

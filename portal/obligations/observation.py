@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import func, literal, or_, select
 from sqlalchemy.orm import joinedload
 
@@ -35,11 +36,11 @@ GRACE_DAYS = 7
 # Beyond today: the next occurrence is shown (and reminded of) this far ahead.
 HORIZON_DAYS = 120
 STATUS_LABELS = {
-    "met": "Met",
-    "late": "Late",
-    "pending": "Pending",
-    "missed": "Missed",
-    "closed": "Closed",
+    "met": lazy_gettext("Met"),
+    "late": lazy_gettext("Late"),
+    "pending": lazy_gettext("Pending"),
+    "missed": lazy_gettext("Missed"),
+    "closed": lazy_gettext("Closed"),
 }
 
 
@@ -207,8 +208,7 @@ def _judged(o: Obligation, window, events: list[Event], today: date) -> Occurren
     done = [e.done_on for e in events if e.done_on]
     occurrence.observed_on = max(done) if done else None
     on_time = sum(e.on_time for e in events)
-    noun = "reviews" if o.rule == "reviews_within" else "documents"
-    occurrence.note = f"{on_time} of {len(events)} {noun} on time" if events else f"No {noun} due"
+    occurrence.note = _automatic_note(o.rule, on_time, len(events))
     if today <= window.due_on:
         return occurrence
     past_grace = today > window.due_on + timedelta(GRACE_DAYS)
@@ -220,6 +220,27 @@ def _judged(o: Obligation, window, events: list[Event], today: date) -> Occurren
         occurrence.status = "met"
         occurrence.observed_on = occurrence.observed_on or window.due_on
     return occurrence
+
+
+def _automatic_note(rule: str | None, on_time: int, events: int) -> str:
+    """What an automatic occurrence says of itself, in the reader's language."""
+    if rule == "reviews_within":
+        if not events:
+            return gettext("No reviews due")
+        return ngettext(
+            "%(on_time)s of %(num)d review on time",
+            "%(on_time)s of %(num)d reviews on time",
+            events,
+            on_time=on_time,
+        )
+    if not events:
+        return gettext("No documents due")
+    return ngettext(
+        "%(on_time)s of %(num)d document on time",
+        "%(on_time)s of %(num)d documents on time",
+        events,
+        on_time=on_time,
+    )
 
 
 def last_observation(found: list[Occurrence]) -> Occurrence | None:

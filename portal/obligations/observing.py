@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from werkzeug.datastructures import FileStorage
 
 from portal.core import audit
@@ -25,7 +26,7 @@ MAX_NOTE = 2000
 def _occurrence_due(obligation: Obligation, due_on: date | None, today: date) -> date:
     """`due_on` if it is one of the obligation's occurrences so far (or the next)."""
     if due_on is None:
-        raise DomainError("Choose the occurrence observed.", field="due_on")
+        raise DomainError(gettext("Choose the occurrence observed."), field="due_on")
     agreement = obligation.agreement
     ends = [d for d in (obligation.ended_on, agreement.ends_on) if d]
     dates = schedule.due_dates(
@@ -35,7 +36,7 @@ def _occurrence_due(obligation: Obligation, due_on: date | None, today: date) ->
         min(ends) if ends else None,
     )
     if due_on not in dates:
-        raise DomainError("That is not a due date of this obligation.", field="due_on")
+        raise DomainError(gettext("That is not a due date of this obligation."), field="due_on")
     return due_on
 
 
@@ -50,17 +51,17 @@ def observe(
     partner_id = obligation.agreement.partner_id
     require(may_observe(actor, obligation, partner_id))
     if not obligation.active:
-        raise DomainError("This obligation has ended.")
+        raise DomainError(gettext("This obligation has ended."))
     today = local_today()
     due_on = _occurrence_due(obligation, due_on, today)
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
-        raise DomainError("Keep the note under 2,000 characters.", field="note")
+        raise DomainError(gettext("Keep the note under 2,000 characters."), field="note")
     taken = db.session.scalar(
         db.select(Observation.id).filter_by(obligation_id=obligation.id, due_on=due_on)
     )
     if taken:
-        raise DomainError("This occurrence is already observed.", field="due_on")
+        raise DomainError(gettext("This occurrence is already observed."), field="due_on")
     observation = Observation(
         obligation_id=obligation.id,
         obligation=obligation,
@@ -77,7 +78,7 @@ def observe(
             db.session.commit()
         return observation
     if not note:
-        raise DomainError("Say what you confirm (a line is enough).", field="note")
+        raise DomainError(gettext("Say what you confirm (a line is enough)."), field="note")
     _record(actor, observation, partner_id)
     db.session.commit()
     return observation
@@ -103,7 +104,7 @@ def close_open_obligations(actor: User, partner: Partner, note: str) -> int:
     require(may_manage_obligations(actor))
     note = (note or "").strip()
     if not note:
-        raise DomainError("Say why the obligations are closed.", field="note")
+        raise DomainError(gettext("Say why the obligations are closed."), field="note")
     today = local_today()
     active = loaded_obligations(Agreement.partner_id == partner.id, Obligation.ended_on.is_(None))
     found = occurrences(active, today)

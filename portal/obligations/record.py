@@ -59,4 +59,4 @@ def obligation_choices(partner_id: int) -> list[tuple[int, str]]:
         .where(Agreement.partner_id == partner_id, Obligation.ended_on.is_(None))
         .order_by(Obligation.side.desc(), Obligation.id)
     )
-    return [(o.id, o.label) for o in rows]
+    return [(o.id, o.shown_label) for o in rows]

@@ -15,10 +15,13 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from babel import dates as babel_dates
 from dateutil.relativedelta import relativedelta
+from flask_babel import gettext
 
 from portal.core import periods
 from portal.core.errors import DomainError
+from portal.core.i18n import current_language
 
 MONTHS = {"once": None, "monthly": 1, "quarterly": 3, "yearly": 12}
 # However long an agreement runs, a list stays readable and a computation short.
@@ -85,6 +88,11 @@ def windows(
     return result
 
 
+def _day(value: date) -> str:
+    """'03 Dec 2026', '03 déc. 2026' (as the pages' |day filter writes it)."""
+    return babel_dates.format_date(value, "dd MMM y", locale=current_language())
+
+
 def period_label(
     due_on: date, recurrence: str, fiscal_start_month: int = 1, start: date | None = None
 ) -> str:
@@ -92,10 +100,10 @@ def period_label(
     fiscal quarter ("2026-Q4") or a fiscal year ("FY2026"); an occurrence that
     covers other days than those (`start` to `due_on`) is named by its days."""
     if recurrence == "once":
-        return f"due {due_on:%d %b %Y}"
+        return gettext("due %(day)s", day=_day(due_on))
     if recurrence == "monthly":
         period = periods.month_of(due_on)
-        label = f"{due_on:%B %Y}"
+        label = babel_dates.format_date(due_on, "LLLL y", locale=current_language())
     elif recurrence == "quarterly":
         period = periods.quarter_of(due_on, fiscal_start_month)
         label = period.key
@@ -104,7 +112,8 @@ def period_label(
         label = period.key
     if start is None or (start, due_on) == (period.start, period.end):
         return label
-    return f"{start:%d %b} – {due_on:%d %b %Y}"
+    first = babel_dates.format_date(start, "dd MMM", locale=current_language())
+    return f"{first} – {_day(due_on)}"
 
 
 def check_falls_due(
@@ -112,18 +121,24 @@ def check_falls_due(
 ) -> None:
     """Refuse a schedule that never falls due within the agreement."""
     if recurrence not in MONTHS:
-        raise DomainError("Choose once, monthly, quarterly or yearly.", field="recurrence")
+        raise DomainError(gettext("Choose once, monthly, quarterly or yearly."), field="recurrence")
     if first_due_on is None:
-        raise DomainError("Enter the date it is (first) due.", field="first_due_on")
+        raise DomainError(gettext("Enter the date it is (first) due."), field="first_due_on")
     if first_due_on < starts_on:
         raise DomainError(
-            f"The agreement starts on {starts_on:%d %b %Y}: nothing can fall due before.",
+            gettext(
+                "The agreement starts on %(day)s: nothing can fall due before.",
+                day=_day(starts_on),
+            ),
             field="first_due_on",
         )
     if ends_on is not None and first_due_on > ends_on:
         raise DomainError(
-            f"This never falls due: the agreement ends on {ends_on:%d %b %Y}, before "
-            f"{first_due_on:%d %b %Y}.",
+            gettext(
+                "This never falls due: the agreement ends on %(ends)s, before %(due)s.",
+                ends=_day(ends_on),
+                due=_day(first_due_on),
+            ),
             field="first_due_on",
         )
 

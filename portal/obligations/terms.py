@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
+
 from portal.core import audit
 from portal.core.access import may_manage_obligations, require
 from portal.core.errors import DomainError
@@ -64,42 +66,62 @@ def responsible_choices(partner_id: int, side: str | None = None) -> list[tuple[
     theirs = User.partner_id == partner_id
     condition = staff if side == "programme" else theirs if side == "partner" else staff | theirs
     people = db.session.scalars(db.select(User).where(condition, User.active).order_by(User.name))
-    return [(u.id, f"{u.name} ({'programme' if u.is_staff else 'partner'})") for u in people]
+    return [
+        (
+            u.id,
+            gettext("%(name)s (programme)", name=u.name)
+            if u.is_staff
+            else gettext("%(name)s (partner)", name=u.name),
+        )
+        for u in people
+    ]
 
 
 def _checked(partner: Partner, agreement: Agreement, draft: ObligationDraft) -> dict:
     """The obligation's columns, or the first rule broken (next to its field)."""
     if draft.side not in SIDES:
-        raise DomainError("Choose which side owes this: the programme or the partner.", "side")
+        raise DomainError(
+            gettext("Choose which side owes this: the programme or the partner."), "side"
+        )
     description = (draft.description or "").strip()
     if not description:
-        raise DomainError("Say what exactly is owed.", field="description")
+        raise DomainError(gettext("Say what exactly is owed."), field="description")
     if len(description) > 1000:
-        raise DomainError("Keep the description under 1,000 characters.", field="description")
+        raise DomainError(
+            gettext("Keep the description under 1,000 characters."), field="description"
+        )
     if draft.responsible_user_id is not None:
         allowed = dict(responsible_choices(partner.id, draft.side))
         if draft.responsible_user_id not in allowed:
-            side = "the programme team" if draft.side == "programme" else "the partner's people"
-            raise DomainError(f"Choose someone from {side}.", field="responsible_user_id")
+            raise DomainError(
+                gettext("Choose someone from the programme team.")
+                if draft.side == "programme"
+                else gettext("Choose someone from the partner's people."),
+                field="responsible_user_id",
+            )
     schedule.check_falls_due(
         draft.recurrence, draft.first_due_on, agreement.starts_on, agreement.ends_on
     )
     if draft.observed_by not in OBSERVED_BY:
-        raise DomainError("Choose how it is observed.", field="observed_by")
+        raise DomainError(gettext("Choose how it is observed."), field="observed_by")
     rule, days = None, None
     if draft.observed_by == "automatic":
         if draft.rule not in RULES:
-            raise DomainError("Choose what the portal observes it from.", field="rule")
+            raise DomainError(gettext("Choose what the portal observes it from."), field="rule")
         if RULE_SIDES[draft.rule] != draft.side:
             raise DomainError(
-                f"This is observed of the {RULE_SIDES[draft.rule]}: choose that side.", "rule"
+                gettext("This is observed of the programme: choose that side.")
+                if RULE_SIDES[draft.rule] == "programme"
+                else gettext("This is observed of the partner: choose that side."),
+                "rule",
             )
         rule = draft.rule
         if rule == "reviews_within":
             days = draft.rule_days
             if days is None or not 1 <= days <= MAX_RULE_DAYS:
                 raise DomainError(
-                    f"Enter the working days, 1 to {MAX_RULE_DAYS}.", field="rule_days"
+                    gettext("Enter the working days, 1 to %(most)s.", most=MAX_RULE_DAYS),
+                    field="rule_days",
                 )
     return {
         "side": draft.side,
@@ -116,7 +138,7 @@ def _checked(partner: Partner, agreement: Agreement, draft: ObligationDraft) -> 
 def _writable(actor: User, partner: Partner) -> None:
     require(may_manage_obligations(actor))
     if partner.merged_into_id or partner.status == "merged":
-        raise DomainError("This partner was merged into another: set its terms there.")
+        raise DomainError(gettext("This partner was merged into another: set its terms there."))
 
 
 def open_agreement(actor: User, partner: Partner, draft: AgreementDraft) -> Agreement:
@@ -124,18 +146,18 @@ def open_agreement(actor: User, partner: Partner, draft: AgreementDraft) -> Agre
     _writable(actor, partner)
     title = (draft.title or "").strip()
     if not title:
-        raise DomainError("Give the agreement a title.", field="title")
+        raise DomainError(gettext("Give the agreement a title."), field="title")
     if len(title) > 200:
-        raise DomainError("Keep the title under 200 characters.", field="title")
+        raise DomainError(gettext("Keep the title under 200 characters."), field="title")
     if draft.starts_on is None:
-        raise DomainError("Enter the day the agreement starts.", field="starts_on")
+        raise DomainError(gettext("Enter the day the agreement starts."), field="starts_on")
     if draft.ends_on is not None and draft.ends_on < draft.starts_on:
-        raise DomainError("The agreement ends before it starts.", field="ends_on")
+        raise DomainError(gettext("The agreement ends before it starts."), field="ends_on")
     template = None
     if draft.template_id is not None:
         template = db.session.get(ObligationTemplate, draft.template_id)
         if template is None:
-            raise DomainError("Choose a template from the list.", field="template_id")
+            raise DomainError(gettext("Choose a template from the list."), field="template_id")
     documents = []
     if draft.document_ids:
         documents = list(
@@ -147,7 +169,9 @@ def open_agreement(actor: User, partner: Partner, draft: AgreementDraft) -> Agre
             )
         )
         if len(documents) != len(set(draft.document_ids)):
-            raise DomainError("Attach this partner's own documents only.", field="document_ids")
+            raise DomainError(
+                gettext("Attach this partner's own documents only."), field="document_ids"
+            )
     agreement = Agreement(
         partner_id=partner.id,
         title=title,
@@ -222,16 +246,18 @@ def change_obligation(
     agreement = obligation.agreement
     _writable(actor, agreement.partner)
     if not obligation.active:
-        raise DomainError("This obligation has ended; it can no longer change.")
+        raise DomainError(gettext("This obligation has ended; it can no longer change."))
     values = _checked(agreement.partner, agreement, draft)
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Say why the obligation changes: both sides will read it.", "reason")
+        raise DomainError(
+            gettext("Say why the obligation changes: both sides will read it."), "reason"
+        )
     if len(reason) > 1000:
-        raise DomainError("Keep the reason under 1,000 characters.", field="reason")
+        raise DomainError(gettext("Keep the reason under 1,000 characters."), field="reason")
     changes = {k: (getattr(obligation, k), v) for k, v in values.items()}
     if all(before == after for before, after in changes.values()):
-        raise DomainError("Nothing was changed.", field="description")
+        raise DomainError(gettext("Nothing was changed."), field="description")
     for key, value in values.items():
         setattr(obligation, key, value)
     audit.record(

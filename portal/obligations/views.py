@@ -6,6 +6,7 @@ side uploads evidence and the other side confirms."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
 from portal.core.access import (
@@ -52,7 +53,8 @@ def new_agreement(partner_id: int):
     form = AgreementForm()
     templates = db.session.scalars(db.select(ObligationTemplate).order_by(ObligationTemplate.name))
     form.template_id.choices = choices(
-        [("", "None: I will add obligations one by one")] + [(str(t.id), t.name) for t in templates]
+        [("", gettext("None: I will add obligations one by one"))]
+        + [(str(t.id), t.name) for t in templates]
     )
     documents = db.session.scalars(
         db.select(PartnerDocument)
@@ -70,7 +72,12 @@ def new_agreement(partner_id: int):
         else:
             count = len(agreement.obligations)
             flash(
-                f"Agreement opened with {count} obligation(s); the partner can see it.", "success"
+                ngettext(
+                    "Agreement opened with %(num)d obligation; the partner can see it.",
+                    "Agreement opened with %(num)d obligations; the partner can see it.",
+                    count,
+                ),
+                "success",
             )
             return go_to(_partner_page(partner.id))
     status = 422 if form.is_submitted() else 200
@@ -81,7 +88,7 @@ def new_agreement(partner_id: int):
 
 def _obligation_form(form: ObligationForm, partner_id: int) -> ObligationForm:
     form.responsible_user_id.choices = choices(
-        [("", "Nobody in particular: the side's people")]
+        [("", gettext("Nobody in particular: the side's people"))]
         + [(str(i), label) for i, label in terms.responsible_choices(partner_id)]
     )
     return form
@@ -110,7 +117,7 @@ def new_obligation(agreement_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("Obligation added; both sides see it.", "success")
+            flash(gettext("Obligation added; both sides see it."), "success")
             return go_to(_partner_page(agreement.partner_id))
     return _obligation_page(form, agreement, status=422 if form.is_submitted() else 200)
 
@@ -134,7 +141,7 @@ def edit_obligation(obligation_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("Obligation changed; the partner was told why.", "success")
+            flash(gettext("Obligation changed; the partner was told why."), "success")
             return go_to(_partner_page(agreement.partner_id))
     status = 422 if form.is_submitted() else 200
     return _obligation_page(form, agreement, obligation, status)
@@ -159,8 +166,12 @@ def observe(obligation_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            done = "Evidence uploaded" if obligation.observed_by == "evidence" else "Confirmed"
-            flash(f"{done}; the other side sees it now.", "success")
+            flash(
+                gettext("Evidence uploaded; the other side sees it now.")
+                if obligation.observed_by == "evidence"
+                else gettext("Confirmed; the other side sees it now."),
+                "success",
+            )
             return go_to(_partner_page(partner_id))
     return render(
         "obligations/observe.html",

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
+
 from portal.assignments.operations import current_assignments, end_assignments
 from portal.concerns.health import open_concerns
 from portal.concerns.redress import close_open_concerns
@@ -45,22 +47,28 @@ def plan(actor: User, partner: Partner) -> ExitPlan:
 def check_exit(partner: Partner, reason: str, note: str, effective_on: date | None) -> None:
     """Every refusal, before anything changes."""
     if partner.status in ("closed", "merged") or partner.merged_into_id:
-        raise DomainError(f"{partner.name} has already left the programme.")
+        raise DomainError(
+            gettext("%(partner)s has already left the programme.", partner=partner.name)
+        )
     if partner.status == "prospective":
         raise DomainError(
-            f"{partner.name} is prospective: decide on its need check instead.", field="reason"
+            gettext(
+                "%(partner)s is prospective: decide on its need check instead.",
+                partner=partner.name,
+            ),
+            field="reason",
         )
     if not (reason or "").strip():
-        raise DomainError("Say why the partner leaves the programme.", field="reason")
+        raise DomainError(gettext("Say why the partner leaves the programme."), field="reason")
     if not (note or "").strip():
         raise DomainError(
-            "Write the note that closes its open obligations and concerns.", field="note"
+            gettext("Write the note that closes its open obligations and concerns."), field="note"
         )
     if effective_on is None:
-        raise DomainError("Enter the day the partner leaves.", field="effective_on")
+        raise DomainError(gettext("Enter the day the partner leaves."), field="effective_on")
     if effective_on > local_today():
         raise DomainError(
-            "Choose today or an earlier date: leaving applies when you confirm it.",
+            gettext("Choose today or an earlier date: leaving applies when you confirm it."),
             field="effective_on",
         )
 

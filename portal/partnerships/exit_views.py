@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.core.access import admin_required
@@ -33,7 +34,13 @@ def programme_exit(partner_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(f"{partner.name} has left the programme; its record stays readable.", "success")
+            flash(
+                gettext(
+                    "%(partner)s has left the programme; its record stays readable.",
+                    partner=partner.name,
+                ),
+                "success",
+            )
             return go_to(url_for("partners.show", partner_id=partner.id))
     return render(
         "partnerships/exit.html",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from wtforms import BooleanField, HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
@@ -11,11 +12,14 @@ from portal.partnerships.models import DECISIONS, NEED_SECTIONS
 
 
 class NeedItemForm(PortalForm):
-    section = HiddenField(validators=[InputRequired("Choose a section of the checklist.")])
-    text = TextAreaField(
-        "Add an item", validators=[InputRequired("Write what the item is."), Length(max=2000)]
+    section = HiddenField(
+        validators=[InputRequired(lazy_gettext("Choose a section of the checklist."))]
     )
-    tested = BooleanField("Tested with the potential partner")
+    text = TextAreaField(
+        lazy_gettext("Add an item"),
+        validators=[InputRequired(lazy_gettext("Write what the item is.")), Length(max=2000)],
+    )
+    tested = BooleanField(lazy_gettext("Tested with the potential partner"))
 
     def for_section(self, section: str) -> NeedItemForm:
         """Ids of the section's own: the page holds one of these forms per section."""
@@ -25,28 +29,30 @@ class NeedItemForm(PortalForm):
 
     def validate_section(self, field) -> None:
         if field.data not in NEED_SECTIONS:
-            raise ValidationError("Choose a section of the checklist.")
+            raise ValidationError(gettext("Choose a section of the checklist."))
 
 
 class ResearchForm(PortalForm):
     note = TextAreaField(
-        "What the research found",
+        lazy_gettext("What the research found"),
         validators=[Optional(), Length(max=4000)],
-        description="Which of the partners above do similar work in the same areas, "
-        "and why this partnership is not a duplicate of theirs.",
+        description=lazy_gettext(
+            "Which of the partners above do similar work in the same areas, "
+            "and why this partnership is not a duplicate of theirs."
+        ),
     )
 
 
 class DecisionForm(PortalForm):
     decision = RadioField(
-        "Decision",
+        lazy_gettext("Decision"),
         choices=options(DECISIONS),
-        validators=[InputRequired("Choose whether to go ahead.")],
+        validators=[InputRequired(lazy_gettext("Choose whether to go ahead."))],
     )
     reason = TextAreaField(
-        "Reason",
+        lazy_gettext("Reason"),
         validators=[
-            InputRequired("Say why: the reason is kept with the decision."),
+            InputRequired(lazy_gettext("Say why: the reason is kept with the decision.")),
             Length(max=4000),
         ],
     )
@@ -54,21 +60,29 @@ class DecisionForm(PortalForm):
 
 class ExitForm(PortalForm):
     reason = TextAreaField(
-        "Reason for leaving the programme",
-        validators=[InputRequired("Say why the partner leaves the programme."), Length(max=2000)],
-    )
-    effective_on = DayField(
-        "Leaves on", validators=[InputRequired("Enter the day the partner leaves.")]
-    )
-    note = TextAreaField(
-        "Note closing its open obligations and concerns",
+        lazy_gettext("Reason for leaving the programme"),
         validators=[
-            InputRequired("Write the note that closes its open obligations and concerns."),
+            InputRequired(lazy_gettext("Say why the partner leaves the programme.")),
             Length(max=2000),
         ],
-        description="Kept with each obligation and concern it closes, for future staff.",
+    )
+    effective_on = DayField(
+        lazy_gettext("Leaves on"),
+        validators=[InputRequired(lazy_gettext("Enter the day the partner leaves."))],
+    )
+    note = TextAreaField(
+        lazy_gettext("Note closing its open obligations and concerns"),
+        validators=[
+            InputRequired(
+                lazy_gettext("Write the note that closes its open obligations and concerns.")
+            ),
+            Length(max=2000),
+        ],
+        description=lazy_gettext(
+            "Kept with each obligation and concern it closes, for future staff."
+        ),
     )
     confirm = BooleanField(
-        "I understand: the partner's logins end and it takes no new accreditation.",
-        validators=[InputRequired("Tick to confirm.")],
+        lazy_gettext("I understand: the partner's logins end and it takes no new accreditation."),
+        validators=[InputRequired(lazy_gettext("Tick to confirm."))],
     )

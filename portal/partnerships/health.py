@@ -1,7 +1,7 @@
 """How well a partnership holds, for both sides: each side's obligations kept on
 time over the last 12 months, the open concerns and their ages, the last and next
 check-in, and the accreditation KPIs to act on. The rules are few and said on the
-page (`RULES`), so a partner sorted to the top of the list can be told why.
+page (`rules`), so a partner sorted to the top of the list can be told why.
 
 Everything is read for many partners at once, in a fixed number of statements."""
 
@@ -10,11 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext, lazy_gettext, ngettext
 from sqlalchemy import func, select
 
 from portal.concerns.health import concern_counts, open_concerns
 from portal.core.clock import local_today
 from portal.core.extensions import db
+from portal.core.filters import percent
 from portal.kpis.definitions import Kpi
 from portal.kpis.pages import past_warning
 from portal.models import CheckIn, Partner, User, utcnow
@@ -25,16 +27,34 @@ ON_TIME_WARNING = 0.75  # a side keeping fewer of its obligations on time is wea
 CONCERN_OLD_DAYS = 30
 CHECKIN_GAP_DAYS = 120  # no check-in held for this long, and none scheduled
 
-RULES = [
-    f"A side kept fewer than {ON_TIME_WARNING:.0%} of its obligations due in the last "
-    "12 months on time: 2 points; any missed outright: 1 more.",
-    "A concern past the deadline of its step: 2 points each; a concern open for more "
-    f"than {CONCERN_OLD_DAYS} days: 1 point each.",
-    f"No check-in held in the last {CHECKIN_GAP_DAYS} days and none scheduled: 1 point.",
-    "An accreditation KPI past its warning threshold this quarter: 1 point each.",
-]
+
+def rules() -> list[str]:
+    """The rules as the page says them, in the reader's language."""
+    return [
+        gettext(
+            "A side kept fewer than %(share)s of its obligations due in the last "
+            "12 months on time: 2 points; any missed outright: 1 more.",
+            share=percent(ON_TIME_WARNING * 100),
+        ),
+        gettext(
+            "A concern past the deadline of its step: 2 points each; a concern open for more "
+            "than %(days)s days: 1 point each.",
+            days=CONCERN_OLD_DAYS,
+        ),
+        gettext(
+            "No check-in held in the last %(days)s days and none scheduled: 1 point.",
+            days=CHECKIN_GAP_DAYS,
+        ),
+        gettext("An accreditation KPI past its warning threshold this quarter: 1 point each."),
+    ]
+
+
 WEAK, WATCH = 3, 1  # points from which a partnership is weak, or to watch
-RATINGS = {"weak": "Weak", "watch": "Watch", "good": "Good"}
+RATINGS = {
+    "weak": lazy_gettext("Weak"),
+    "watch": lazy_gettext("Watch"),
+    "good": lazy_gettext("Good"),
+}
 
 
 @dataclass
@@ -66,23 +86,54 @@ class Health:
     def judge(self) -> Health:
         """Points and reasons from what was read (see RULES)."""
         for side, record in self.sides.items():
-            who = "The programme" if side == "programme" else "The partner"
+            programme = side == "programme"
             if record.share is not None and record.share < ON_TIME_WARNING:
-                self._add(2, f"{who} kept {record.share:.0%} of its obligations on time.")
+                share = percent(record.share * 100)
+                self._add(
+                    2,
+                    gettext("The programme kept %(share)s of its obligations on time.", share=share)
+                    if programme
+                    else gettext(
+                        "The partner kept %(share)s of its obligations on time.", share=share
+                    ),
+                )
             if record.missed:
-                many = "s" if record.missed != 1 else ""
-                self._add(1, f"{who} missed {record.missed} obligation{many} outright.")
+                self._add(
+                    1,
+                    ngettext(
+                        "The programme missed %(num)d obligation outright.",
+                        "The programme missed %(num)d obligations outright.",
+                        record.missed,
+                    )
+                    if programme
+                    else ngettext(
+                        "The partner missed %(num)d obligation outright.",
+                        "The partner missed %(num)d obligations outright.",
+                        record.missed,
+                    ),
+                )
         for concern in self.concerns:
             if concern.overdue:
-                self._add(2, f"A concern is past its deadline ({concern.step_label.lower()}).")
+                step = str(concern.step_label).lower()
+                self._add(2, gettext("A concern is past its deadline (%(step)s).", step=step))
             elif concern.age_days > CONCERN_OLD_DAYS:
-                self._add(1, f"A concern has been open {concern.age_days} days.")
+                self._add(
+                    1,
+                    ngettext(
+                        "A concern has been open %(num)d day.",
+                        "A concern has been open %(num)d days.",
+                        concern.age_days,
+                    ),
+                )
         cutoff = utcnow() - timedelta(days=CHECKIN_GAP_DAYS)
         held_lately = self.last_checkin is not None and self.last_checkin >= cutoff
         if not held_lately and self.next_checkin is None:
-            self._add(1, f"No check-in in {CHECKIN_GAP_DAYS} days and none scheduled.")
+            self._add(
+                1,
+                gettext("No check-in in %(days)s days and none scheduled.", days=CHECKIN_GAP_DAYS),
+            )
         for kpi in self.kpis_to_act:
-            self._add(1, f"{kpi.title} is past its warning threshold.")
+            self._add(1, gettext("%(kpi)s is past its warning threshold.", kpi=kpi.title))
         return self
 
     def _add(self, points: int, reason: str) -> None:

@@ -14,7 +14,7 @@ from portal.core.htmx import render
 from portal.core.paging import Window
 from portal.models import Partner
 from portal.partnerships import bp
-from portal.partnerships.health import RATINGS, RULES, Health, health_of, weakest_first
+from portal.partnerships.health import RATINGS, Health, health_of, rules, weakest_first
 
 PER_PAGE = 50
 CURRENT = ("active", "on_hold")
@@ -59,4 +59,4 @@ def partnership_health(partner: Partner) -> Health:
 
 @bp.app_context_processor
 def health_words() -> dict:
-    return {"health_ratings": RATINGS, "health_rules": RULES}
+    return {"health_ratings": RATINGS, "health_rules": rules()}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -14,11 +15,11 @@ from portal.core.types import UTCDateTime, utcnow
 # The checklist's sections, in the order of the programme's guidance; `tested`
 # says whether the item is one to test with the potential partner.
 NEED_SECTIONS = {
-    "benefit": ("Benefits and goals", True),
-    "commitment": ("Potential commitments from the partner organisation", False),
-    "strategy": ("Strategy, plan or local priorities it supports", True),
+    "benefit": (lazy_gettext("Benefits and goals"), True),
+    "commitment": (lazy_gettext("Potential commitments from the partner organisation"), False),
+    "strategy": (lazy_gettext("Strategy, plan or local priorities it supports"), True),
 }
-DECISIONS = {"go": "Go ahead", "no_go": "Do not go ahead"}
+DECISIONS = {"go": lazy_gettext("Go ahead"), "no_go": lazy_gettext("Do not go ahead")}
 
 
 class NeedCheck(db.Model):

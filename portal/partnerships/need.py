@@ -4,8 +4,11 @@ write; programme managers read. Every change is audited on the partner."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from portal.core import audit
 from portal.core.clock import local_today
+from portal.core.english import english
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Partner, User, utcnow
@@ -31,17 +34,20 @@ def _open_check(partner: Partner) -> NeedCheck:
     check = need_check_of(partner)
     if check is None or partner.status != PROSPECTIVE or check.decision:
         raise DomainError(
-            f"{partner.name} is no longer prospective: its need check is kept as it was decided."
+            gettext(
+                "%(partner)s is no longer prospective: its need check is kept as it was decided.",
+                partner=partner.name,
+            )
         )
     return check
 
 
 def add_item(actor: User, partner: Partner, section: str, text: str, tested: bool) -> NeedItem:
     if section not in NEED_SECTIONS:
-        raise DomainError("Choose a section of the checklist.", field="section")
+        raise DomainError(gettext("Choose a section of the checklist."), field="section")
     text = (text or "").strip()
     if not text:
-        raise DomainError("Write what the item is.", field="text")
+        raise DomainError(gettext("Write what the item is."), field="text")
     check = _open_check(partner)
     item = NeedItem(
         partner_id=check.partner_id,
@@ -57,7 +63,7 @@ def add_item(actor: User, partner: Partner, section: str, text: str, tested: boo
         "need_item_added",
         partner,
         partner_id=partner.id,
-        changes={NEED_SECTIONS[section][0]: (None, _said(item))},
+        changes={english(NEED_SECTIONS[section][0]): (None, _said(item))},
     )
     db.session.commit()
     return item
@@ -67,7 +73,7 @@ def set_tested(actor: User, partner: Partner, item_id: int, tested: bool) -> Nee
     check = _open_check(partner)
     item = _item(check, item_id)
     if item.tested is None:
-        raise DomainError("This item is not one to test with the partner.")
+        raise DomainError(gettext("This item is not one to test with the partner."))
     if item.tested == bool(tested):
         return item  # a second click on a stale page: nothing changes
     before = _said(item)
@@ -77,7 +83,7 @@ def set_tested(actor: User, partner: Partner, item_id: int, tested: bool) -> Nee
         "need_item_updated",
         partner,
         partner_id=partner.id,
-        changes={NEED_SECTIONS[item.section][0]: (before, _said(item))},
+        changes={english(NEED_SECTIONS[item.section][0]): (before, _said(item))},
     )
     db.session.commit()
     return item
@@ -91,7 +97,7 @@ def remove_item(actor: User, partner: Partner, item_id: int) -> None:
         "need_item_removed",
         partner,
         partner_id=partner.id,
-        changes={NEED_SECTIONS[item.section][0]: (_said(item), None)},
+        changes={english(NEED_SECTIONS[item.section][0]): (_said(item), None)},
     )
     check.items.remove(item)
     db.session.commit()
@@ -116,12 +122,12 @@ def save_research(actor: User, partner: Partner, note: str) -> NeedCheck:
 def missing_for_go(check: NeedCheck) -> list[str]:
     """What the checklist lacks before going ahead can be decided."""
     missing = [
-        f"Add at least one item under “{title}”."
+        gettext("Add at least one item under “%(section)s”.", section=title)
         for section, (title, _) in NEED_SECTIONS.items()
         if not check.of_section(section)
     ]
     if not check.research_note.strip():
-        missing.append("Note what the research on duplicate partnerships found.")
+        missing.append(gettext("Note what the research on duplicate partnerships found."))
     return missing
 
 
@@ -134,10 +140,10 @@ def decide(actor: User, partner: Partner, decision: str, reason: str) -> NeedChe
     (the partner is closed with the reason). The checklist stays as it was."""
     check = _open_check(partner)
     if decision not in DECISIONS:
-        raise DomainError("Choose whether to go ahead.", field="decision")
+        raise DomainError(gettext("Choose whether to go ahead."), field="decision")
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Say why: the reason is kept with the decision.", field="reason")
+        raise DomainError(gettext("Say why: the reason is kept with the decision."), field="reason")
     if decision == "go" and (missing := missing_for_go(check)):
         raise DomainError(" ".join(missing), field="decision")
     status = "active" if decision == "go" else "closed"
@@ -151,7 +157,7 @@ def decide(actor: User, partner: Partner, decision: str, reason: str) -> NeedChe
         partner,
         partner_id=partner.id,
         changes={
-            "decision": (None, DECISIONS[decision]),
+            "decision": (None, english(DECISIONS[decision])),
             "status": (PROSPECTIVE, status),
             "not yet tested with the partner": (None, len(untested(check)) or None),
         },
@@ -172,7 +178,7 @@ def decide(actor: User, partner: Partner, decision: str, reason: str) -> NeedChe
 def _item(check: NeedCheck, item_id: int) -> NeedItem:
     item = next((i for i in check.items if i.id == item_id), None)
     if item is None:
-        raise DomainError("That item is no longer on the checklist. Reload the page.")
+        raise DomainError(gettext("That item is no longer on the checklist. Reload the page."))
     return item
 
 

@@ -4,6 +4,7 @@ Each change re-renders the checklist card (HTMX) or the whole page without it.""
 from __future__ import annotations
 
 from flask import flash, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -132,9 +133,15 @@ def decide(prospect_id: int):
         else:
             went = partner.status == "active"
             flash(
-                f"{partner.name} is now active: open its first accreditation and agreement."
+                gettext(
+                    "%(partner)s is now active: open its first accreditation and agreement.",
+                    partner=partner.name,
+                )
                 if went
-                else f"The partnership with {partner.name} does not go ahead; it is closed.",
+                else gettext(
+                    "The partnership with %(partner)s does not go ahead; it is closed.",
+                    partner=partner.name,
+                ),
                 "success",
             )
             return go_to(url_for(".need", prospect_id=partner.id))
