@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import request, url_for
+from flask_babel import lazy_gettext
 from flask_login import current_user, login_required
 
 from portal.core import periods
@@ -12,7 +13,19 @@ from portal.core.errors import DomainError
 from portal.core.htmx import push_url, render
 from portal.review import bp
 from portal.review.analytics import options, parse_filters
+from portal.review.analytics_partners import NATIONWIDE, NO_DISTRICT, NO_TYPE
+from portal.review.analytics_reviews import NO_REASON, NOT_ASSIGNED
 from portal.review.analytics_tables import review_analytics
+
+# The rows' names the analytics make up themselves (English in the exports), as the
+# page reads them.
+WORDS = {
+    NO_TYPE: lazy_gettext("No partnership type recorded"),
+    NO_DISTRICT: lazy_gettext("No district recorded"),
+    NATIONWIDE: lazy_gettext("Whole country"),
+    NO_REASON: lazy_gettext("No reason recorded"),
+    NOT_ASSIGNED: lazy_gettext("Not assigned"),
+}
 
 
 @bp.get("/analytics")
@@ -22,7 +35,7 @@ def analytics():
     require(may_read_review_analytics(current_user))
     offered = options()
     suggested = periods.recent_quarters(local_today(), periods.fiscal_start())
-    page = {"offered": offered, "suggested": suggested, "args": request.args}
+    page = {"offered": offered, "suggested": suggested, "args": request.args, "words": WORDS}
     try:
         filters = parse_filters(request.args, offered)
     except DomainError as error:

@@ -5,6 +5,7 @@ and the analytics can count it."""
 
 from __future__ import annotations
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,7 +17,7 @@ from portal.models import ChangeReason, User, utcnow
 from portal.review.models import DEFAULT_REASONS
 
 LABEL_MAX = 120
-REASON_NEEDED = "Choose why the document is sent back."
+REASON_NEEDED = lazy_gettext("Choose why the document is sent back.")
 DIRECTIONS = ("up", "down")
 
 
@@ -46,12 +47,16 @@ def reason_for_sending_back(reason_id: int | None) -> ChangeReason:
     reason = db.session.get(ChangeReason, reason_id)
     if reason is None:
         raise DomainError(
-            "That reason is not on the list. Choose one of the reasons offered.", field="reason"
+            gettext("That reason is not on the list. Choose one of the reasons offered."),
+            field="reason",
         )
     if reason.retired:
         raise DomainError(
-            f"“{reason.label}” is no longer offered (an administrator retired it). "
-            "Choose one of the reasons offered.",
+            gettext(
+                "“%(reason)s” is no longer offered (an administrator retired it). "
+                "Choose one of the reasons offered.",
+                reason=reason.label,
+            ),
             field="reason",
         )
     return reason
@@ -72,9 +77,9 @@ def ensure_default_reasons() -> None:
 def _label(text: str | None) -> str:
     label = " ".join((text or "").split())
     if not label:
-        raise DomainError("Name the reason, e.g. “Not signed”.", field="label")
+        raise DomainError(gettext("Name the reason, e.g. “Not signed”."), field="label")
     if len(label) > LABEL_MAX:
-        raise DomainError(f"Keep it to {LABEL_MAX} characters.", field="label")
+        raise DomainError(gettext("Keep it to %(num)d characters.", num=LABEL_MAX), field="label")
     return label
 
 
@@ -82,7 +87,9 @@ def _refuse_a_second(label: str, reason: ChangeReason | None = None) -> None:
     """Two offered reasons never read the same, whatever their case."""
     for other in active_reasons():
         if other is not reason and other.label.casefold() == label.casefold():
-            raise DomainError(f"“{other.label}” is already on the list.", field="label")
+            raise DomainError(
+                gettext("“%(reason)s” is already on the list.", reason=other.label), field="label"
+            )
 
 
 def _next_position() -> int:
@@ -95,7 +102,9 @@ def _commit(label: str) -> None:
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
-        raise DomainError(f"“{label}” is already on the list.", field="label") from None
+        raise DomainError(
+            gettext("“%(reason)s” is already on the list.", reason=label), field="label"
+        ) from None
 
 
 def add_reason(actor: User, label: str) -> ChangeReason:
@@ -132,14 +141,18 @@ def move_reason(actor: User, reason: ChangeReason, direction: str) -> None:
     """One place up or down the list reviewers are offered."""
     require(may_manage_change_reasons(actor))
     if direction not in DIRECTIONS:
-        raise DomainError("Move it up or down.", field="direction")
+        raise DomainError(gettext("Move it up or down."), field="direction")
     if reason.retired:
-        raise DomainError("A retired reason is not offered; restore it to place it in the list.")
+        raise DomainError(
+            gettext("A retired reason is not offered; restore it to place it in the list.")
+        )
     offered = active_reasons()
     here = offered.index(reason)
     there = here - 1 if direction == "up" else here + 1
     if not 0 <= there < len(offered):
-        raise DomainError(f"“{reason.label}” is already {'first' if there < 0 else 'last'}.")
+        if there < 0:
+            raise DomainError(gettext("“%(reason)s” is already first.", reason=reason.label))
+        raise DomainError(gettext("“%(reason)s” is already last.", reason=reason.label))
     offered[here], offered[there] = offered[there], offered[here]
     before = {r.id: r.position for r in offered}
     # Renumbered from 1: positions stay distinct even if two were ever equal.
@@ -159,7 +172,7 @@ def retire_reason(actor: User, reason: ChangeReason) -> None:
     """No longer offered; documents sent back for it keep it."""
     require(may_manage_change_reasons(actor))
     if reason.retired:
-        raise DomainError(f"“{reason.label}” is already retired.")
+        raise DomainError(gettext("“%(reason)s” is already retired.", reason=reason.label))
     reason.retired_at = utcnow()
     audit.record(
         actor,
@@ -175,7 +188,7 @@ def restore_reason(actor: User, reason: ChangeReason) -> None:
     """Offered again, at the end of the list."""
     require(may_manage_change_reasons(actor))
     if not reason.retired:
-        raise DomainError(f"“{reason.label}” is already offered.")
+        raise DomainError(gettext("“%(reason)s” is already offered.", reason=reason.label))
     _refuse_a_second(reason.label, reason)
     reason.retired_at = None
     reason.position = _next_position()
