@@ -5,6 +5,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from portal.accreditation.submissions import review_submission
+from portal.conversations.threads import document_comments, unanswered_among
 from portal.core.access import staff_required, submission_or_404
 from portal.core.errors import DomainError
 from portal.core.extensions import db
@@ -124,10 +125,13 @@ def decide(submission_id: int):
             flash(message, "success")
             return redirect(url_for(".queue"))
     status = 422 if form.errors or form.form_errors else 200
+    comments = document_comments(submission)
     return render_template(
         "review/decide.html",
         submission=submission,
         versions=_versions(submission),
         form=form,
         due_on=review_due_on,
+        comments=comments,
+        unanswered={m.id for m in unanswered_among(comments)},
     ), status

@@ -11,8 +11,9 @@ from portal.core.access import may_change_records, require, staff_required
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.forms import typed_day
 from portal.core.htmx import is_htmx, push_url, render
-from portal.core.inputs import DAYS_MESSAGE, day, identifier_or_none
+from portal.core.inputs import FIRST_DAY, LAST_DAY, day, identifier_or_none
 from portal.kpis.pages import coaching_candidates
 from portal.models import User
 from portal.reminders.on_demand import send_reminders
@@ -107,11 +108,29 @@ def _chosen_reviewer(value: str) -> User | None:
 
 
 def _due_on(value: str) -> date | None:
+    """The day typed day first ("31/01/2027", as the pages write dates in every
+    language; an ISO day too), within the calendars' years."""
+    if not value.strip():
+        return None
+    typed = typed_day(value)
+    if typed is None:
+        raise DomainError(
+            gettext(
+                "Give the new due date as a date, dd/mm/yyyy (for example %(example)s).",
+                example="31/01/2027",
+            ),
+            field="due_on",
+        )
     try:
-        return day(value) if value else None
+        return day(typed.isoformat())
     except ValueError:
         raise DomainError(
-            gettext("Give the new due date as a date. %(rule)s", rule=DAYS_MESSAGE), field="due_on"
+            gettext(
+                "Enter a date between %(first)s and %(last)s.",
+                first=FIRST_DAY.year,
+                last=LAST_DAY.year,
+            ),
+            field="due_on",
         ) from None
 
 
