@@ -7,6 +7,7 @@ from wtforms.validators import AnyOf, Length
 from portal.accreditation.submissions import FEEDBACK_NEEDED
 from portal.core.forms import PortalForm
 from portal.core.inputs import identifier_or_none
+from portal.core.translated import translated
 from portal.review.reasons import LABEL_MAX, REASON_NEEDED, active_reasons
 
 
@@ -53,7 +54,7 @@ class ReviewForm(PortalForm):
         """The reasons offered now, and whether the submission still waits."""
         self.waiting = submission.status == "submitted"
         self.reason.choices = [("", gettext("Choose a reason…"))] + [
-            (r.id, r.label) for r in active_reasons()
+            (r.id, translated(r, "label")) for r in active_reasons()
         ]
         return self
 
@@ -76,6 +77,21 @@ class ReasonLabelForm(PortalForm):
         ],
         description=lazy_gettext("As reviewers and partners read it, e.g. “Not signed”."),
     )
+    label_fr = StringField(
+        lazy_gettext("Reason in French"),
+        validators=[
+            Length(
+                max=LABEL_MAX,
+                message=lazy_gettext("Keep it to %(num)d characters.", num=LABEL_MAX),
+            )
+        ],
+        description=lazy_gettext(
+            "What French readers see, e.g. “Non signé”. Left empty, they read the English."
+        ),
+    )
+
+    def other_languages(self) -> dict[str, str | None]:
+        return {"fr": self.label_fr.data}
 
 
 class MoveForm(PortalForm):

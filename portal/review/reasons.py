@@ -13,6 +13,7 @@ from portal.core import audit
 from portal.core.access import may_manage_change_reasons, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.translated import set_translations, translated
 from portal.models import ChangeReason, User, utcnow
 from portal.review.models import DEFAULT_REASONS
 
@@ -55,7 +56,7 @@ def reason_for_sending_back(reason_id: int | None) -> ChangeReason:
             gettext(
                 "“%(reason)s” is no longer offered (an administrator retired it). "
                 "Choose one of the reasons offered.",
-                reason=reason.label,
+                reason=translated(reason, "label"),
             ),
             field="reason",
         )
@@ -107,33 +108,71 @@ def _commit(label: str) -> None:
         ) from None
 
 
-def add_reason(actor: User, label: str) -> ChangeReason:
-    """A new reason, offered last."""
+def _other_languages(texts: dict[str, str | None] | None) -> dict[str, str]:
+    """The label in other languages ({"fr": "Non signé"}), tidied; blank stays
+    blank (the English label reads instead)."""
+    tidied = {}
+    for language, text in (texts or {}).items():
+        text = " ".join((text or "").split())
+        if len(text) > LABEL_MAX:
+            raise DomainError(
+                gettext("Keep it to %(num)d characters.", num=LABEL_MAX),
+                field=f"label_{language}",
+            )
+        tidied[language] = text
+    return tidied
+
+
+def _translate(reason: ChangeReason, texts: dict[str, str]) -> dict[str, tuple]:
+    """Store the other languages' labels; the audit trail's changes."""
+    changes = {}
+    for language, text in texts.items():
+        before = ((reason.translations or {}).get(language) or {}).get("label")
+        set_translations(reason, language, {"label": text})
+        if (before or None) != (text or None):
+            changes[f"label_{language}"] = (before, text or None)
+    return changes
+
+
+def add_reason(
+    actor: User, label: str, translations: dict[str, str | None] | None = None
+) -> ChangeReason:
+    """A new reason, offered last; `translations` its label in other languages
+    ({"fr": "…"})."""
     require(may_manage_change_reasons(actor))
     label = _label(label)
+    others = _other_languages(translations)
     _refuse_a_second(label)
-    reason = ChangeReason(label=label, position=_next_position())
+    reason = ChangeReason(label=label, position=_next_position(), translations={})
+    changes = {"label": (None, label)} | _translate(reason, others)
     db.session.add(reason)
-    audit.record(
-        actor, "change_reason_added", reason, partner_id=None, changes={"label": (None, label)}
-    )
+    audit.record(actor, "change_reason_added", reason, partner_id=None, changes=changes)
     _commit(label)
     return reason
 
 
-def rename_reason(actor: User, reason: ChangeReason, label: str) -> None:
-    """A clearer name: documents already sent back for it show the new one."""
+def rename_reason(
+    actor: User,
+    reason: ChangeReason,
+    label: str,
+    translations: dict[str, str | None] | None = None,
+) -> None:
+    """A clearer name, or its wording in another language (`translations`,
+    {"fr": "…"}; blank: the English reads): documents already sent back for it
+    show the new one."""
     require(may_manage_change_reasons(actor))
     label = _label(label)
-    if label == reason.label:
+    others = _other_languages(translations)
+    changes = {}
+    if label != reason.label:
+        if not reason.retired:
+            _refuse_a_second(label, reason)
+        changes["label"] = (reason.label, label)
+        reason.label = label
+    changes |= _translate(reason, others)
+    if not changes:
         return
-    if not reason.retired:
-        _refuse_a_second(label, reason)
-    before = reason.label
-    reason.label = label
-    audit.record(
-        actor, "change_reason_renamed", reason, partner_id=None, changes={"label": (before, label)}
-    )
+    audit.record(actor, "change_reason_renamed", reason, partner_id=None, changes=changes)
     _commit(label)
 
 

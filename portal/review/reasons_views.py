@@ -33,7 +33,7 @@ def reasons():
     form = ReasonLabelForm()
     if form.validate_on_submit():
         try:
-            reason = domain.add_reason(current_user, form.label.data)
+            reason = domain.add_reason(current_user, form.label.data, form.other_languages())
         except DomainError as error:
             attach_error(form, error)
         else:
@@ -48,10 +48,11 @@ def reasons():
 def rename_reason(reason_id: int):
     """Rename a reason; documents sent back for it show the new name."""
     reason = _reason_or_404(reason_id)
-    form = ReasonLabelForm(data={"label": reason.label})
+    french = ((reason.translations or {}).get("fr") or {}).get("label", "")
+    form = ReasonLabelForm(data={"label": reason.label, "label_fr": french})
     if form.validate_on_submit():
         try:
-            domain.rename_reason(current_user, reason, form.label.data)
+            domain.rename_reason(current_user, reason, form.label.data, form.other_languages())
         except DomainError as error:
             attach_error(form, error)
         else:
