@@ -309,7 +309,7 @@ def test_french_readers_see_the_french_label_and_the_english_where_none(world, l
 
     decide(manager, a.submission.id, "request_changes", "Signez la page 2.", str(signed.id))
     page = manager.get(f"/review/{a.submission.id}").get_data(as_text=True)
-    assert '<strong>Motif :</strong> Non signé</p>' in page
+    assert "<strong>Motif :</strong> Non signé</p>" in page
     partner = login(a.focal.email)
     page = partner.get(f"/accreditations/{a.accreditation.id}").get_data(as_text=True)
     feedback = re.search(r'data-testid="feedback">(.*?)</blockquote>', page, re.S).group(1)
