@@ -14,7 +14,7 @@ from portal.core.access import (
 )
 from portal.core.errors import DomainError
 from portal.core.forms import Unstorable, attach_error
-from portal.core.htmx import is_htmx, render
+from portal.core.htmx import is_htmx, render, safe_next
 from portal.models import Accreditation
 
 
@@ -96,9 +96,11 @@ def comment(submission_id: int):
         if not is_htmx():
             flash("Comment added.", "success")
             anchor = f"requirement-{submission.requirement_id}"
-            return redirect(
-                url_for("accreditation.show", accreditation_id=accreditation.id, _anchor=anchor)
+            dashboard = url_for(
+                "accreditation.show", accreditation_id=accreditation.id, _anchor=anchor
             )
+            # The review page answers from where the question is read.
+            return redirect(safe_next(request.form.get("next"), dashboard))
         form = MessageForm(formdata=None)
     return render(
         "conversations/comment.html",

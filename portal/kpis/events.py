@@ -152,23 +152,39 @@ def resubmission_days(today: date):
 
 def _replies(from_staff: bool):
     """Messages from one side, with the first answer from the other side in the
-    same thread (the accreditation's, or a submission's comments)."""
+    same thread (the accreditation's, or the comments on a document: every
+    version of one requirement, so a question asked on version 1 is answered by
+    a comment on version 2)."""
     author, answerer = aliased(User), aliased(User)
-    answer = aliased(Message)
+    answer, answered_version, asked_version = (
+        aliased(Message),
+        aliased(Submission),
+        aliased(Submission),
+    )
     side = author.role != "partner" if from_staff else author.role == "partner"
     other = answerer.role == "partner" if from_staff else answerer.role != "partner"
+    asked_on = (
+        select(asked_version.requirement_id)
+        .where(asked_version.id == Message.submission_id)
+        .correlate(Message)
+        .scalar_subquery()
+    )
     first_answer = (
         select(func.min(answer.created_at))
         .join(answerer, answerer.id == answer.author_id)
+        .outerjoin(answered_version, answered_version.id == answer.submission_id)
         .where(
             answer.accreditation_id == Message.accreditation_id,
             or_(
-                answer.submission_id == Message.submission_id,
+                and_(
+                    Message.submission_id.is_not(None), answered_version.requirement_id == asked_on
+                ),
                 and_(answer.submission_id.is_(None), Message.submission_id.is_(None)),
             ),
             answer.id > Message.id,
             other,
         )
+        .correlate(Message)
         .scalar_subquery()
     )
     return (

@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import and_, select
 
 from portal.core import periods
@@ -113,14 +114,14 @@ def parse_filters(args, offered: Options) -> Filters:
     period = _period(text) if text else current_period()
     kind = (args.get("type") or "").strip()
     if kind and kind not in offered.types:
-        raise DomainError("Choose a partnership type from the list.", field="type")
+        raise DomainError(gettext("Choose a partnership type from the list."), field="type")
     district = (args.get("district") or "").strip()
     if district and district not in {d.id for d in offered.districts}:
-        raise DomainError("Choose a district from the list.", field="district")
+        raise DomainError(gettext("Choose a district from the list."), field="district")
     family_text = (args.get("family") or "").strip()
     family = identifier_or_none(family_text) if family_text else None
     if family_text and family not in {f.id for f in offered.families}:
-        raise DomainError("Choose a template from the list.", field="family")
+        raise DomainError(gettext("Choose a template from the list."), field="family")
     return Filters(period, kind, district, family)
 
 
@@ -131,7 +132,12 @@ def _period(text: str) -> periods.Period:
         period = None
     if period is None or period.start < FIRST_DAY or period.end > LAST_DAY:
         raise DomainError(
-            f"Choose a period between {FIRST_DAY.year} and {LAST_DAY.year}.", field="period"
+            gettext(
+                "Choose a period between %(first)s and %(last)s.",
+                first=FIRST_DAY.year,
+                last=LAST_DAY.year,
+            ),
+            field="period",
         )
     return period
 

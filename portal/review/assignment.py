@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import gettext
 
 from portal.core import audit
 from portal.core.access import may_assign_reviews, require
@@ -43,9 +44,11 @@ def assign_reviewer(actor: User, submission: Submission, reviewer: User | None) 
     """Give the submission to `reviewer` (None: to nobody in particular)."""
     require(may_assign_reviews(actor))
     if submission.status != "submitted":
-        raise DomainError("This document is already reviewed or replaced.", field="reviewer_id")
+        raise DomainError(
+            gettext("This document is already reviewed or replaced."), field="reviewer_id"
+        )
     if reviewer is not None and not (reviewer.is_staff and reviewer.active):
-        raise DomainError("Choose a member of the programme team.", field="reviewer_id")
+        raise DomainError(gettext("Choose a member of the programme team."), field="reviewer_id")
     before = submission.assigned_to.name if submission.assigned_to else None
     after = reviewer.name if reviewer else None
     if before == after:

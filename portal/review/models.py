@@ -8,6 +8,7 @@ from sqlalchemy import Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.core.extensions import db
+from portal.core.translated import translations_column
 from portal.core.types import UTCDateTime, utcnow
 
 # What the first migration seeds, in this order (and the demo and tests, whose
@@ -17,7 +18,8 @@ DEFAULT_REASONS = ("Incomplete", "Wrong document", "Not signed", "Expired", "Ill
 
 class ChangeReason(db.Model):
     """Why a document was sent back. Retired, never deleted: documents sent back
-    for a reason keep it, and the analytics still count it."""
+    for a reason keep it, and the analytics still count it. `label` is English
+    (exports, the audit trail); `translations` holds the other languages'."""
 
     __tablename__ = "change_reasons"
     __table_args__ = (
@@ -37,6 +39,9 @@ class ChangeReason(db.Model):
     position: Mapped[int]
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The label in the other languages staff wrote it in ({"fr": {"label": "…"}});
+    # read through core.translated.translated(reason, "label"), English otherwise.
+    translations = translations_column()
 
     @property
     def retired(self) -> bool:

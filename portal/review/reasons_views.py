@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.accounts.forms import EmptyForm
@@ -32,11 +33,11 @@ def reasons():
     form = ReasonLabelForm()
     if form.validate_on_submit():
         try:
-            reason = domain.add_reason(current_user, form.label.data)
+            reason = domain.add_reason(current_user, form.label.data, form.other_languages())
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(f"“{reason.label}” is offered to reviewers.", "success")
+            flash(gettext("“%(reason)s” is offered to reviewers.", reason=reason.label), "success")
             return redirect(url_for(".reasons"))
     status = 422 if form.errors else 200
     return render_template("review/reasons.html", form=form, reasons=domain.all_reasons()), status
@@ -47,20 +48,21 @@ def reasons():
 def rename_reason(reason_id: int):
     """Rename a reason; documents sent back for it show the new name."""
     reason = _reason_or_404(reason_id)
-    form = ReasonLabelForm(data={"label": reason.label})
+    french = ((reason.translations or {}).get("fr") or {}).get("label", "")
+    form = ReasonLabelForm(data={"label": reason.label, "label_fr": french})
     if form.validate_on_submit():
         try:
-            domain.rename_reason(current_user, reason, form.label.data)
+            domain.rename_reason(current_user, reason, form.label.data, form.other_languages())
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash(f"Renamed to “{reason.label}”.", "success")
+            flash(gettext("Renamed to “%(reason)s”.", reason=reason.label), "success")
             return redirect(url_for(".reasons"))
     status = 422 if form.errors else 200
     return render_template("review/reason_rename.html", form=form, reason=reason), status
 
 
-def _act(reason_id: int, action, done: str, form=None):
+def _act(reason_id: int, action, done, form=None):
     """Run a one-button action on a reason; back to the list with what happened."""
     reason = _reason_or_404(reason_id)
     form = form or EmptyForm()
@@ -70,7 +72,7 @@ def _act(reason_id: int, action, done: str, form=None):
         except DomainError as error:
             flash(error.message, "error")
         else:
-            flash(done.format(label=reason.label), "success")
+            flash(done(reason.label), "success")
     return redirect(url_for(".reasons"))
 
 
@@ -81,7 +83,7 @@ def move_reason(reason_id: int):
     return _act(
         reason_id,
         lambda reason, form: domain.move_reason(current_user, reason, form.direction.data),
-        "Moved “{label}”.",
+        lambda label: gettext("Moved “%(reason)s”.", reason=label),
         MoveForm(),
     )
 
@@ -93,7 +95,7 @@ def retire_reason(reason_id: int):
     return _act(
         reason_id,
         lambda reason, form: domain.retire_reason(current_user, reason),
-        "“{label}” is retired: reviewers no longer see it.",
+        lambda label: gettext("“%(reason)s” is retired: reviewers no longer see it.", reason=label),
     )
 
 
@@ -104,5 +106,5 @@ def restore_reason(reason_id: int):
     return _act(
         reason_id,
         lambda reason, form: domain.restore_reason(current_user, reason),
-        "“{label}” is offered again.",
+        lambda label: gettext("“%(reason)s” is offered again.", reason=label),
     )

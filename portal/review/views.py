@@ -1,9 +1,11 @@
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from portal.accreditation.submissions import review_submission
+from portal.conversations.threads import document_comments, unanswered_among
 from portal.core.access import staff_required, submission_or_404
 from portal.core.errors import DomainError
 from portal.core.extensions import db
@@ -64,15 +66,25 @@ def assign(submission_id: int):
         chosen = form.reviewer_id.data
         reviewer = db.session.get(User, int(chosen)) if chosen and chosen.isdigit() else None
         if chosen and reviewer is None:
-            flash("Choose a member of the programme team.", "error")
+            flash(gettext("Choose a member of the programme team."), "error")
         else:
             try:
                 assign_reviewer(current_user, submission, reviewer)
             except DomainError as error:
                 flash(error.message, "error")
             else:
-                who = reviewer.name if reviewer else "nobody in particular"
-                flash(f"{submission.requirement.name} is assigned to {who}.", "success")
+                document = submission.requirement.name
+                if reviewer:
+                    message = gettext(
+                        "%(document)s is assigned to %(name)s.",
+                        document=document,
+                        name=reviewer.name,
+                    )
+                else:
+                    message = gettext(
+                        "%(document)s is assigned to nobody in particular.", document=document
+                    )
+                flash(message, "success")
     return redirect(safe_next(request.form.get("next"), url_for(".queue")))
 
 
@@ -102,18 +114,24 @@ def decide(submission_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            verb = "approved" if submission.status == "approved" else "sent back for changes"
-            flash(
-                f"{submission.requirement.name} from {submission.accreditation.partner.name} "
-                f"{verb}.",
-                "success",
-            )
+            names = {
+                "document": submission.requirement.name,
+                "partner": submission.accreditation.partner.name,
+            }
+            if submission.status == "approved":
+                message = gettext("%(document)s from %(partner)s approved.", **names)
+            else:
+                message = gettext("%(document)s from %(partner)s sent back for changes.", **names)
+            flash(message, "success")
             return redirect(url_for(".queue"))
     status = 422 if form.errors or form.form_errors else 200
+    comments = document_comments(submission)
     return render_template(
         "review/decide.html",
         submission=submission,
         versions=_versions(submission),
         form=form,
         due_on=review_due_on,
+        comments=comments,
+        unanswered={m.id for m in unanswered_among(comments)},
     ), status

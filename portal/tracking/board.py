@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -109,7 +110,7 @@ class Board:
             key = (
                 review.partner_name
                 if self.group == "partner"
-                else f"Review: {review.requirement_name}"
+                else gettext("Review: %(document)s", document=review.requirement_name)
             )
             groups.setdefault(key, Group(key)).reviews.append(review)
         return sorted(groups.values(), key=lambda g: (g.soonest, g.title))
@@ -167,7 +168,7 @@ def parse_ids(values: Iterable[str]) -> list[int]:
     """Checkbox values as ids; anything else is a tampered form."""
     ids = [identifier_or_none(value) for value in values]
     if None in ids:
-        raise DomainError("The selection could not be read; choose the rows again.")
+        raise DomainError(gettext("The selection could not be read; choose the rows again."))
     return sorted(set(ids))
 
 
@@ -209,14 +210,19 @@ def assign_many(actor: User, submissions: Sequence[Submission], reviewer: User |
     checked first, so a stale selection changes nothing."""
     if not submissions:
         raise DomainError(
-            "Choose at least one submission waiting for review to assign.", field="selection"
+            gettext("Choose at least one submission waiting for review to assign."),
+            field="selection",
         )
     done = [s for s in submissions if s.status != "submitted"]
     if done:
         names = ", ".join(s.requirement.name for s in done)
-        raise DomainError(f"Already reviewed or replaced: {names}. Refresh the board.")
+        raise DomainError(
+            gettext(
+                "Already reviewed or replaced: %(documents)s. Refresh the board.", documents=names
+            )
+        )
     if reviewer is not None and not (reviewer.is_staff and reviewer.active):
-        raise DomainError("Choose a member of the programme team.", field="reviewer_id")
+        raise DomainError(gettext("Choose a member of the programme team."), field="reviewer_id")
     for submission in submissions:
         assign_reviewer(actor, submission, reviewer)
     return len(submissions)

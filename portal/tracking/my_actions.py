@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.concerns.health import OpenConcern, past_deadline
-from portal.conversations.threads import unanswered
+from portal.conversations.threads import unanswered, unanswered_questions
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import Accreditation, Submission, User
@@ -35,6 +35,8 @@ class MyActions:
     today: date
     shown: int = SHOWN
     concerns: list[OpenConcern] = field(default_factory=list)  # past their deadline
+    # Partners' questions on documents (any version), of conversations.threads.Question
+    questions: list = field(default_factory=list)
 
 
 def _waiting(*conditions) -> list[Review]:
@@ -52,7 +54,7 @@ def _waiting(*conditions) -> list[Review]:
 
 
 def my_actions(user: User, today: date | None = None) -> MyActions:
-    """Six queries, however much is waiting."""
+    """Seven queries, however much is waiting."""
     today = today or local_today()
     return MyActions(
         assigned=_waiting(Submission.assigned_to_id == user.id),
@@ -61,4 +63,5 @@ def my_actions(user: User, today: date | None = None) -> MyActions:
         unanswered=unanswered(limit=SHOWN + 1),
         today=today,
         concerns=past_deadline(user, today, limit=SHOWN + 1),
+        questions=unanswered_questions(limit=SHOWN + 1),
     )

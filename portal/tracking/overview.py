@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -35,7 +36,11 @@ from portal.models import (
 
 PER_PAGE = 50
 SORTS = ("deadline", "waiting", "partner")
-STATES = {"": "Running and decided", "running": "Running", "decided": "Decided"}
+STATES = {
+    "": lazy_gettext("Running and decided"),
+    "running": lazy_gettext("Running"),
+    "decided": lazy_gettext("Decided"),
+}
 
 
 def waiting_for_review(item=ChecklistItem):

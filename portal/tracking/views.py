@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from portal.accreditation.deadlines import move_deadlines
@@ -10,8 +11,9 @@ from portal.core.access import may_change_records, require, staff_required
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.forms import typed_day
 from portal.core.htmx import is_htmx, push_url, render
-from portal.core.inputs import DAYS_MESSAGE, day, identifier_or_none
+from portal.core.inputs import FIRST_DAY, LAST_DAY, day, identifier_or_none
 from portal.kpis.pages import coaching_candidates
 from portal.models import User
 from portal.reminders.on_demand import send_reminders
@@ -34,9 +36,9 @@ from portal.tracking.overview import (
 )
 
 BULK_ACTIONS = {
-    "assign": "Assign reviewer",
-    "remind": "Send a reminder now",
-    "move": "Move deadlines",
+    "assign": lazy_gettext("Assign reviewer"),
+    "remind": lazy_gettext("Send a reminder now"),
+    "move": lazy_gettext("Move deadlines"),
 }
 
 
@@ -101,16 +103,34 @@ def _chosen_reviewer(value: str) -> User | None:
     reviewer_id = identifier_or_none(value)
     reviewer = db.session.get(User, reviewer_id) if reviewer_id else None
     if reviewer is None:
-        raise DomainError("Choose a member of the programme team.", field="reviewer_id")
+        raise DomainError(gettext("Choose a member of the programme team."), field="reviewer_id")
     return reviewer
 
 
 def _due_on(value: str) -> date | None:
+    """The day typed day first ("31/01/2027", as the pages write dates in every
+    language; an ISO day too), within the calendars' years."""
+    if not value.strip():
+        return None
+    typed = typed_day(value)
+    if typed is None:
+        raise DomainError(
+            gettext(
+                "Give the new due date as a date, dd/mm/yyyy (for example %(example)s).",
+                example="31/01/2027",
+            ),
+            field="due_on",
+        )
     try:
-        return day(value) if value else None
+        return day(typed.isoformat())
     except ValueError:
         raise DomainError(
-            f"Give the new due date as a date. {DAYS_MESSAGE}", field="due_on"
+            gettext(
+                "Enter a date between %(first)s and %(last)s.",
+                first=FIRST_DAY.year,
+                last=LAST_DAY.year,
+            ),
+            field="due_on",
         ) from None
 
 
@@ -120,21 +140,37 @@ def _bulk(action: str, item_ids: list[int], submission_ids: list[int]) -> str:
     if action == "assign":
         reviewer = _chosen_reviewer(form.get("reviewer_id", ""))
         done = assign_many(current_user, selected_submissions(submission_ids), reviewer)
-        who = reviewer.name if reviewer else "nobody in particular"
-        return f"{done} submission{'s' if done != 1 else ''} assigned to {who}."
+        if reviewer:
+            return ngettext(
+                "%(num)d submission assigned to %(name)s.",
+                "%(num)d submissions assigned to %(name)s.",
+                done,
+                name=reviewer.name,
+            )
+        return ngettext(
+            "%(num)d submission assigned to nobody in particular.",
+            "%(num)d submissions assigned to nobody in particular.",
+            done,
+        )
     items = selected_items(item_ids)
     if action == "move":
         if not items:
-            raise DomainError("Choose at least one document whose deadline to move.")
+            raise DomainError(gettext("Choose at least one document whose deadline to move."))
         moved = move_deadlines(
             current_user, items, _due_on(form.get("due_on", "")), form.get("reason", "")
         )
-        return f"{moved} deadline{'s' if moved != 1 else ''} moved."
+        return ngettext("%(num)d deadline moved.", "%(num)d deadlines moved.", moved)
     result = send_reminders(current_user, items, local_today())
-    message = f"Reminder sent to {', '.join(result.partners)}." if result.partners else ""
+    messages = []
+    if result.partners:
+        messages.append(
+            gettext("Reminder sent to %(partners)s.", partners=", ".join(result.partners))
+        )
     if result.nobody:
-        message += f" No active user to remind at {', '.join(result.nobody)}."
-    return message.strip()
+        messages.append(
+            gettext("No active user to remind at %(partners)s.", partners=", ".join(result.nobody))
+        )
+    return " ".join(messages)
 
 
 @bp.post("/actions/bulk")
@@ -152,11 +188,13 @@ def bulk():
     }
     try:
         if action not in BULK_ACTIONS:
-            raise DomainError("Choose what to do with the selected rows.", field="action")
+            raise DomainError(gettext("Choose what to do with the selected rows."), field="action")
         item_ids = parse_ids(form.getlist("items"))
         submission_ids = parse_ids(form.getlist("submissions"))
         if not item_ids and not submission_ids:
-            raise DomainError("Nothing is selected: tick the rows to act on.", field="selection")
+            raise DomainError(
+                gettext("Nothing is selected: tick the rows to act on."), field="selection"
+            )
         message = _bulk(action, item_ids, submission_ids)
     except DomainError as error:
         db.session.rollback()  # a refused bulk action leaves nothing half done

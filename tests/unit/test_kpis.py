@@ -292,3 +292,24 @@ def test_a_cycle_closed_without_a_decision_owes_nothing_more(world, app):
 def test_compliance_stage_by_stage(world):
     assert compliance_by_stage(IN_Q3, TODAY) == [("Documents", 5, 9)]
     assert compliance_by_stage(IN_Q3.of_partner(world["alpha"]), TODAY) == [("Documents", 4, 4)]
+
+
+def test_a_question_on_an_earlier_version_is_answered_by_a_comment_on_the_newer(
+    app, clock, make_partner, staff, pdf_bytes
+):
+    """A document's comments are one thread across its versions: the partner asks
+    on version 1, uploads version 2, and the answer on version 2 answers it."""
+    from portal.conversations.threads import post_comment
+    from portal.kpis import events
+
+    clock.set(date(2026, 7, 6), time(10, 0))  # a Monday
+    _, focal, accreditation = make_partner("Asking Partner", "AP")
+    requirement = accreditation.milestones[0].stage.requirements[0]
+    first = submit_document(focal, accreditation, requirement, file_upload(pdf_bytes, "a.pdf"))
+    post_comment(focal, first, "Which year's accounts?")
+    second = submit_document(focal, accreditation, requirement, file_upload(pdf_bytes, "b.pdf"))
+    clock.set(date(2026, 7, 8), time(11, 0))  # Wednesday: two working days later
+    post_comment(staff["admin"], second, "Last year's.")
+
+    rows = db.session.execute(events.first_answer_days(date(2026, 7, 20))).all()
+    assert [row.value for row in rows] == [2]  # not still waiting (10 working days)

@@ -264,3 +264,64 @@ def test_the_decided_page_shows_the_reason(world, login):
     )
     page = manager.get(f"/review/{world.a.submission.id}").get_data(as_text=True)
     assert '<p data-testid="decided-reason"><strong>Reason:</strong> Illegible</p>' in page
+
+
+# --- in the reader's language ------------------------------------------------------
+
+
+def test_an_administrator_writes_a_reason_in_french_too(world, admin):
+    page = admin.get("/review/reasons").get_data(as_text=True)
+    assert 'name="label_fr"' in page
+    response = post(admin, "/review/reasons", label="Wrong year", label_fr="  Mauvaise   année ")
+    assert response.status_code == 302
+    added = db.session.get(ChangeReason, reason_id("Wrong year"))
+    assert added.translations == {"fr": {"label": "Mauvaise année"}}
+    event = db.session.scalar(db.select(AuditEvent).filter_by(action="change_reason_added"))
+    assert event.changes["label_fr"] == [None, "Mauvaise année"]
+    page = admin.get("/review/reasons").get_data(as_text=True)
+    assert '<span lang="fr">Mauvaise année</span>' in page
+
+    # Renaming writes the French for an existing reason, and a blank removes it.
+    signed = reason_id("Not signed")
+    form = admin.get(f"/review/reasons/{signed}").get_data(as_text=True)
+    assert 'name="label_fr"' in form
+    post(admin, f"/review/reasons/{signed}", label="Not signed", label_fr="Non signé")
+    assert db.session.get(ChangeReason, signed).translations == {"fr": {"label": "Non signé"}}
+    assert 'value="Non signé"' in admin.get(f"/review/reasons/{signed}").get_data(as_text=True)
+    post(admin, f"/review/reasons/{signed}", label="Not signed", label_fr="")
+    db.session.expire_all()
+    assert db.session.get(ChangeReason, signed).translations == {}
+    too_long = post(admin, f"/review/reasons/{signed}", label="Not signed", label_fr="x" * 121)
+    assert too_long.status_code == 422
+
+
+def test_french_readers_see_the_french_label_and_the_english_where_none(world, login):
+    signed = db.session.get(ChangeReason, reason_id("Not signed"))
+    signed.translations = {"fr": {"label": "Non signé"}}
+    world.manager.language = "fr"
+    world.a.focal.language = "fr"
+    db.session.commit()
+    a = world.a
+    manager = login(world.manager.email)
+    choices = offered(manager.get(f"/review/{a.submission.id}").get_data(as_text=True))
+    assert "Non signé" in choices and "Not signed" not in choices
+    assert "Illegible" in choices  # no French written: the English reads
+
+    decide(manager, a.submission.id, "request_changes", "Signez la page 2.", str(signed.id))
+    page = manager.get(f"/review/{a.submission.id}").get_data(as_text=True)
+    assert "<strong>Motif :</strong> Non signé</p>" in page
+    partner = login(a.focal.email)
+    page = partner.get(f"/accreditations/{a.accreditation.id}").get_data(as_text=True)
+    feedback = re.search(r'data-testid="feedback">(.*?)</blockquote>', page, re.S).group(1)
+    assert "Non signé" in feedback and "Not signed" not in feedback
+
+    # An English reader keeps the English label; a blank French one falls back.
+    world.a.focal.language = "en"
+    db.session.commit()
+    page = partner.get(f"/accreditations/{a.accreditation.id}").get_data(as_text=True)
+    assert "Not signed" in re.search(r'data-testid="feedback">(.*?)</blockquote>', page, re.S)[1]
+    signed.translations = {"fr": {"label": "  "}}
+    world.a.focal.language = "fr"
+    db.session.commit()
+    page = partner.get(f"/accreditations/{a.accreditation.id}").get_data(as_text=True)
+    assert "Not signed" in re.search(r'data-testid="feedback">(.*?)</blockquote>', page, re.S)[1]

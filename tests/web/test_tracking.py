@@ -357,3 +357,47 @@ def test_the_board_costs_the_same_queries_for_2_or_12_partners(
     assert page.count('data-testid="board-review"') == 12
     assert page.count('data-testid="board-item"') == 12
     assert (large, large_mine) == (small, small_mine)
+
+
+def test_the_board_s_new_due_date_is_typed_day_first_in_every_language(partners, admin, staff):
+    """No browser date picker (mm/dd/yyyy beside "03 déc. 2026"): a text box for
+    dd/mm/yyyy, as the app's other days are typed."""
+    staff["admin"].language = "fr"
+    db.session.commit()
+    page = admin.get("/actions").get_data(as_text=True)
+    field = re.search(r'<input id="bulk-due"[^>]*>', page)[0]
+    assert 'type="text"' in field and 'type="date"' not in page
+    assert 'placeholder="jj/mm/aaaa"' in field
+
+    chosen = items(partners[0][2])[:2]
+    new_date = local_today() + timedelta(days=21)
+    response = admin.post(
+        "/actions/bulk",
+        data=board_form(
+            admin,
+            action="move",
+            items=[i.id for i in chosen],
+            due_on=new_date.strftime("%d/%m/%Y"),
+            reason="Registrar closed",
+        ),
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert {db.session.get(ChecklistItem, i.id).due_on for i in chosen} == {new_date}
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"), [("31/02/2027", "dd/mm/yyyy"), ("01/01/9999", "between")]
+)
+def test_the_board_refuses_a_day_that_is_not_one(partners, admin, typed, message):
+    first = items(partners[0][2])[0]
+    before = snapshot()
+    response = admin.post(
+        "/actions/bulk",
+        data=board_form(admin, action="move", items=[first.id], due_on=typed, reason="Late post"),
+    )
+    assert response.status_code == 422
+    error = re.search(r'data-testid="bulk-error">([^<]*)<', response.get_data(as_text=True))
+    assert error and message in error.group(1)
+    assert f'value="{typed}"' in response.get_data(as_text=True)  # kept to fix
+    assert snapshot() == before
