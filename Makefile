@@ -26,7 +26,7 @@ install: $(BIN)/.installed $(CATALOGUES)
 # After changing what the code or the templates say: the new messages into every
 # catalogue (then translate them; tests/unit/test_translations.py says what is missing).
 messages: $(BIN)/.installed
-	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 \
+	$(BIN)/pybabel -q extract -F babel.cfg -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 \
 	  --no-location --sort-output --no-wrap -o .cache/messages.pot .
 	$(BIN)/pybabel -q update --no-fuzzy-matching --no-wrap --ignore-obsolete \
 	  -i .cache/messages.pot -d portal/translations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import phonenumbers
 from flask import current_app
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, lazy_pgettext
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -153,7 +153,8 @@ class ContactForm(Form):
     id = HiddenField()
     name = StringField(lazy_gettext("Name"), validators=[changed_only, Optional(), Length(max=200)])
     title = StringField(
-        lazy_gettext("Title"), validators=[changed_only, Optional(), Length(max=200)]
+        lazy_pgettext("a person's job", "Title"),
+        validators=[changed_only, Optional(), Length(max=200)],
     )
     email = EmailField(
         lazy_gettext("Email"),

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = sorted((ROOT / "templates").rglob("*.html"))
 CATALOGUES = ROOT / "portal" / "translations"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
-KEYWORDS |= {"lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+KEYWORDS |= {"lazy_ngettext": (1, 2), "pgettext": ((1, "c"), 2), "lazy_pgettext": ((1, "c"), 2)}
 
 # Attributes a person reads (or hears from a screen reader).
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "hx-confirm", "data-confirm"}
@@ -166,19 +166,27 @@ AREAS = sorted(
 )
 
 
-def _extracted(area: str | None = None) -> set[str | tuple[str, ...]]:
-    """The msgids of one area (portal/<area> and templates/<area>; "base" is the
-    modules and templates at the top), or of the whole project."""
+Message = tuple[str | tuple[str, ...], str | None]  # (msgid, or its singular and plural; context)
+
+
+def _key(message, context) -> Message:
+    return (message if isinstance(message, str) else tuple(message), context)
+
+
+def _extracted() -> set[Message]:
+    """The messages of the whole project."""
     ids = set()
     for top, method, pattern in (("portal", "python", "py"), ("templates", "jinja2", "html")):
-        for _, _, message, _, _ in extract_from_dir(
+        for _, _, message, _, context in extract_from_dir(
             ROOT / top, method_map=[(f"**.{pattern}", method)], keywords=KEYWORDS
         ):
-            ids.add(message if isinstance(message, str) else tuple(message))
+            ids.add(_key(message, context))
     return ids
 
 
-def _area_messages(area: str) -> set[str | tuple[str, ...]]:
+def _area_messages(area: str) -> set[Message]:
+    """The messages of one area (portal/<area> and templates/<area>; "base" is the
+    modules and templates at the top)."""
     ids = set()
     for top, method, pattern in (("portal", "python", "py"), ("templates", "jinja2", "html")):
         base = ROOT / top
@@ -190,14 +198,10 @@ def _area_messages(area: str) -> set[str | tuple[str, ...]]:
                 found = extract_from_dir(
                     path, method_map=[(f"**.{pattern}", method)], keywords=KEYWORDS
                 )
-                messages = [m for _, _, m, _, _ in found]
+                ids |= {_key(m, c) for _, _, m, _, c in found}
             elif path.exists():
                 with open(path, "rb") as source:
-                    found = extract(method, source, keywords=KEYWORDS)
-                    messages = [m for _, m, _, _ in found]
-            else:
-                messages = []
-            ids |= {m if isinstance(m, str) else tuple(m) for m in messages}
+                    ids |= {_key(m, c) for _, m, _, c in extract(method, source, keywords=KEYWORDS)}
     return ids
 
 
@@ -212,8 +216,8 @@ FRENCH = _catalogue("fr")
 @pytest.mark.parametrize("area", AREAS)
 def test_every_message_has_its_french_translation(area):
     missing = []
-    for key in sorted(_area_messages(area), key=str):
-        message = FRENCH.get(key[0] if isinstance(key, tuple) else key)
+    for key, context in sorted(_area_messages(area), key=str):
+        message = FRENCH.get(key[0] if isinstance(key, tuple) else key, context)
         strings = message and (message.string if isinstance(key, tuple) else [message.string])
         if message is None or message.fuzzy or not all(strings):
             missing.append(key)
@@ -232,6 +236,8 @@ def test_kinyarwanda_is_ready_for_its_translators():
     """Every message is in the catalogue; the untranslated ones read in English."""
     kinyarwanda = _catalogue("rw")
     absent = [
-        k for k in _extracted() if kinyarwanda.get(k[0] if isinstance(k, tuple) else k) is None
+        (k, c)
+        for k, c in _extracted()
+        if kinyarwanda.get(k[0] if isinstance(k, tuple) else k, c) is None
     ]
     assert absent == []
