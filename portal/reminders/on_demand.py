@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.core import audit
@@ -44,10 +45,15 @@ def send_reminders(actor: User, items: Sequence[ChecklistItem], today: date) -> 
     """One email per partner listing its selected documents with their deadlines,
     to its active users, and a notification each; audited; one commit."""
     if not items:
-        raise DomainError("Choose at least one document to remind the partner of.")
+        raise DomainError(gettext("Choose at least one document to remind the partner of."))
     waived = [i.requirement.name for i in items if i.not_applicable]
     if waived:
-        raise DomainError(f"Marked not applicable, nothing to remind: {', '.join(waived)}.")
+        raise DomainError(
+            gettext(
+                "Marked not applicable, nothing to remind: %(documents)s.",
+                documents=", ".join(waived),
+            )
+        )
     by_partner: dict[int, list[ChecklistItem]] = defaultdict(list)
     for item in items:
         by_partner[item.accreditation.partner_id].append(item)
