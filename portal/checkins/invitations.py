@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
+from flask_babel import gettext
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from portal.mail.links import external_url
@@ -34,7 +35,12 @@ def uid(checkin: CheckIn) -> str:
 
 
 def summary(checkin: CheckIn) -> str:
-    return f"Check-in: {checkin.partner.name} and {current_app.config['PROGRAMME_NAME']}"
+    """The event's title, in the language being written (an email's recipients')."""
+    return gettext(
+        "Check-in: %(partner)s and %(programme)s",
+        partner=checkin.partner.name,
+        programme=current_app.config["PROGRAMME_NAME"],
+    )
 
 
 def invitation(

@@ -21,7 +21,7 @@ from portal.models import (
     User,
 )
 from portal.notifications.bell import notify, path_for
-from portal.reminders.emails import reading_language, reminder_fields
+from portal.reminders.emails import reminder_fields
 
 KIND = "deadline_approaching"
 
@@ -83,7 +83,7 @@ def send_reminders(actor: User, items: Sequence[ChecklistItem], today: date) -> 
             today,
             external_url("accreditation.show", accreditation_id=first.accreditation_id),
         )
-        queue_email(people, "reminder", fields, language=reading_language(partner))
+        queue_email(people, "reminder", fields)  # each in their language
         notify(
             people,
             KIND,
