@@ -5,6 +5,7 @@ the same kind of link for someone who forgot their password."""
 from __future__ import annotations
 
 from flask import current_app
+from flask_babel import lazy_gettext
 
 from portal.accounts.models import User
 from portal.accounts.passwords import issue_token
@@ -33,13 +34,12 @@ def new_partner_user(actor: User, partner: Partner, *, name: str, email: str, ro
 
 def invite(user: User, template: str = "invitation") -> None:
     """Queue a one-time link for `user` to set a password (callers commit), from
-    the editable "invitation" or "welcome" template in their partner's language."""
+    the editable "invitation" or "welcome" template in their language."""
     link = external_url("auth.set_password", token=issue_token(user))
     queue_email(
         [user],
         template,
-        invitation_fields(user, link),
-        language=user.partner.language if user.partner and user.partner.language else "en",
+        invitation_fields(user, link),  # in their language (portal.mail.queue.recipient_language)
     )
 
 
@@ -71,7 +71,7 @@ def send_reset_link(email: str) -> None:
         [user],
         "password_reset",
         {"user": user, "link": link, "hours": current_app.config["INVITATION_HOURS"]},
-        subject="Set a new password for the portal",
+        subject=lazy_gettext("Set a new password for the portal"),
     )
     audit.record(None, "password_reset_requested", user, partner_id=user.partner_id)
     db.session.commit()

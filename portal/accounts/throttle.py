@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
@@ -135,7 +136,7 @@ def _tell_the_owner(email: str, item: RateLimitItem) -> None:
             "minutes": minutes,
             "link": external_url("auth.forgot_password"),
         },
-        subject="Log-ins to your account are paused after failed attempts",
+        subject=lazy_gettext("Log-ins to your account are paused after failed attempts"),
         idempotency_key=f"login-throttled:{user.id}:{int(time.time() // window)}",
     )
     if email_queued is not None:

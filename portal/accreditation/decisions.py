@@ -6,6 +6,8 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
+from flask_babel import format_date, gettext
+
 from portal.accreditation.lifecycle import open_accreditation
 from portal.accreditation.progress import load_accreditation, progress
 from portal.core import audit
@@ -107,6 +109,16 @@ def _tell_partner(accreditation: Accreditation) -> None:
     else:
         subject = f"Accreditation decision – {partner.name}"
     people = partner_users(partner.id)
+
+    def written() -> str:  # the subject, in each recipient's language
+        if accreditation.decision == "accredited":
+            return gettext(
+                "Accredited until %(day)s – %(partner)s",
+                day=format_date(accreditation.valid_until, "dd MMMM y"),
+                partner=partner.name,
+            )
+        return gettext("Accreditation decision – %(partner)s", partner=partner.name)
+
     queue_email(
         people,
         "accreditation_decided",
@@ -115,7 +127,7 @@ def _tell_partner(accreditation: Accreditation) -> None:
             "accreditation": accreditation,
             "link": external_url("accreditation.show", accreditation_id=accreditation.id),
         },
-        subject=subject,
+        subject=written,
         notification="accreditation_decided",
         essential=True,  # a final decision reaches everyone at once, whatever they chose
     )

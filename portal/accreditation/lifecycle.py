@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext
+
 from portal.accreditation.progress import satisfied_requirement_ids
 from portal.core import audit
 from portal.core.extensions import db
@@ -134,7 +136,15 @@ def _notify_milestone(accreditation: Accreditation, milestone: Milestone) -> Non
     partner_side, staff_side = partner_users(partner.id), staff_users()
     for people in (partner_side, staff_side):
         queue_email(
-            people, "milestone_reached", context, subject=subject, notification="milestone_reached"
+            people,
+            "milestone_reached",
+            context,
+            subject=lazy_gettext(
+                "Milestone reached: %(milestone)s – %(partner)s",
+                milestone=milestone.name,
+                partner=partner.name,
+            ),
+            notification="milestone_reached",
         )
     link = path_for("accreditation.show", accreditation_id=accreditation.id)
     notify([*partner_side, *staff_side], "milestone_reached", subject, link)

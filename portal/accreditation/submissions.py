@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from werkzeug.datastructures import FileStorage
 
 from portal.accreditation.lifecycle import advance
@@ -159,7 +160,9 @@ def review_submission(
                 "reason": reason.label,
                 "link": external_url("accreditation.show", accreditation_id=accreditation.id),
             },
-            subject=f"Changes requested: {submission.requirement.name}",
+            subject=lazy_gettext(
+                "Changes requested: %(document)s", document=submission.requirement.name
+            ),
             notification="changes_requested",
         )
     else:

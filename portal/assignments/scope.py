@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from portal.assignments.models import PURPOSES
 from portal.assignments.operations import add_assignment, check_new
@@ -83,6 +83,8 @@ def expand_scope(
                 "reason": reason,
                 "link": external_url("partners.show", partner_id=partner.id),
             },
-            subject=f"{partner.display_name}: scope expanded, check the tariffs",
+            subject=lazy_gettext(
+                "%(partner)s: scope expanded, check the tariffs", partner=partner.display_name
+            ),
         )
     return summary

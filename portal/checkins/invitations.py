@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 
 from flask import current_app
+from flask_babel import gettext
 from icalendar import Calendar, Event, vCalAddress, vText
 
 from portal.core.calendar_uid import calendar_uid
@@ -44,7 +45,12 @@ def uid(checkin: CheckIn) -> str:
 
 
 def summary(checkin: CheckIn) -> str:
-    return f"Check-in: {checkin.partner.name} and {current_app.config['PROGRAMME_NAME']}"
+    """The event's title, in the language being written (an email's recipients')."""
+    return gettext(
+        "Check-in: %(partner)s and %(programme)s",
+        partner=checkin.partner.name,
+        programme=current_app.config["PROGRAMME_NAME"],
+    )
 
 
 def _names(addresses: list[str]) -> dict[str, str]:

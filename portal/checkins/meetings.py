@@ -12,7 +12,7 @@ with them: keep them, or move each to the Friday before or the Monday after."""
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -29,6 +29,7 @@ from portal.core import audit
 from portal.core.clock import programme_zone, to_utc
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import localtime
 from portal.core.i18n import current_language
 from portal.kpis.definitions import BY_KEY
 from portal.mail.links import external_url
@@ -243,11 +244,23 @@ def schedule(actor: User, partner: Partner, plan: CheckInPlan) -> list[CheckIn]:
     return meetings
 
 
-def _subject(partner: Partner, meetings: list[CheckIn]) -> str:
-    when = meetings[0].starts_at.astimezone(programme_zone())
-    series = f", then {REPEAT_LABELS[meetings[0].repeat].lower()}" if len(meetings) > 1 else ""
-    what = "Coaching call" if meetings[0].is_coaching else "Check-in"
-    return f"{what}: {partner.name} – {when:%d %b %Y %H:%M}{series}"
+def _subject(partner: Partner, meetings: list[CheckIn]):
+    """The invitation's subject, written in each recipient's language (queue_email calls it)."""
+
+    def written() -> str:
+        first = meetings[0]
+        when = localtime(first.starts_at)
+        if first.is_coaching:
+            text = gettext("Coaching call: %(partner)s – %(when)s", partner=partner.name, when=when)
+        else:
+            text = gettext("Check-in: %(partner)s – %(when)s", partner=partner.name, when=when)
+        if len(meetings) > 1 and first.repeat == "monthly":
+            return gettext("%(subject)s, then monthly", subject=text)
+        if len(meetings) > 1 and first.repeat == "bimonthly":
+            return gettext("%(subject)s, then every two months", subject=text)
+        return text
+
+    return written
 
 
 # In English for the email subjects (their helper translates them); the form shows
@@ -266,7 +279,7 @@ def _send(
     meetings: list[CheckIn],
     method: str,
     template: str,
-    subject: str,
+    subject: Callable[[], str],
 ) -> None:
     """One email to the partner's people and one to the programme side, each with
     its own invitation. Partners never see the programme side's addresses as
@@ -282,13 +295,18 @@ def _send(
     for recipients, for_staff in ((partner_emails(partner.id), False), (programme_side, True)):
         if not recipients:
             continue
-        ics = invitation(meetings, method, attendees=recipients, organizer=actor)
+
+        def attachments(language: str, attendees: list[str] = recipients) -> list:
+            """The invitation, its title in `language`, for everyone of this side."""
+            invite = invitation(meetings, method, attendees=attendees, organizer=actor)
+            return [invite.attachment]
+
         queue_email(
             recipients,
             template,
             context | {"for_staff": for_staff},
             subject=subject,
-            attachments=[ics.attachment],
+            attachments=attachments,
         )
 
 
@@ -313,7 +331,14 @@ def cancel(actor: User, checkin: CheckIn, reason: str = "") -> CheckIn:
     )
     partner = checkin.partner
     when = checkin.starts_at.astimezone(programme_zone())
-    subject = f"Cancelled: check-in with {partner.name} on {when:%d %b %Y %H:%M}"
+
+    def subject() -> str:  # in each recipient's language
+        return gettext(
+            "Cancelled: check-in with %(partner)s on %(when)s",
+            partner=partner.name,
+            when=localtime(checkin.starts_at),
+        )
+
     _send(actor, partner, [checkin], "CANCEL", "checkin_cancelled", subject)
     notify(
         partner_users(partner.id),

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import LazyString, force_locale, lazy_gettext
 from sqlalchemy import func
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
@@ -319,7 +320,8 @@ def post_message(actor: User, accreditation: Accreditation, body: str) -> Messag
     message = _post(actor, accreditation, None, body)
     link = path_for("conversations.thread", accreditation_id=accreditation.id)
     url = external_url("conversations.thread", accreditation_id=accreditation.id)
-    _tell_other_side(actor, accreditation, message, "the message thread", link, url)
+    about = lazy_gettext("the message thread")
+    _tell_other_side(actor, accreditation, message, about, link, url)
     # The author has read their own message (and everything before it).
     _advance_read(actor, accreditation.id, message.id)
     db.session.commit()
@@ -333,7 +335,11 @@ def post_comment(actor: User, submission: Submission, body: str) -> Message:
     anchor = f"requirement-{submission.requirement_id}"
     link = path_for("accreditation.show", accreditation_id=accreditation.id, _anchor=anchor)
     url = external_url("accreditation.show", accreditation_id=accreditation.id, _anchor=anchor)
-    about = f"{submission.requirement.name} (version {submission.version})"
+    about = lazy_gettext(
+        "%(document)s (version %(version)s)",
+        document=submission.requirement.name,
+        version=submission.version,
+    )
     _tell_other_side(actor, accreditation, message, about, link, url)
     db.session.commit()
     return message
@@ -365,7 +371,7 @@ def _tell_other_side(
     actor: User,
     accreditation: Accreditation,
     message: Message,
-    about: str,
+    about: LazyString,
     link: str,
     url: str,
 ) -> None:
@@ -373,10 +379,14 @@ def _tell_other_side(
     partner = accreditation.partner
     if actor.is_staff:
         recipients = partner_users(partner.id)
-        title = f"New message from the programme team about {about}"
+        subject = lazy_gettext("New message from the programme team about %(about)s", about=about)
     else:
         recipients = staff_users()
-        title = f"New message from {partner.name} about {about}"
+        subject = lazy_gettext(
+            "New message from %(partner)s about %(about)s", partner=partner.name, about=about
+        )
+    with force_locale("en"):  # the bell keeps its titles as written, in English
+        title = str(subject)
     recipients = [u for u in recipients if u.id != actor.id]
     notify(recipients, "new_message", title, link, exclude=actor)
     queue_email(
@@ -385,11 +395,11 @@ def _tell_other_side(
         {
             "partner": partner,
             "author": actor,
-            "about": about,
+            "about": about,  # lazy: in each recipient's language
             "body": message.body,
             "link": url,
             "to_partner": actor.is_staff,
         },
-        subject=title,
+        subject=subject,
         notification="new_message",
     )

@@ -8,7 +8,7 @@ history never holds a full account number. Callers commit."""
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import select
 
 from portal.core import audit
@@ -106,7 +106,9 @@ def propose_change(
             "currency": change.currency,
             "link": external_url("finance.change", partner_id=partner.id, change_id=change.id),
         },
-        subject=f"{partner.display_name}: bank details change to confirm",
+        subject=lazy_gettext(
+            "%(partner)s: bank details change to confirm", partner=partner.display_name
+        ),
     )
     return change
 
@@ -161,7 +163,7 @@ def confirm_change(actor: User, partner: Partner, change: BankDetailsChange) -> 
                 "before": before["account_number"],
                 "currency": account.currency,
             },
-            subject=f"{partner.display_name}: bank details changed",
+            subject=lazy_gettext("%(partner)s: bank details changed", partner=partner.display_name),
         )
     return account
 

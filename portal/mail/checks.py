@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from jinja2 import TemplateSyntaxError, meta, nodes
 
 from portal.core import i18n
@@ -35,19 +36,25 @@ def check_template(
     env = sandbox(language)
     problems: list[TemplateProblem] = []
     if not subject.strip():
-        problems.append(TemplateProblem(None, "The subject is empty.", "subject"))
+        problems.append(TemplateProblem(None, gettext("The subject is empty."), "subject"))
     if "\n" in subject.strip():
-        problems.append(TemplateProblem(None, "The subject must be one line.", "subject"))
+        problems.append(TemplateProblem(None, gettext("The subject must be one line."), "subject"))
     if len(subject) > SUBJECT_MAX:
         problems.append(
             TemplateProblem(
-                None, f"The subject is longer than {SUBJECT_MAX} characters.", "subject"
+                None,
+                gettext("The subject is longer than %(max)d characters.", max=SUBJECT_MAX),
+                "subject",
             )
         )
     if not body.strip():
-        problems.append(TemplateProblem(None, "The body is empty."))
+        problems.append(TemplateProblem(None, gettext("The body is empty.")))
     if len(body) > BODY_MAX:
-        problems.append(TemplateProblem(None, f"The body is longer than {BODY_MAX} characters."))
+        problems.append(
+            TemplateProblem(
+                None, gettext("The body is longer than %(max)d characters.", max=BODY_MAX)
+            )
+        )
     if problems:
         return problems
     for where, source in (("subject", subject), ("body", body)):
@@ -67,7 +74,9 @@ def check_template(
                 problems.append(TemplateProblem(found.line, found.message + case, where))
             else:
                 if where == "subject" and not text.strip() and not case:
-                    problems.append(TemplateProblem(None, "The subject comes out empty.", where))
+                    problems.append(
+                        TemplateProblem(None, gettext("The subject comes out empty."), where)
+                    )
         if problems:
             break
     return problems
@@ -83,7 +92,15 @@ def _unknown_fields(key: str, tree: nodes.Template, where: str) -> list[Template
             None,
         )
         problems.append(
-            TemplateProblem(line, f"Unknown merge field '{name}'. The fields are: {known}.", where)
+            TemplateProblem(
+                line,
+                gettext(
+                    "Unknown merge field '%(name)s'. The fields are: %(known)s.",
+                    name=name,
+                    known=known,
+                ),
+                where,
+            )
         )
     # `{% for action in remaining_actions %}{{ action.titel }}`: the entries' fields.
     for loop in tree.find_all(nodes.For):
@@ -102,8 +119,13 @@ def _unknown_fields(key: str, tree: nodes.Template, where: str) -> list[Template
                     problems.append(
                         TemplateProblem(
                             access.lineno,
-                            f"'{loop.iter.name}' entries have no field '{access.attr}'; "
-                            f"they have {', '.join(entry_fields)}.",
+                            gettext(
+                                "'%(list)s' entries have no field '%(field)s'; "
+                                "they have %(fields)s.",
+                                list=loop.iter.name,
+                                field=access.attr,
+                                fields=", ".join(entry_fields),
+                            ),
                             where,
                         )
                     )

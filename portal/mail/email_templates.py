@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from flask import g, render_template
+from flask_babel import gettext
 from jinja2.exceptions import TemplateError
 from markupsafe import Markup, escape
 from sqlalchemy import func
@@ -92,8 +93,12 @@ def render_email(key: str, fields: dict, language: str = "en") -> RenderedEmail:
         # A saved template was checked against sample data; real data can still
         # differ (e.g. arithmetic on a field that is text). Say which template.
         raise DomainError(
-            f"The {TEMPLATE_LABELS[key].lower()} email ({language}) could not be written: "
-            f"{problem(error, 'body')}"
+            gettext(
+                "The %(template)s email (%(language)s) could not be written: %(problem)s",
+                template=str(TEMPLATE_LABELS[key]).lower(),
+                language=language,
+                problem=str(problem(error, "body")),
+            )
         ) from error
 
 
@@ -170,7 +175,7 @@ def save_template(
     previous = current_version(key, language)
     before = (previous.subject, previous.body) if previous else DEFAULTS[key, language]
     if (subject, body.strip()) == (before[0], before[1].strip()):
-        raise DomainError("Nothing changed: this is the template in use.", field="body")
+        raise DomainError(gettext("Nothing changed: this is the template in use."), field="body")
     version = (
         db.session.scalar(
             db.select(func.max(EmailTemplate.version)).where(
@@ -202,7 +207,7 @@ def save_template(
     except IntegrityError as error:  # two admins saved the same version number
         db.session.rollback()
         raise Conflict(
-            "Someone saved this template at the same moment; reload it and try again."
+            gettext("Someone saved this template at the same moment; reload it and try again.")
         ) from error
     _forget_sources()
     return template
@@ -223,7 +228,9 @@ def restore_template(actor: User, key: str, language: str, version: int | None) 
             )
         )
         if old is None:
-            raise DomainError(f"There is no version {version} of this template.")
+            raise DomainError(
+                gettext("There is no version %(version)s of this template.", version=version)
+            )
         subject, body, label = old.subject, old.body, f"version {version}"
     return save_template(actor, key, language, subject, body, f"Restored {label}")
 

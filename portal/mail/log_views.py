@@ -1,4 +1,5 @@
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from sqlalchemy import and_, case, func
 
@@ -15,11 +16,11 @@ from portal.models import OutboxEmail
 # The states staff see: "retrying" is pending mail that has failed before and
 # waits out its back-off.
 STATES = {
-    "pending": "Pending",
-    "retrying": "Retrying",
-    "sending": "Sending",
-    "sent": "Sent",
-    "failed": "Failed",
+    "pending": lazy_gettext("Pending"),
+    "retrying": lazy_gettext("Retrying"),
+    "sending": lazy_gettext("Sending"),
+    "sent": lazy_gettext("Sent"),
+    "failed": lazy_gettext("Failed"),
 }
 
 
@@ -81,7 +82,10 @@ def retry(email_id: int):
         flash(error.message, "error")
         return redirect(back)
     flash(
-        f"The email to {', '.join(email.recipient_list)} goes out on the next delivery run.",
+        gettext(
+            "The email to %(recipients)s goes out on the next delivery run.",
+            recipients=", ".join(email.recipient_list),
+        ),
         "success",
     )
     return redirect(back)
@@ -94,7 +98,12 @@ def retry_failed():
     require(may_retry_mail(current_user))
     count = retry_all_failed(current_user)
     if count:
-        flash(f"{count} failed email(s) go out again on the next delivery run.", "success")
+        flash(
+            gettext(
+                "%(count)s failed email(s) go out again on the next delivery run.", count=count
+            ),
+            "success",
+        )
     else:
-        flash("No failed email to retry.", "info")
+        flash(gettext("No failed email to retry."), "info")
     return redirect(url_for(".log"))

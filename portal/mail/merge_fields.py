@@ -7,52 +7,57 @@ from __future__ import annotations
 from datetime import date
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 
 TEMPLATE_KEYS = ("report", "reminder", "invitation", "welcome")
 TEMPLATE_LABELS = {
-    "report": "Progress report",
-    "reminder": "Deadline reminder",
-    "invitation": "Invitation",
-    "welcome": "Welcome (new focal point)",
+    "report": lazy_gettext("Progress report"),
+    "reminder": lazy_gettext("Deadline reminder"),
+    "invitation": lazy_gettext("Invitation"),
+    "welcome": lazy_gettext("Welcome (new focal point)"),
 }
 
 _ACCOUNT_FIELDS = {
-    "user_name": "The name of the person invited",
-    "partner_name": "Their organisation's name (empty for staff accounts)",
-    "programme": "The programme's name",
-    "link": "The one-time link to set a password",
-    "hours": "How many hours the link works",
-    "login_email": "The email address they log in with",
+    "user_name": lazy_gettext("The name of the person invited"),
+    "partner_name": lazy_gettext("Their organisation's name (empty for staff accounts)"),
+    "programme": lazy_gettext("The programme's name"),
+    "link": lazy_gettext("The one-time link to set a password"),
+    "hours": lazy_gettext("How many hours the link works"),
+    "login_email": lazy_gettext("The email address they log in with"),
 }
 
 # What each template may use; the editor lists these beside the body.
 MERGE_FIELDS: dict[str, dict[str, str]] = {
     "report": {
-        "partner_name": "The partner organisation's name",
-        "programme": "The programme's name",
-        "quarter": "The period reported on (e.g. 'Q3 2026' or 'November 2026')",
-        "stage": "The accreditation's current stage",
-        "completion": "Completion percentage; write {{ completion|percent }}",
-        "remaining_actions": "The actions still to do: a list, each with .title and "
-        ".deadline (write {{ action.deadline|day }})",
-        "next_deadline": "The nearest deadline; write {{ next_deadline|day }}",
-        "portal_link": "A link to the partner's page in the portal",
-        "sender_name": "The name of the staff member who sends the report",
-        "sender_position": "Their position",
-        "team_contact": "The programme team's contact details",
-        "intro": "The introduction typed when sending (may be empty)",
-        "greeting_name": "The name to greet (the primary focal person)",
+        "partner_name": lazy_gettext("The partner organisation's name"),
+        "programme": lazy_gettext("The programme's name"),
+        "quarter": lazy_gettext("The period reported on (e.g. 'Q3 2026' or 'November 2026')"),
+        "stage": lazy_gettext("The accreditation's current stage"),
+        "completion": lazy_gettext("Completion percentage; write {{ completion|percent }}"),
+        "remaining_actions": lazy_gettext(
+            "The actions still to do: a list, each with .title and "
+            ".deadline (write {{ action.deadline|day }})"
+        ),
+        "next_deadline": lazy_gettext("The nearest deadline; write {{ next_deadline|day }}"),
+        "portal_link": lazy_gettext("A link to the partner's page in the portal"),
+        "sender_name": lazy_gettext("The name of the staff member who sends the report"),
+        "sender_position": lazy_gettext("Their position"),
+        "team_contact": lazy_gettext("The programme team's contact details"),
+        "intro": lazy_gettext("The introduction typed when sending (may be empty)"),
+        "greeting_name": lazy_gettext("The name to greet (the primary focal person)"),
     },
     "reminder": {
-        "partner_name": "The partner organisation's name (empty for staff reminders)",
-        "programme": "The programme's name",
-        "items": "What is due: a list, each with .title, .deadline (write "
-        "{{ item.deadline|day }}) and .overdue (true once the deadline has passed)",
-        "portal_link": "A link to the portal page where the items are done",
-        "greeting_name": "The name to greet",
+        "partner_name": lazy_gettext("The partner organisation's name (empty for staff reminders)"),
+        "programme": lazy_gettext("The programme's name"),
+        "items": lazy_gettext(
+            "What is due: a list, each with .title, .deadline (write "
+            "{{ item.deadline|day }}) and .overdue (true once the deadline has passed)"
+        ),
+        "portal_link": lazy_gettext("A link to the portal page where the items are done"),
+        "greeting_name": lazy_gettext("The name to greet"),
     },
     "invitation": dict(_ACCOUNT_FIELDS),
     "welcome": dict(_ACCOUNT_FIELDS),
@@ -71,7 +76,11 @@ BODY_MAX = 20_000
 def checked_key(key: str) -> str:
     if key not in MERGE_FIELDS:
         raise DomainError(
-            f"Unknown email template {key!r}: the templates are {', '.join(TEMPLATE_KEYS)}.",
+            gettext(
+                "Unknown email template %(key)r: the templates are %(keys)s.",
+                key=key,
+                keys=", ".join(TEMPLATE_KEYS),
+            ),
             field="key",
         )
     return key

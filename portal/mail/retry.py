@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext
+
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.extensions import db
@@ -17,7 +19,9 @@ def retry_now(actor: User, email: OutboxEmail) -> None:
     """Try a failed (or backing-off) email again on the next delivery run, with
     all its attempts back."""
     if not may_retry(email):
-        raise DomainError("Only failed email, or email waiting to be retried, can be retried now.")
+        raise DomainError(
+            gettext("Only failed email, or email waiting to be retried, can be retried now.")
+        )
     _requeue(actor, email)
     db.session.commit()
 

@@ -12,6 +12,7 @@ from email.utils import parseaddr
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message, sanitize_address, sanitize_addresses
 
+from portal.mail.links import external_url
 from portal.models import OutboxEmail
 
 
@@ -28,20 +29,39 @@ class _LongLineMessage(Message):
         return super()._mimetext(text, subtype)
 
 
+# The emails sent to many people on a schedule (progress reports): mail clients
+# offer to unsubscribe from them, which leads to the notice preferences.
+BULK_TEMPLATES = frozenset({"report"})
+
+
 def message(email: OutboxEmail) -> Message:
     """The email as it goes out, with a Message-ID that stays the same on every
-    attempt, so the receiving side can recognise (and count) a duplicate."""
+    attempt, so the receiving side can recognise (and count) a duplicate.
+
+    Every email the portal writes is automatic (RFC 3834 Auto-Submitted: an
+    out-of-office reply is not sent back to it); bulk mail says where to stop it
+    (RFC 2369 List-Unsubscribe, a link to the notice preferences: there is no
+    one-click unsubscribe, so no List-Unsubscribe-Post)."""
     msg = _LongLineMessage(
         subject=email.subject,
         recipients=email.recipient_list,
         cc=email.cc_list,
         body=email.body_text,
         html=email.body_html,
+        extra_headers=headers(email),
     )
     msg.msgId = message_id(email)
     for attachment in email.attachments:
         msg.attach(attachment.filename, attachment.content_type, attachment.data)
     return msg
+
+
+def headers(email: OutboxEmail) -> dict[str, str]:
+    """The headers a mail client reads besides the usual ones."""
+    extra = {"Auto-Submitted": "auto-generated"}
+    if email.template in BULK_TEMPLATES and "settings.notifications" in current_app.view_functions:
+        extra["List-Unsubscribe"] = f"<{external_url('settings.notifications')}>"
+    return extra
 
 
 def message_id(email: OutboxEmail) -> str:

@@ -5,6 +5,7 @@ restoring an old version. Which template is named in the query string
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.core.access import (
@@ -42,7 +43,7 @@ def index():
         current=overview(),
         keys=TEMPLATE_KEYS,
         labels=TEMPLATE_LABELS,
-        languages=LANGUAGES,
+        language_names=LANGUAGES,
     )
 
 
@@ -63,12 +64,17 @@ def _old_version(key: str, language: str, versions):
     wanted = request.args.get("version", "")
     if wanted == "default":
         subject, body = DEFAULTS[key, language]
-        return {"label": "Built-in default", "version": "default", "subject": subject, "body": body}
+        return {
+            "label": gettext("Built-in default"),
+            "version": "default",
+            "subject": subject,
+            "body": body,
+        }
     found = next((v for v in versions if str(v.version) == wanted), None)
     if found is None:
         return None
     return {
-        "label": f"Version {found.version}",
+        "label": gettext("Version %(version)s", version=found.version),
         "version": found.version,
         "subject": found.subject,
         "body": found.body,
@@ -92,7 +98,7 @@ def _editor(key: str, language: str, form: EmailTemplateForm, status: int = 200,
         key=key,
         language=language,
         labels=TEMPLATE_LABELS,
-        languages=LANGUAGES,
+        language_names=LANGUAGES,
         fields=MERGE_FIELDS[key],
         entry_fields=LIST_ITEM_FIELDS.get(key, {}),
         form=form,
@@ -138,7 +144,12 @@ def save():
         attach_error(form, error)
         return _editor(key, language, form, 422)
     flash(
-        f"{TEMPLATE_LABELS[key]} ({LANGUAGES[language]}) saved as version {saved.version}.",
+        gettext(
+            "%(template)s (%(language)s) saved as version %(version)s.",
+            template=TEMPLATE_LABELS[key],
+            language=LANGUAGES[language],
+            version=saved.version,
+        ),
         "success",
     )
     return redirect(url_for(".edit", key=key, language=language))
@@ -159,7 +170,14 @@ def restore():
     except DomainError as error:
         flash(error.message, "error")
     else:
-        flash(f"{saved.note}: it is now version {saved.version}.", "success")
+        flash(
+            gettext(
+                "%(note)s: it is now version %(version)s.",
+                note=saved.note,
+                version=saved.version,
+            ),
+            "success",
+        )
     return redirect(url_for(".edit", key=key, language=language))
 
 
@@ -189,7 +207,7 @@ def preview():
         key=key,
         language=language,
         labels=TEMPLATE_LABELS,
-        languages=LANGUAGES,
+        language_names=LANGUAGES,
         preview=preview_template(current_user, key, language, subject, body, partner_id),
         partners=partners,
         partner_id=partner_id,

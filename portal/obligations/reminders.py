@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app
+from flask_babel import lazy_gettext
 
 from portal.core.extensions import db
 from portal.mail.links import external_url
@@ -122,13 +123,23 @@ def _queue(person: User, lines: list[Line], today: date) -> OutboxEmail | None:
             for line in lines
         ],
     }
-    overdue = f" ({late} overdue)" if late else ""
+    if late:
+        subject = lazy_gettext(
+            "[%(programme)s] Obligations due: %(count)s (%(late)s overdue)",
+            programme=programme,
+            count=len(lines),
+            late=late,
+        )
+    else:
+        subject = lazy_gettext(
+            "[%(programme)s] Obligations due: %(count)s", programme=programme, count=len(lines)
+        )
     return queue_email(
         [person],
         "obligation_due",
         fields,
         # Short: a subject folded over two lines reads badly in some mail clients.
-        subject=f"[{programme}] Obligations due: {len(lines)}{overdue}",
+        subject=subject,
         notification=KIND,
         idempotency_key=f"obligation-reminder:{person.id}:{today.isoformat()}",
     )

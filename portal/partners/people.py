@@ -5,7 +5,7 @@ leadership change hands the focal role to someone new. Nothing is deleted."""
 from __future__ import annotations
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from portal.accounts.invitations import invite, new_partner_user
 from portal.accounts.models import PARTNER_ROLES
@@ -54,7 +54,9 @@ def _tell_the_existing_login(actor: User, partner: Partner, existing: User, role
         [existing],
         "invitation_to_existing_login",
         {"user": existing, "inviter": actor, "partner": partner},
-        subject=f"{partner.name} invited your address to the portal",
+        subject=lazy_gettext(
+            "%(partner)s invited your address to the portal", partner=partner.name
+        ),
         idempotency_key=f"invited-elsewhere:{existing.id}:{partner.id}",
     )
     audit.record(

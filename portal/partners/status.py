@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.exc import IntegrityError
 
 from portal.core import audit
@@ -163,5 +163,7 @@ def notify_programme_team(actor: User, partner: Partner, summary: list[str], rea
             "reason": reason,
             "link": external_url("partners.show", partner_id=partner.id),
         },
-        subject=f"{partner.display_name}: status, scope or coverage changed",
+        subject=lazy_gettext(
+            "%(partner)s: status, scope or coverage changed", partner=partner.display_name
+        ),
     )

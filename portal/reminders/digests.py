@@ -7,7 +7,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import ngettext
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.core.extensions import db
 from portal.mail.links import external_url
@@ -29,7 +31,10 @@ def send_digests(today: date, summary: Summary) -> None:
     which were emailed at once). One commit."""
     now = utcnow()
     users = db.session.scalars(
-        select(User).where(User.active, User.notice_delivery == "digest").order_by(User.id)
+        select(User)
+        .where(User.active, User.notice_delivery == "digest")
+        .order_by(User.id)
+        .options(selectinload(User.partner))  # each reads the digest in their language
     ).all()
     if not users:
         return
@@ -88,10 +93,23 @@ def send_digests(today: date, summary: Summary) -> None:
             [user],
             "digest",
             fields,
-            subject=f"[{current_app.config['PROGRAMME_NAME']}] Your daily summary: "
-            f"{len(mine)} notification{'s' if len(mine) != 1 else ''}",
+            subject=_digest_subject(len(mine)),
             idempotency_key=keys[user.id],
             key_checked=True,
         )
         summary.digests += 1
     db.session.commit()
+
+
+def _digest_subject(count: int):
+    """The digest's subject, written in its recipient's language (queue_email calls it)."""
+
+    def written() -> str:
+        return ngettext(
+            "[%(programme)s] Your daily summary: %(num)d notification",
+            "[%(programme)s] Your daily summary: %(num)d notifications",
+            count,
+            programme=current_app.config["PROGRAMME_NAME"],
+        )
+
+    return written

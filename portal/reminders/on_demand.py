@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.core import audit
@@ -20,7 +21,7 @@ from portal.models import (
     User,
 )
 from portal.notifications.bell import notify, path_for
-from portal.reminders.emails import reading_language, reminder_fields
+from portal.reminders.emails import reminder_fields
 
 KIND = "deadline_approaching"
 
@@ -44,10 +45,15 @@ def send_reminders(actor: User, items: Sequence[ChecklistItem], today: date) -> 
     """One email per partner listing its selected documents with their deadlines,
     to its active users, and a notification each; audited; one commit."""
     if not items:
-        raise DomainError("Choose at least one document to remind the partner of.")
+        raise DomainError(gettext("Choose at least one document to remind the partner of."))
     waived = [i.requirement.name for i in items if i.not_applicable]
     if waived:
-        raise DomainError(f"Marked not applicable, nothing to remind: {', '.join(waived)}.")
+        raise DomainError(
+            gettext(
+                "Marked not applicable, nothing to remind: %(documents)s.",
+                documents=", ".join(waived),
+            )
+        )
     by_partner: dict[int, list[ChecklistItem]] = defaultdict(list)
     for item in items:
         by_partner[item.accreditation.partner_id].append(item)
@@ -77,7 +83,7 @@ def send_reminders(actor: User, items: Sequence[ChecklistItem], today: date) -> 
             today,
             external_url("accreditation.show", accreditation_id=first.accreditation_id),
         )
-        queue_email(people, "reminder", fields, language=reading_language(partner))
+        queue_email(people, "reminder", fields)  # each in their language
         notify(
             people,
             KIND,

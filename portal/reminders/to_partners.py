@@ -30,7 +30,7 @@ from portal.models import (
     User,
 )
 from portal.notifications.bell import notify, path_for
-from portal.reminders.emails import reading_language, reminder_fields
+from portal.reminders.emails import reminder_fields
 from portal.reminders.models import ReminderSent
 from portal.reminders.schedule import KIND, Schedule, Summary, record_sent
 from portal.tracking.overview import owed_condition
@@ -264,16 +264,15 @@ def _queue_reminder(
     today: date,
     key: str,
 ) -> OutboxEmail | None:
-    """The reminder email from the template administrators edit, in the partner's
-    reporting language; `copied` are addresses (queue_email drops repeats and the
-    person's own)."""
+    """The reminder email from the template administrators edit, in the person's
+    language (portal.mail.queue.recipient_language); `copied` are addresses
+    (queue_email drops repeats and the person's own)."""
     link = external_url("accreditation.show", accreditation_id=lines[0].accreditation_id)
     fields = reminder_fields(partner, person.name, [(o.name, o.due_on) for o in lines], today, link)
     return queue_email(
         [person],
         "reminder",
         fields,
-        language=reading_language(partner),
         cc=copied,
         idempotency_key=key,
         key_checked=True,  # the run looked up all its keys at once

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -108,14 +109,27 @@ def remind_staff(today: date, summary: Summary) -> None:
     db.session.commit()
 
 
-def _staff_subject(reviews: int, sign_offs: int) -> str:
-    parts = []
-    if reviews:
-        parts.append(f"{reviews} review{'s' if reviews != 1 else ''} waiting")
-    if sign_offs:
-        parts.append(f"{sign_offs} ready for sign-off")
-    programme = current_app.config["PROGRAMME_NAME"]
-    return f"[{programme}] Reminder: {' and '.join(parts)}"
+def _staff_subject(reviews: int, sign_offs: int):
+    """The reminder's subject, written in its reader's language (queue_email calls it)."""
+
+    def written() -> str:
+        programme = current_app.config["PROGRAMME_NAME"]
+        waiting = ngettext("%(num)d review waiting", "%(num)d reviews waiting", reviews)
+        ready = ngettext("%(num)d ready for sign-off", "%(num)d ready for sign-off", sign_offs)
+        if reviews and sign_offs:
+            return gettext(
+                "[%(programme)s] Reminder: %(waiting)s and %(ready)s",
+                programme=programme,
+                waiting=waiting,
+                ready=ready,
+            )
+        return gettext(
+            "[%(programme)s] Reminder: %(what)s",
+            programme=programme,
+            what=waiting if reviews else ready,
+        )
+
+    return written
 
 
 def _review_line(submission: Submission, today: date) -> dict:

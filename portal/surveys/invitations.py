@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -82,7 +83,15 @@ def _tell(
             "questions": len(survey.questions),
             "link": external_url("surveys.answer", accreditation_id=accreditation.id),
         },
-        subject=subject,
+        subject=(
+            lazy_gettext(
+                "Reminder: how did the accreditation go? – %(partner)s", partner=partner.name
+            )
+            if reminder
+            else lazy_gettext(
+                "How did the accreditation go? A short survey – %(partner)s", partner=partner.name
+            )
+        ),
         notification=KIND,
         idempotency_key=key,
     )

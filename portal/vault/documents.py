@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 
@@ -271,7 +272,6 @@ def reject(actor: User, document: OrganisationDocument, reason: str) -> Organisa
         reason=reason,
     )
     partner = document.partner
-    subject = f"{document.type_label} not accepted – {partner.name}"
     people = partner_users(partner.id)
     # The bell files a rejection under "changes requested"; so does the preference.
     queue_email(
@@ -282,7 +282,11 @@ def reject(actor: User, document: OrganisationDocument, reason: str) -> Organisa
             "document": document,
             "link": external_url("vault.mine", type=document.document_type),
         },
-        subject=subject,
+        subject=lazy_gettext(
+            "%(document)s not accepted – %(partner)s",
+            document=document.type_label,
+            partner=partner.name,
+        ),
         notification="changes_requested",
     )
     notify(

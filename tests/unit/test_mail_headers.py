@@ -1,0 +1,116 @@
+"""What mail clients read besides the words: automatic mail says so (no
+out-of-office reply comes back), bulk report mail says where to stop it, and a
+long unbroken token (a video-call link) cannot push the HTML card wider."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from datetime import date, time
+
+import pytest
+
+from portal.checkins import meetings as checkins
+from portal.checkins.meetings import CheckInPlan
+from portal.core.clock import local_today
+from portal.core.extensions import db
+from portal.mail.delivery import deliver_pending
+from portal.mail.links import external_url
+from portal.mail.queue import render
+from portal.mail.smtp import message
+from portal.models import OutboxEmail
+from tests.e2e.helpers import CHROMIUM, CHROMIUM_ARGS
+
+
+def _queued(template: str) -> OutboxEmail:
+    email = OutboxEmail(
+        recipients="to@example.org",
+        subject="Subject",
+        body_text="Hello",
+        body_html="<p>Hello</p>",
+        template=template,
+    )
+    db.session.add(email)
+    db.session.commit()
+    return email
+
+
+def test_every_email_the_portal_writes_is_marked_auto_generated(smtp):
+    for template in ("milestone_reached", "password_reset", "report"):
+        _queued(template)
+    assert deliver_pending().sent == 3
+    assert [m["Auto-Submitted"] for m in smtp.inbox.messages] == ["auto-generated"] * 3
+
+
+def test_report_mail_says_where_to_stop_it_and_other_mail_does_not(smtp):
+    _queued("report")
+    _queued("checkin_invitation")
+    assert deliver_pending().sent == 2
+    report, invitation = smtp.inbox.messages
+    preferences = external_url("settings.notifications")
+    assert report["List-Unsubscribe"] == f"<{preferences}>"
+    # No one-click unsubscribe exists, so it is not offered (RFC 8058).
+    assert report["List-Unsubscribe-Post"] is None
+    assert invitation["List-Unsubscribe"] is None
+
+
+def test_the_headers_are_on_the_message_as_built(app):
+    msg = message(_queued("report")).as_string()
+    assert "Auto-Submitted: auto-generated" in msg
+    assert re.search(r"List-Unsubscribe: <http[^>]+/settings/notifications>", msg)
+
+
+TOKEN = "https://meet.example.org/j/" + "x" * 273  # 300 characters, no place to break
+
+
+def _invitation_html(make_partner, staff) -> str:
+    partner, _focal, _ = make_partner()
+    plan = CheckInPlan(
+        starts_on=date(local_today().year + 2, 3, 3),
+        start_time=time(10, 0),
+        duration_minutes=60,
+        location=TOKEN,
+        agenda="",
+        repeat="once",
+        meetings=1,
+    )
+    checkins.schedule(staff["manager"], partner, plan)
+    email = db.session.scalar(db.select(OutboxEmail).filter_by(template="checkin_invitation"))
+    assert len(TOKEN) == 300 and TOKEN in email.body_html
+    return email.body_html
+
+
+def test_the_card_breaks_a_long_token_rather_than_grow(app):
+    html = render("password_reset", _reset_fields(), "en", "Subject").html
+    card = re.search(r'<table role="presentation" width="100%" style="([^"]*)"', html).group(1)
+    assert "max-width:600px" in card
+    assert "word-break:break-word" in card and "overflow-wrap:anywhere" in card
+    # The editable templates' card too.
+    from portal.mail.email_templates import render_email
+    from portal.mail.merge_fields import sample_fields
+
+    editable = render_email("reminder", sample_fields("reminder"), "en").html
+    assert "overflow-wrap:anywhere" in editable
+
+
+def _reset_fields() -> dict:
+    from types import SimpleNamespace
+
+    return {"user": SimpleNamespace(name="Ann", email="ann@example.org"), "link": "/", "hours": 2}
+
+
+@pytest.mark.skipif(not shutil.which(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
+def test_a_300_character_link_keeps_the_card_within_600_pixels(app, make_partner, staff, tmp_path):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    html = _invitation_html(make_partner, staff)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1200, "height": 900})
+            page.set_content(html)
+            card = page.locator('table[role="presentation"]').first.bounding_box()
+            widest = page.evaluate("document.documentElement.scrollWidth")
+        finally:
+            browser.close()
+    assert card["width"] <= 600
+    assert widest <= 1200  # nothing sticks out of the page either
