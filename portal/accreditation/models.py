@@ -186,6 +186,11 @@ class Milestone(db.Model):
     accreditation = relationship("Accreditation", back_populates="milestones")
     stage = relationship("Stage")
 
+    @property
+    def translations(self) -> dict[str, dict[str, str]]:
+        """The stage's other-language texts: `translated(milestone, "name")`."""
+        return getattr(self.stage, "translations", None) or {}
+
     def is_overdue(self, today: date) -> bool:
         return self.completed_at is None and self.due_on < today
 

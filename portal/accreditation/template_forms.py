@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from wtforms import (
     BooleanField,
     FieldList,
@@ -33,35 +34,35 @@ def _format_label(ext: str) -> str:
 
 
 class RequirementForm(Form):
-    name = StringField("Document", validators=[Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=5000)])
+    name = StringField(lazy_gettext("Document"), validators=[Length(max=200)])
+    description = TextAreaField(lazy_gettext("Description"), validators=[Length(max=5000)])
     guidance = TextAreaField(
-        "Guidance for the partner",
+        lazy_gettext("Guidance for the partner"),
         validators=[Length(max=5000)],
-        description="How to get it right: what the document must show, who signs it.",
+        description=lazy_gettext("How to get it right: what the document must show, who signs it."),
     )
     document_type = SelectField(
-        "Organisation document type",
+        lazy_gettext("Organisation document type"),
         choices=[
-            SelectChoice("", "None (this cycle only)"),
+            SelectChoice("", lazy_gettext("None (this cycle only)")),
             *(SelectChoice(key, label) for key, label in DOCUMENT_TYPES.items()),
         ],
-        description="A valid document of this type in the partner's vault satisfies it.",
+        description=lazy_gettext("A valid document of this type in the partner's vault satisfies it."),
         default="",
         validate_choice=False,  # the service refuses unknown types with its own message
     )
     # validate_choice off: the service refuses unknown formats with its own message.
     formats = MultiCheckboxField(
-        "Accepted formats",
+        lazy_gettext("Accepted formats"),
         choices=[SelectChoice(ext, _format_label(ext)) for ext in filetypes.ALLOWED],
         validate_choice=False,
-        description="None ticked: every accepted file type.",
+        description=lazy_gettext("None ticked: every accepted file type."),
     )
-    required = BooleanField("Required", default=True)
+    required = BooleanField(lazy_gettext("Required"), default=True)
     due_offset_days = IntegerField(
-        "Due (days after the stage starts)",
+        lazy_gettext("Due (days after the stage starts)"),
         validators=[Optional()],
-        description="Empty: due when the stage ends.",
+        description=lazy_gettext("Empty: due when the stage ends."),
     )
 
     def is_blank(self) -> bool:
@@ -83,9 +84,9 @@ class RequirementForm(Form):
 
 
 class StageForm(Form):
-    position = IntegerField("Position", validators=[Optional()])
-    name = StringField("Stage", validators=[Length(max=200)])
-    duration_days = IntegerField("Expected duration (days)", validators=[Optional()])
+    position = IntegerField(lazy_gettext("Position"), validators=[Optional()])
+    name = StringField(lazy_gettext("Stage"), validators=[Length(max=200)])
+    duration_days = IntegerField(lazy_gettext("Expected duration (days)"), validators=[Optional()])
     requirements = FieldList(FormField(RequirementForm))
 
     def is_blank(self) -> bool:
@@ -95,13 +96,13 @@ class StageForm(Form):
 
 
 class TemplateForm(PortalForm):
-    name = StringField("Template name", validators=[Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=5000)])
+    name = StringField(lazy_gettext("Template name"), validators=[Length(max=200)])
+    description = TextAreaField(lazy_gettext("Description"), validators=[Length(max=5000)])
     validity_months = IntegerField(
-        "Accreditation valid for (months)",
+        lazy_gettext("Accreditation valid for (months)"),
         validators=[Optional()],
         default=24,
-        description="How long a final approval lasts unless the decision says otherwise.",
+        description=lazy_gettext("How long a final approval lasts unless the decision says otherwise."),
     )
     stages = FieldList(FormField(StageForm))
 

@@ -4,6 +4,7 @@ edits a template in place or makes its next version."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.accreditation import templates_bp as bp
@@ -86,14 +87,19 @@ def _edit(template: AccreditationTemplate | None):
     try:
         if template is None:
             saved = create_template(current_user, form.draft())
-            notice = f"{saved.name} created."
+            notice = gettext("%(template)s created.", template=saved.name)
         else:
             saved = save_template(current_user, template, form.draft())
             notice = (
-                f"{saved.name} saved as version {saved.version}; running accreditations "
-                f"keep version {template.version}."
+                gettext(
+                    "%(template)s saved as version %(version)s; running accreditations"
+                    " keep version %(old_version)s.",
+                    template=saved.name,
+                    version=saved.version,
+                    old_version=template.version,
+                )
                 if saved.id != template.id
-                else f"{saved.name} saved."
+                else gettext("%(template)s saved.", template=saved.name)
             )
     except DomainError as error:
         attach_error(form, error)
@@ -119,6 +125,12 @@ def edit(template_id: int):
     if found.superseded_at is not None:
         newest = current_version(found)
         if request.method == "GET":
-            flash(f"Version {found.version} was replaced; this is the current one.", "info")
+            flash(
+                gettext(
+                    "Version %(version)s was replaced; this is the current one.",
+                    version=found.version,
+                ),
+                "info",
+            )
             return redirect(url_for(".edit", template_id=newest.id))
     return _edit(found)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +19,7 @@ from portal.accreditation.lifecycle import open_accreditation
 from portal.core import audit, filetypes
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.models import (
     Accreditation,
     AccreditationTemplate,
@@ -90,34 +92,49 @@ class TemplateDraft:
 def check(draft: TemplateDraft) -> None:
     """Refuse a template that cannot run; the error names the field at fault."""
     if not (draft.name or "").strip():
-        raise DomainError("Give the template a name.", field="name")
+        raise DomainError(gettext("Give the template a name."), field="name")
     if draft.validity_months is None or not 1 <= draft.validity_months <= 120:
-        raise DomainError("An accreditation is valid for 1 to 120 months.", field="validity_months")
+        raise DomainError(
+            gettext("An accreditation is valid for 1 to 120 months."), field="validity_months"
+        )
     if not draft.stages:
-        raise DomainError("A template needs at least one stage.", field="stages")
+        raise DomainError(gettext("A template needs at least one stage."), field="stages")
     previous: StageDraft | None = None
     for i, stage in enumerate(draft.stages):
         key = stage.key or f"stages-{i}-"
-        label = stage.name.strip() or f"Stage {i + 1}"
+        label = stage.name.strip() or gettext("Stage %(num)d", num=i + 1)
         if not stage.name.strip():
-            raise DomainError("Give the stage a name.", field=key + "name")
+            raise DomainError(gettext("Give the stage a name."), field=key + "name")
         if stage.position is None:
-            raise DomainError(f"{label}: give its position.", field=key + "position")
+            raise DomainError(
+                gettext("%(stage)s: give its position.", stage=label), field=key + "position"
+            )
         if previous is not None and stage.position == previous.position:
             raise DomainError(
-                f"{label} overlaps {previous.name}: both are at position {stage.position}. "
-                "Each stage needs its own place.",
+                gettext(
+                    "%(stage)s overlaps %(other)s: both are at position %(position)s."
+                    " Each stage needs its own place.",
+                    stage=label,
+                    other=previous.name,
+                    position=stage.position,
+                ),
                 field=key + "position",
             )
         if previous is not None and stage.position < previous.position:
             raise DomainError(
-                f"{label} (position {stage.position}) is listed after {previous.name} "
-                f"(position {previous.position}): stages must be in order.",
+                gettext(
+                    "%(stage)s (position %(position)s) is listed after %(other)s"
+                    " (position %(other_position)s): stages must be in order.",
+                    stage=label,
+                    position=stage.position,
+                    other=previous.name,
+                    other_position=previous.position,
+                ),
                 field=key + "position",
             )
         if stage.duration_days is None or stage.duration_days < 1:
             raise DomainError(
-                f"{label}: the expected duration is at least one day.",
+                gettext("%(stage)s: the expected duration is at least one day.", stage=label),
                 field=key + "duration_days",
             )
         for j, requirement in enumerate(stage.requirements):
@@ -127,28 +144,42 @@ def check(draft: TemplateDraft) -> None:
 
 def _check_requirement(requirement: RequirementDraft, stage: StageDraft, key: str) -> None:
     if not requirement.name.strip():
-        raise DomainError("Give the requirement a name.", field=key + "name")
+        raise DomainError(gettext("Give the requirement a name."), field=key + "name")
     offset = requirement.due_offset_days
     if offset is not None and offset < 0:
         raise DomainError(
-            f"{requirement.name}: a due offset before the start of its stage is not possible; "
-            "use 0 for the day the stage starts.",
+            gettext(
+                "%(document)s: a due offset before the start of its stage is not possible;"
+                " use 0 for the day the stage starts.",
+                document=requirement.name,
+            ),
             field=key + "due_offset_days",
         )
     if offset is not None and offset > (stage.duration_days or 0):
         raise DomainError(
-            f"{requirement.name}: due {offset} days in, but {stage.name} lasts "
-            f"{stage.duration_days} days.",
+            gettext(
+                "%(document)s: due %(offset)s days in, but %(stage)s lasts %(days)s days.",
+                document=requirement.name,
+                offset=offset,
+                stage=stage.name,
+                days=stage.duration_days,
+            ),
             field=key + "due_offset_days",
         )
     unknown = [f for f in requirement.formats if f not in filetypes.ALLOWED]
     if unknown:
         raise DomainError(
-            f"Unknown file format: {', '.join(unknown)}. Choose from {filetypes.ALLOWED_LABEL}.",
+            gettext(
+                "Unknown file format: %(formats)s. Choose from %(allowed)s.",
+                formats=", ".join(unknown),
+                allowed=filetypes.ALLOWED_LABEL,
+            ),
             field=key + "formats",
         )
     if requirement.document_type and requirement.document_type not in DOCUMENT_TYPES:
-        raise DomainError("Choose a known document type, or none.", field=key + "document_type")
+        raise DomainError(
+            gettext("Choose a known document type, or none."), field=key + "document_type"
+        )
 
 
 def in_use(template: AccreditationTemplate) -> bool:
@@ -211,7 +242,10 @@ def save_template(
     check(draft)
     if template.superseded_at is not None:
         raise DomainError(
-            f"Version {template.version} was replaced; edit the current version instead."
+            gettext(
+                "Version %(version)s was replaced; edit the current version instead.",
+                version=template.version,
+            )
         )
     if not in_use(template):
         # Nothing points at these stages yet: replace them. The deletes are flushed
@@ -326,28 +360,43 @@ def open_cycle(
 ) -> Accreditation:
     """Open an accreditation for `partner` on a current template version."""
     if partner.status == "closed" or partner.merged_into_id is not None:
-        raise DomainError(f"{partner.name} is closed: it takes no new accreditation.")
+        raise DomainError(
+            gettext("%(partner)s is closed: it takes no new accreditation.", partner=partner.name)
+        )
     if partner.status == "prospective":
         raise DomainError(
-            f"{partner.name} is prospective: decide on its need check first; going ahead "
-            "offers to open its accreditation."
+            gettext(
+                "%(partner)s is prospective: decide on its need check first; going ahead"
+                " offers to open its accreditation.",
+                partner=partner.name,
+            )
         )
     if template is None:
-        raise DomainError("Choose a template.", field="template_id")
+        raise DomainError(gettext("Choose a template."), field="template_id")
     if template.superseded_at is not None:
         raise DomainError(
-            f"{template.name} version {template.version} was replaced; choose the current one.",
+            gettext(
+                "%(template)s version %(version)s was replaced; choose the current one.",
+                template=template.name,
+                version=template.version,
+            ),
             field="template_id",
         )
     if started_on is None:
-        raise DomainError("Choose the start date.", field="started_on")
+        raise DomainError(gettext("Choose the start date."), field="started_on")
     if not template.stages:
-        raise DomainError(f"{template.name} has no stages.", field="template_id")
+        raise DomainError(
+            gettext("%(template)s has no stages.", template=template.name), field="template_id"
+        )
     running = running_accreditation(partner)
     if running is not None:
         raise DomainError(
-            f"{partner.name} already has an accreditation running (started "
-            f"{running.started_on:%d %b %Y}); it must be decided before another opens."
+            gettext(
+                "%(partner)s already has an accreditation running (started %(day)s);"
+                " it must be decided before another opens.",
+                partner=partner.name,
+                day=day(running.started_on),
+            )
         )
     accreditation = open_accreditation(actor, partner, template, started_on)
     db.session.commit()

@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 
@@ -18,6 +19,7 @@ from portal.core import audit
 from portal.core.clock import local_today
 from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.core.uploads import accepted_file
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
@@ -178,18 +180,23 @@ def add_document(
     every running accreditation moves on if that was all a stage waited for."""
     today = today or local_today()
     if document_type not in DOCUMENT_TYPES:
-        raise DomainError("Choose the type of document.", field="document_type")
+        raise DomainError(gettext("Choose the type of document."), field="document_type")
     if valid_until is None:
-        raise DomainError("Enter the date the document is valid until.", field="valid_until")
+        raise DomainError(
+            gettext("Enter the date the document is valid until."), field="valid_until"
+        )
     if valid_until < today:
         raise DomainError(
-            f"This document expired on {valid_until:%d %b %Y}: upload one that is still valid.",
+            gettext(
+                "This document expired on %(day)s: upload one that is still valid.",
+                day=day(valid_until),
+            ),
             field="valid_until",
         )
     if valid_until == today:
         # Valid for a few hours only: it would reopen the requirements tomorrow.
         raise DomainError(
-            "This document expires today: upload the renewed one.", field="valid_until"
+            gettext("This document expires today: upload the renewed one."), field="valid_until"
         )
     # Under the partner's upload lock: of two uploads of a type at once, the
     # second replaces the first, and one document of the type stays in use.
@@ -244,7 +251,9 @@ def reject(actor: User, document: OrganisationDocument, reason: str) -> Organisa
     partner is told why (email and notification)."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Tell the partner why the document is rejected.", field="reason")
+        raise DomainError(
+            gettext("Tell the partner why the document is rejected."), field="reason"
+        )
     if document.status != "accepted":
         raise DomainError(_not_in_use(document), field="reason")
     # Conditional update: of two administrators rejecting at once, one wins.
@@ -297,9 +306,12 @@ def reject(actor: User, document: OrganisationDocument, reason: str) -> Organisa
 
 def _not_in_use(document: OrganisationDocument) -> str:
     if document.status == "rejected":
-        who = document.rejected_by.name if document.rejected_by else "someone"
-        return f"This document was already rejected by {who}."
-    return "This document was replaced by a newer one; there is nothing to reject."
+        if document.rejected_by:
+            return gettext(
+                "This document was already rejected by %(name)s.", name=document.rejected_by.name
+            )
+        return gettext("This document was already rejected by someone else.")
+    return gettext("This document was replaced by a newer one; there is nothing to reject.")
 
 
 def _undecided(partner_id: int) -> list[Accreditation]:
