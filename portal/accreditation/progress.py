@@ -50,7 +50,9 @@ class RequirementState:
 
     @property
     def status(self) -> str:
-        """missing, submitted, changes_requested, approved, in_vault or not_applicable."""
+        """missing, submitted, changes_requested, approved, in_vault, withdrawn (the
+        partner took back its latest version: the file is still listed, nothing is
+        with the reviewers) or not_applicable."""
         if self.item is not None and self.item.not_applicable:
             return "not_applicable"
         latest = self.latest
@@ -58,8 +60,10 @@ class RequirementState:
             return "approved"
         if self.vault_document is not None:
             return "in_vault"
-        if latest is None or latest.status == "withdrawn":
+        if latest is None:
             return "missing"
+        if latest.status == "withdrawn":
+            return "withdrawn"
         return "submitted" if latest.status == "superseded" else latest.status
 
     @property
@@ -202,7 +206,7 @@ def outstanding_actions(result: Progress) -> list[Action]:
     actions = []
     for state in result.required:
         item_id = state.item.id if state.item else None
-        if state.status == "missing":
+        if state.status in ("missing", "withdrawn"):
             kind = "upload"
         elif state.status == "changes_requested":
             kind = "revise"

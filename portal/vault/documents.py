@@ -30,6 +30,7 @@ from portal.models import (
     OrganisationDocument,
     Partner,
     Requirement,
+    Submission,
     User,
     utcnow,
 )
@@ -47,6 +48,8 @@ class RelyingRequirement:
     template_name: str
     requirement_id: int
     requirement_name: str
+    # Its own upload was approved: it does not wait for the vault.
+    approved: bool = False
 
 
 @dataclass
@@ -75,6 +78,13 @@ class VaultRow:
             return "expiring"
         return "valid"
 
+    def needed(self, today: date) -> bool:
+        """Whether requirements wait for a document of this type: no valid one is
+        here, and at least one of them is not satisfied by its own approved upload."""
+        if self.current is not None and self.current.is_valid(today):
+            return False
+        return any(not r.approved for r in self.requirements)
+
     def days_left(self, today: date) -> int | None:
         return (self.current.valid_until - today).days if self.current else None
 
@@ -97,7 +107,17 @@ def documents_of(partner_id: int) -> list[OrganisationDocument]:
 
 def relying_requirements(partner_id: int) -> dict[str, list[RelyingRequirement]]:
     """By document type: the requirements of the partner's undecided accreditations
-    that a vault document of that type satisfies (waived ones left out). One query."""
+    that a vault document of that type satisfies (waived ones left out), each saying
+    whether its own upload was approved already. One query."""
+    approved = (
+        db.select(Submission.id)
+        .where(
+            Submission.accreditation_id == ChecklistItem.accreditation_id,
+            Submission.requirement_id == ChecklistItem.requirement_id,
+            Submission.status == "approved",
+        )
+        .exists()
+    )
     rows = db.session.execute(
         db.select(
             Requirement.document_type,
@@ -105,6 +125,7 @@ def relying_requirements(partner_id: int) -> dict[str, list[RelyingRequirement]]
             AccreditationTemplate.name,
             Requirement.id,
             Requirement.name,
+            approved,
         )
         .select_from(ChecklistItem)
         .join(Requirement, Requirement.id == ChecklistItem.requirement_id)
