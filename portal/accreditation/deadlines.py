@@ -135,9 +135,7 @@ def mark_applicable(actor: User, item: ChecklistItem, reason: str) -> None:
     _still_running(item.accreditation)
     if not item.not_applicable:
         raise DomainError(
-            gettext(
-                "%(document)s already applies.", document=translated(item.requirement, "name")
-            )
+            gettext("%(document)s already applies.", document=translated(item.requirement, "name"))
         )
     item.not_applicable_at = item.not_applicable_by_id = item.not_applicable_reason = None
     audit.record(

@@ -8,13 +8,18 @@ from portal.core.forms import DayField, PortalForm
 
 
 class UploadForm(PortalForm):
-    file = FileField(lazy_gettext("Document"), validators=[FileRequired(lazy_gettext("Choose a file to upload."))])
+    file = FileField(
+        lazy_gettext("Document"),
+        validators=[FileRequired(lazy_gettext("Choose a file to upload."))],
+    )
 
 
 class OpenCycleForm(PortalForm):
     # Choices (the current template versions) are set by the view.
     template_id = SelectField(
-        lazy_gettext("Template"), coerce=int, validators=[InputRequired(lazy_gettext("Choose a template."))]
+        lazy_gettext("Template"),
+        coerce=int,
+        validators=[InputRequired(lazy_gettext("Choose a template."))],
     )
     started_on = DayField(
         lazy_gettext("Starts on"),
@@ -24,7 +29,10 @@ class OpenCycleForm(PortalForm):
 
 
 class DeadlineForm(PortalForm):
-    due_on = DayField(lazy_gettext("New due date"), validators=[InputRequired(lazy_gettext("Choose the new due date."))])
+    due_on = DayField(
+        lazy_gettext("New due date"),
+        validators=[InputRequired(lazy_gettext("Choose the new due date."))],
+    )
     reason = TextAreaField(
         lazy_gettext("Reason"),
         validators=[

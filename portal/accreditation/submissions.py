@@ -220,8 +220,7 @@ def withdraw_submission(actor: User, submission: Submission) -> Submission:
             )
             if submission.status == "superseded"
             else gettext(
-                "Only a document still waiting for review can be withdrawn;"
-                " this one was reviewed."
+                "Only a document still waiting for review can be withdrawn; this one was reviewed."
             )
         )
     db.session.refresh(submission)

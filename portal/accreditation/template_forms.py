@@ -8,6 +8,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -47,7 +48,9 @@ class RequirementForm(Form):
             SelectChoice("", lazy_gettext("None (this cycle only)")),
             *(SelectChoice(key, label) for key, label in DOCUMENT_TYPES.items()),
         ],
-        description=lazy_gettext("A valid document of this type in the partner's vault satisfies it."),
+        description=lazy_gettext(
+            "A valid document of this type in the partner's vault satisfies it."
+        ),
         default="",
         validate_choice=False,  # the service refuses unknown types with its own message
     )
@@ -102,7 +105,9 @@ class TemplateForm(PortalForm):
         lazy_gettext("Accreditation valid for (months)"),
         validators=[Optional()],
         default=24,
-        description=lazy_gettext("How long a final approval lasts unless the decision says otherwise."),
+        description=lazy_gettext(
+            "How long a final approval lasts unless the decision says otherwise."
+        ),
     )
     stages = FieldList(FormField(StageForm))
 
@@ -162,3 +167,81 @@ class TemplateForm(PortalForm):
                 ],
             }
         )
+
+
+# --- the template in another language ----------------------------------------------
+
+
+class RequirementTranslationForm(Form):
+    id = HiddenField()
+    name = StringField(lazy_gettext("Document"), validators=[Length(max=200)])
+    description = TextAreaField(lazy_gettext("Description"), validators=[Length(max=5000)])
+    guidance = TextAreaField(
+        lazy_gettext("Guidance for the partner"), validators=[Length(max=5000)]
+    )
+
+
+class StageTranslationForm(Form):
+    id = HiddenField()
+    name = StringField(lazy_gettext("Stage"), validators=[Length(max=200)])
+    requirements = FieldList(FormField(RequirementTranslationForm))
+
+
+class TranslationForm(PortalForm):
+    """Each stage's and document's texts in one other language; a field left blank
+    reads in English (the default text)."""
+
+    language = HiddenField()
+    stages = FieldList(FormField(StageTranslationForm))
+
+    @classmethod
+    def of(cls, template, language: str) -> TranslationForm:
+        """The form for `template`, filled with what staff wrote in `language` (or
+        with what was posted); each entry knows the English text it translates."""
+
+        def written(obj) -> dict[str, str]:
+            return (obj.translations or {}).get(language) or {}
+
+        form = cls(
+            data={
+                "language": language,
+                "stages": [
+                    {
+                        "id": str(stage.id),
+                        "name": written(stage).get("name", ""),
+                        "requirements": [
+                            {"id": str(r.id), **{f: written(r).get(f, "") for f in TEXT_FIELDS}}
+                            for r in stage.requirements
+                        ],
+                    }
+                    for stage in template.stages
+                ],
+            },
+        )
+        form.language.data = language
+        # Pair each entry with what it translates (the page shows the English beside it).
+        stages = {str(stage.id): stage for stage in template.stages}
+        requirements = {str(r.id): r for stage in template.stages for r in stage.requirements}
+        for entry in form.stages:
+            entry.source = stages.get(str(entry.form.id.data))
+            for rentry in entry.form.requirements:
+                rentry.source = requirements.get(str(rentry.form.id.data))
+        return form
+
+    def texts(self) -> dict[tuple[str, int], dict[str, str]]:
+        """What was typed: {("stage", id): {"name": …}, ("requirement", id): {…}}."""
+        typed: dict[tuple[str, int], dict[str, str]] = {}
+        for entry in self.stages:
+            stage = entry.form
+            if str(stage.id.data or "").isdigit():
+                typed[("stage", int(stage.id.data))] = {"name": stage.name.data or ""}
+            for rentry in stage.requirements:
+                r = rentry.form
+                if str(r.id.data or "").isdigit():
+                    typed[("requirement", int(r.id.data))] = {
+                        f: getattr(r, f).data or "" for f in TEXT_FIELDS
+                    }
+        return typed
+
+
+TEXT_FIELDS = ("name", "description", "guidance")

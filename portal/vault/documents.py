@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 from flask_babel import gettext
 from sqlalchemy.orm import joinedload
@@ -20,6 +21,8 @@ from portal.core.clock import local_today
 from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
 from portal.core.filters import day
+from portal.core.i18n import current_language
+from portal.core.translated import translated
 from portal.core.uploads import accepted_file
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
@@ -126,6 +129,7 @@ def relying_requirements(partner_id: int) -> dict[str, list[RelyingRequirement]]
             Requirement.id,
             Requirement.name,
             approved,
+            Requirement.translations,
         )
         .select_from(ChecklistItem)
         .join(Requirement, Requirement.id == ChecklistItem.requirement_id)
@@ -140,8 +144,13 @@ def relying_requirements(partner_id: int) -> dict[str, list[RelyingRequirement]]
         .order_by(Accreditation.id, ChecklistItem.due_on, Requirement.position)
     ).all()
     by_type: dict[str, list[RelyingRequirement]] = defaultdict(list)
-    for document_type, *rest in rows:
-        by_type[document_type].append(RelyingRequirement(*rest))
+    language = current_language()
+    for document_type, accreditation_id, template, requirement_id, name, done, texts in rows:
+        # The requirement's name in the reader's language, where staff wrote it.
+        name = translated(SimpleNamespace(name=name, translations=texts), "name", language)
+        by_type[document_type].append(
+            RelyingRequirement(accreditation_id, template, requirement_id, name, bool(done))
+        )
     return by_type
 
 
@@ -272,9 +281,7 @@ def reject(actor: User, document: OrganisationDocument, reason: str) -> Organisa
     partner is told why (email and notification)."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(
-            gettext("Tell the partner why the document is rejected."), field="reason"
-        )
+        raise DomainError(gettext("Tell the partner why the document is rejected."), field="reason")
     if document.status != "accepted":
         raise DomainError(_not_in_use(document), field="reason")
     # Conditional update: of two administrators rejecting at once, one wins.

@@ -23,7 +23,9 @@ class VaultDocumentForm(PortalForm):
         validators=[InputRequired(lazy_gettext("Enter the date the document is valid until."))],
         description=lazy_gettext("The expiry date printed on the document."),
     )
-    file = FileField(lazy_gettext("File"), validators=[FileRequired(lazy_gettext("Choose a file to upload."))])
+    file = FileField(
+        lazy_gettext("File"), validators=[FileRequired(lazy_gettext("Choose a file to upload."))]
+    )
 
 
 class RejectForm(PortalForm):

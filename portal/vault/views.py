@@ -77,9 +77,7 @@ def _upload(partner: Partner, form: VaultDocumentForm, here: str):
         except DomainError as error:
             attach_error(form, error)
             return _page(partner, form, 413 if isinstance(error, UploadTooLarge) else 422)
-        notice = gettext(
-            "%(document)s added to the document vault.", document=document.type_label
-        )
+        notice = gettext("%(document)s added to the document vault.", document=document.type_label)
         if is_htmx():
             return _page(partner, VaultDocumentForm(formdata=None), notice=notice)
         flash(notice, "success")
