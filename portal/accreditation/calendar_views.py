@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.accreditation import calendar_bp as bp
@@ -36,9 +37,9 @@ def reset():
     had = current_user.calendar_token is not None
     reset_token(current_user)
     flash(
-        "A new calendar link is ready; the old one no longer works."
+        gettext("A new calendar link is ready; the old one no longer works.")
         if had
-        else "Your calendar link is ready.",
+        else gettext("Your calendar link is ready."),
         "success",
     )
     return redirect(url_for(".page"))

@@ -6,25 +6,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from flask_babel import gettext
+
 from portal.accreditation.lifecycle import advance
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
+from portal.core.translated import translated
 from portal.models import ChecklistItem, Milestone, User, utcnow
 
 
 def _reason(reason: str) -> str:
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Give a reason: the partner and the audit trail see it.", field="reason")
+        raise DomainError(
+            gettext("Give a reason: the partner and the audit trail see it."), field="reason"
+        )
     return reason
 
 
 def _still_running(accreditation) -> None:
     if accreditation.closed:
-        raise DomainError("This accreditation was closed; its deadlines are closed.")
+        raise DomainError(gettext("This accreditation was closed; its deadlines are closed."))
     if accreditation.decision is not None:
-        raise DomainError("This accreditation has its final decision; its deadlines are closed.")
+        raise DomainError(
+            gettext("This accreditation has its final decision; its deadlines are closed.")
+        )
 
 
 def move_deadlines(
@@ -33,16 +41,20 @@ def move_deadlines(
     """Give checklist items a new due date, with one reason; how many moved."""
     reason = _reason(reason)
     if due_on is None:
-        raise DomainError("Choose the new due date.", field="due_on")
+        raise DomainError(gettext("Choose the new due date."), field="due_on")
     if not items:
-        raise DomainError("Choose at least one deadline to move.")
+        raise DomainError(gettext("Choose at least one deadline to move."))
     moved = 0
     for item in items:
         _still_running(item.accreditation)
         if due_on < item.accreditation.started_on:
             raise DomainError(
-                f"{item.requirement.name}: a deadline cannot be before the accreditation "
-                f"started ({item.accreditation.started_on:%d %b %Y}).",
+                gettext(
+                    "%(document)s: a deadline cannot be before the accreditation started"
+                    " (%(day)s).",
+                    document=translated(item.requirement, "name"),
+                    day=day(item.accreditation.started_on),
+                ),
                 field="due_on",
             )
         if item.due_on == due_on:
@@ -65,13 +77,17 @@ def move_milestone(actor: User, milestone: Milestone, due_on: date | None, reaso
     """Move a stage's due date; its documents due later than the new date follow it."""
     reason = _reason(reason)
     if due_on is None:
-        raise DomainError("Choose the new due date.", field="due_on")
+        raise DomainError(gettext("Choose the new due date."), field="due_on")
     accreditation = milestone.accreditation
     _still_running(accreditation)
     if milestone.completed_at is not None:
-        raise DomainError(f"{milestone.name} is already complete.")
+        raise DomainError(
+            gettext("%(stage)s is already complete.", stage=translated(milestone, "name"))
+        )
     if due_on < accreditation.started_on:
-        raise DomainError("A deadline cannot be before the accreditation started.", field="due_on")
+        raise DomainError(
+            gettext("A deadline cannot be before the accreditation started."), field="due_on"
+        )
     audit.record(
         actor,
         "deadline_moved",
@@ -92,7 +108,12 @@ def mark_not_applicable(actor: User, item: ChecklistItem, reason: str) -> None:
     reason = _reason(reason)
     _still_running(item.accreditation)
     if item.not_applicable:
-        raise DomainError(f"{item.requirement.name} is already marked not applicable.")
+        raise DomainError(
+            gettext(
+                "%(document)s is already marked not applicable.",
+                document=translated(item.requirement, "name"),
+            )
+        )
     item.not_applicable_at = utcnow()
     item.not_applicable_by_id = actor.id
     item.not_applicable_reason = reason
@@ -113,7 +134,9 @@ def mark_applicable(actor: User, item: ChecklistItem, reason: str) -> None:
     reason = _reason(reason)
     _still_running(item.accreditation)
     if not item.not_applicable:
-        raise DomainError(f"{item.requirement.name} already applies.")
+        raise DomainError(
+            gettext("%(document)s already applies.", document=translated(item.requirement, "name"))
+        )
     item.not_applicable_at = item.not_applicable_by_id = item.not_applicable_reason = None
     audit.record(
         actor,

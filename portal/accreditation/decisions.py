@@ -6,20 +6,26 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 
-from flask_babel import format_date, gettext
+from flask_babel import format_date, gettext, lazy_gettext
 
 from portal.accreditation.lifecycle import open_accreditation
 from portal.accreditation.progress import load_accreditation, progress
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
 from portal.models import Accreditation, AccreditationTemplate, User, utcnow
 from portal.notifications.bell import notify, partner_users, path_for
 from portal.surveys.invitations import invite_after_decision
 
+# The audit trail keeps the English words (data); pages show DECISION_LABELS.
 DECISIONS = {"accredited": "Accredited", "not_accredited": "Not accredited"}
+DECISION_LABELS = {
+    "accredited": lazy_gettext("Accredited"),
+    "not_accredited": lazy_gettext("Not accredited"),
+}
 RENEWAL_WINDOW = timedelta(days=60)
 
 
@@ -45,35 +51,42 @@ def record_decision(
     """Sign off the final stage: accredited until a date, or not accredited."""
     note = (note or "").strip()
     if decision not in DECISIONS:
-        raise DomainError("Choose accredited or not accredited.", field="decision")
+        raise DomainError(gettext("Choose accredited or not accredited."), field="decision")
     if accreditation.closed:
         raise DomainError(
-            f"This accreditation was closed on {accreditation.completed_at:%d %b %Y}; "
-            "it takes no decision."
+            gettext(
+                "This accreditation was closed on %(day)s; it takes no decision.",
+                day=day(accreditation.completed_at),
+            )
         )
     if accreditation.decision is not None:
         raise DomainError(
-            f"This accreditation was already decided on {accreditation.decided_at:%d %b %Y}."
+            gettext(
+                "This accreditation was already decided on %(day)s.",
+                day=day(accreditation.decided_at),
+            )
         )
     if decision == "accredited":
         state = progress(load_accreditation(accreditation.id), today)
         if not state.ready_for_sign_off:
             missing = [s.requirement.name for s in state.required if not s.satisfied]
             raise DomainError(
-                "Not ready for final approval: "
-                + (
-                    ", ".join(missing) + " still outstanding."
-                    if missing
-                    else "earlier stages are open."
-                ),
+                gettext(
+                    "Not ready for final approval: %(documents)s still outstanding.",
+                    documents=", ".join(missing),
+                )
+                if missing
+                else gettext("Not ready for final approval: earlier stages are open."),
                 field="decision",
             )
         valid_until = valid_until or default_valid_until(accreditation, today)
         if valid_until <= today:
-            raise DomainError("The accreditation must be valid after today.", field="valid_until")
+            raise DomainError(
+                gettext("The accreditation must be valid after today."), field="valid_until"
+            )
     else:
         if not note:
-            raise DomainError("Say why the partner is not accredited.", field="note")
+            raise DomainError(gettext("Say why the partner is not accredited."), field="note")
         valid_until = None
     now = utcnow()
     accreditation.decision = decision
@@ -167,11 +180,13 @@ def open_renewal(
     """Start the next cycle on the newest version of the same template."""
     opens_on = renewal_opens_on(accreditation)
     if opens_on is None:
-        raise DomainError("Only an accreditation that was granted can be renewed.")
+        raise DomainError(gettext("Only an accreditation that was granted can be renewed."))
     if today < opens_on:
-        raise DomainError(f"Renewal opens on {opens_on:%d %b %Y}, 60 days before expiry.")
+        raise DomainError(
+            gettext("Renewal opens on %(day)s, 60 days before expiry.", day=day(opens_on))
+        )
     if renewal_of(accreditation) is not None:
-        raise DomainError("A renewal is already open for this accreditation.")
+        raise DomainError(gettext("A renewal is already open for this accreditation."))
     renewal = open_accreditation(
         actor, accreditation.partner, current_version(accreditation.template), started_on
     )

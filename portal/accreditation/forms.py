@@ -1,36 +1,45 @@
+from flask_babel import lazy_gettext
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, RadioField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from portal.accreditation.decisions import DECISIONS
+from portal.accreditation.decisions import DECISION_LABELS
 from portal.core.forms import DayField, PortalForm
 
 
 class UploadForm(PortalForm):
-    file = FileField("Document", validators=[FileRequired("Choose a file to upload.")])
+    file = FileField(
+        lazy_gettext("Document"),
+        validators=[FileRequired(lazy_gettext("Choose a file to upload."))],
+    )
 
 
 class OpenCycleForm(PortalForm):
     # Choices (the current template versions) are set by the view.
     template_id = SelectField(
-        "Template", coerce=int, validators=[InputRequired("Choose a template.")]
+        lazy_gettext("Template"),
+        coerce=int,
+        validators=[InputRequired(lazy_gettext("Choose a template."))],
     )
     started_on = DayField(
-        "Starts on",
-        validators=[InputRequired("Choose the start date.")],
-        description="Each stage's due date follows from it.",
+        lazy_gettext("Starts on"),
+        validators=[InputRequired(lazy_gettext("Choose the start date."))],
+        description=lazy_gettext("Each stage's due date follows from it."),
     )
 
 
 class DeadlineForm(PortalForm):
-    due_on = DayField("New due date", validators=[InputRequired("Choose the new due date.")])
+    due_on = DayField(
+        lazy_gettext("New due date"),
+        validators=[InputRequired(lazy_gettext("Choose the new due date."))],
+    )
     reason = TextAreaField(
-        "Reason",
+        lazy_gettext("Reason"),
         validators=[
-            DataRequired("Give a reason: the partner and the audit trail see it."),
+            DataRequired(lazy_gettext("Give a reason: the partner and the audit trail see it.")),
             Length(max=2000),
         ],
-        description="The partner sees it, and it is kept in the history.",
+        description=lazy_gettext("The partner sees it, and it is kept in the history."),
     )
 
 
@@ -38,9 +47,9 @@ class NotApplicableForm(PortalForm):
     # "undo" makes the requirement apply again.
     action = HiddenField(default="waive")
     reason = TextAreaField(
-        "Reason",
+        lazy_gettext("Reason"),
         validators=[
-            DataRequired("Give a reason: the partner and the audit trail see it."),
+            DataRequired(lazy_gettext("Give a reason: the partner and the audit trail see it.")),
             Length(max=2000),
         ],
     )
@@ -48,19 +57,19 @@ class NotApplicableForm(PortalForm):
 
 class DecisionForm(PortalForm):
     decision = RadioField(
-        "Decision",
-        choices=[SelectChoice(key, label) for key, label in DECISIONS.items()],
-        validators=[InputRequired("Choose accredited or not accredited.")],
+        lazy_gettext("Decision"),
+        choices=[SelectChoice(key, label) for key, label in DECISION_LABELS.items()],
+        validators=[InputRequired(lazy_gettext("Choose accredited or not accredited."))],
     )
     valid_until = DayField(
-        "Accredited until",
+        lazy_gettext("Accredited until"),
         validators=[Optional()],
-        description="Defaults to the template's validity period.",
+        description=lazy_gettext("Defaults to the template's validity period."),
     )
     note = TextAreaField(
-        "Note to the partner",
+        lazy_gettext("Note to the partner"),
         validators=[Length(max=5000)],
-        description="Required when the partner is not accredited: say why.",
+        description=lazy_gettext("Required when the partner is not accredited: say why."),
     )
 
 

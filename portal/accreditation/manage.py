@@ -5,6 +5,7 @@ are plain pages without it."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user
 from wtforms import SelectChoice
 
@@ -29,8 +30,10 @@ from portal.core.access import accreditation_or_404, admin_required, partner_or_
 from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.core.forms import attach_error
 from portal.core.htmx import go_to, render
+from portal.core.translated import translated
 from portal.models import Accreditation, AccreditationTemplate, ChecklistItem, Milestone
 
 
@@ -66,7 +69,10 @@ def open_cycle_form(partner_id: int):
     templates = current_templates()
     form = OpenCycleForm(started_on=local_today())
     form.template_id.choices = [
-        SelectChoice(t.id, f"{t.name} (version {t.version})") for t in templates
+        SelectChoice(
+            t.id, gettext("%(template)s (version %(version)s)", template=t.name, version=t.version)
+        )
+        for t in templates
     ]
     if form.validate_on_submit():
         try:
@@ -79,7 +85,10 @@ def open_cycle_form(partner_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            return _to_accreditation(accreditation, f"Accreditation opened for {partner.name}.")
+            return _to_accreditation(
+                accreditation,
+                gettext("Accreditation opened for %(partner)s.", partner=partner.name),
+            )
     return render(
         "accreditation/open_cycle.html",
         block="panel",
@@ -110,14 +119,19 @@ def move_deadline(accreditation_id: int, item_id: int):
             attach_error(form, error)
         else:
             return _to_accreditation(
-                accreditation, f"{item.requirement.name} is now due {item.due_on:%d %b %Y}."
+                accreditation,
+                gettext(
+                    "%(document)s is now due %(day)s.",
+                    document=translated(item.requirement, "name"),
+                    day=day(item.due_on),
+                ),
             )
     return render(
         "accreditation/deadline.html",
         block="panel",
         status=_status(form),
         accreditation=accreditation,
-        subject=item.requirement.name,
+        subject=translated(item.requirement, "name"),
         current_due=item.due_on,
         action=url_for(".move_deadline", accreditation_id=accreditation.id, item_id=item.id),
         form=form,
@@ -146,14 +160,19 @@ def move_milestone_deadline(accreditation_id: int, milestone_id: int):
             attach_error(form, error)
         else:
             return _to_accreditation(
-                accreditation, f"{milestone.name} is now due {milestone.due_on:%d %b %Y}."
+                accreditation,
+                gettext(
+                    "%(stage)s is now due %(day)s.",
+                    stage=translated(milestone, "name"),
+                    day=day(milestone.due_on),
+                ),
             )
     return render(
         "accreditation/deadline.html",
         block="panel",
         status=_status(form),
         accreditation=accreditation,
-        subject=milestone.name,
+        subject=translated(milestone, "name"),
         current_due=milestone.due_on,
         action=url_for(
             ".move_milestone", accreditation_id=accreditation.id, milestone_id=milestone.id
@@ -180,8 +199,13 @@ def not_applicable(accreditation_id: int, item_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            state = "applies again" if undo else "is marked not applicable"
-            return _to_accreditation(accreditation, f"{item.requirement.name} {state}.")
+            name = translated(item.requirement, "name")
+            notice = (
+                gettext("%(document)s applies again.", document=name)
+                if undo
+                else gettext("%(document)s is marked not applicable.", document=name)
+            )
+            return _to_accreditation(accreditation, notice)
     return render(
         "accreditation/not_applicable.html",
         block="panel",
@@ -217,13 +241,22 @@ def decide(accreditation_id: int):
         else:
             name = accreditation.partner.name
             if accreditation.decision == "accredited":
-                notice = f"{name} is accredited until {accreditation.valid_until:%d %b %Y}."
+                notice = gettext(
+                    "%(partner)s is accredited until %(day)s.",
+                    partner=name,
+                    day=day(accreditation.valid_until),
+                )
             else:
-                notice = f"{name} is not accredited; they have been told why."
+                notice = gettext(
+                    "%(partner)s is not accredited; they have been told why.", partner=name
+                )
             return _to_accreditation(accreditation, notice)
     elif accreditation.decision is not None and form.is_submitted():
         form.form_errors.append(
-            f"This accreditation was already decided on {accreditation.decided_at:%d %b %Y}."
+            gettext(
+                "This accreditation was already decided on %(day)s.",
+                day=day(accreditation.decided_at),
+            )
         )
     return render(
         "accreditation/decide.html",
@@ -248,4 +281,6 @@ def renew(accreditation_id: int):
     except DomainError as error:
         flash(error.message, "error")
         return redirect(url_for(".show", accreditation_id=accreditation.id), 303)
-    return _to_accreditation(renewal, f"Renewal opened for {accreditation.partner.name}.")
+    return _to_accreditation(
+        renewal, gettext("Renewal opened for %(partner)s.", partner=accreditation.partner.name)
+    )

@@ -19,6 +19,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
+from portal.core.translated import translations_column
 from portal.core.types import UTCDateTime, utcnow
 from portal.core.versions import versioned
 
@@ -62,6 +63,8 @@ class Stage(db.Model):
     position: Mapped[int]
     name: Mapped[str] = mapped_column(String(200))
     duration_days: Mapped[int] = mapped_column(default=30)
+    # The name in other languages, {"fr": {"name": "…"}} (portal.core.translated).
+    translations = translations_column()
 
     template = relationship("AccreditationTemplate", back_populates="stages")
     requirements = relationship(
@@ -89,6 +92,8 @@ class Requirement(db.Model):
     accepted_formats: Mapped[str] = mapped_column(String(200), default="")
     # Days after the stage starts that the document is due; None: when the stage ends.
     due_offset_days: Mapped[int | None]
+    # Name, description and guidance in other languages (portal.core.translated).
+    translations = translations_column()
 
     stage = relationship("Stage", back_populates="requirements")
 
@@ -185,6 +190,11 @@ class Milestone(db.Model):
 
     accreditation = relationship("Accreditation", back_populates="milestones")
     stage = relationship("Stage")
+
+    @property
+    def translations(self) -> dict[str, dict[str, str]]:
+        """The stage's other-language texts: `translated(milestone, "name")`."""
+        return (self.stage.translations or {}) if self.stage is not None else {}
 
     def is_overdue(self, today: date) -> bool:
         return self.completed_at is None and self.due_on < today

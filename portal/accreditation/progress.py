@@ -12,11 +12,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import and_, case, exists, func, or_
 from sqlalchemy.orm import selectinload
 
 from portal.core.clock import local_today
 from portal.core.extensions import db
+from portal.core.translated import translated
 from portal.models import (
     Accreditation,
     ChecklistItem,
@@ -48,7 +50,9 @@ class RequirementState:
 
     @property
     def status(self) -> str:
-        """missing, submitted, changes_requested, approved, in_vault or not_applicable."""
+        """missing, submitted, changes_requested, approved, in_vault, withdrawn (the
+        partner took back its latest version: the file is still listed, nothing is
+        with the reviewers) or not_applicable."""
         if self.item is not None and self.item.not_applicable:
             return "not_applicable"
         latest = self.latest
@@ -56,8 +60,10 @@ class RequirementState:
             return "approved"
         if self.vault_document is not None:
             return "in_vault"
-        if latest is None or latest.status == "withdrawn":
+        if latest is None:
             return "missing"
+        if latest.status == "withdrawn":
+            return "withdrawn"
         return "submitted" if latest.status == "superseded" else latest.status
 
     @property
@@ -77,10 +83,21 @@ class RequirementState:
 @dataclass
 class Action:
     kind: str  # upload, revise, overdue
-    title: str
+    # The requirement to upload or revise, or the overdue milestone.
+    subject: Requirement | Milestone
     due_on: date
     requirement_id: int | None = None
     item_id: int | None = None
+
+    @property
+    def title(self) -> str:
+        """In the language being written when it is read (a page, or an email)."""
+        name = translated(self.subject, "name")
+        if self.kind == "upload":
+            return gettext("Upload %(document)s", document=name)
+        if self.kind == "revise":
+            return gettext("Revise %(document)s", document=name)
+        return gettext("%(stage)s is overdue", stage=name)
 
     def is_overdue(self, today: date) -> bool:
         return self.due_on < today
@@ -189,16 +206,16 @@ def outstanding_actions(result: Progress) -> list[Action]:
     actions = []
     for state in result.required:
         item_id = state.item.id if state.item else None
-        if state.status == "missing":
-            verb = "Upload"
+        if state.status in ("missing", "withdrawn"):
+            kind = "upload"
         elif state.status == "changes_requested":
-            verb = "Revise"
+            kind = "revise"
         else:
             continue
         actions.append(
             Action(
-                verb.lower(),
-                f"{verb} {state.requirement.name}",
+                kind,
+                state.requirement,
                 state.due_on,
                 state.requirement.id,
                 item_id,
@@ -206,7 +223,7 @@ def outstanding_actions(result: Progress) -> list[Action]:
         )
     for milestone in result.accreditation.milestones:
         if milestone.is_overdue(result.today):
-            actions.append(Action("overdue", f"{milestone.name} is overdue", milestone.due_on))
+            actions.append(Action("overdue", milestone, milestone.due_on))
     return sorted(actions, key=lambda a: (a.due_on, a.kind != "overdue"))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from werkzeug.datastructures import FileStorage
 
 from portal.accreditation.lifecycle import advance
@@ -10,6 +10,8 @@ from portal.core import audit
 from portal.core.clock import local_day
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
+from portal.core.translated import translated
 from portal.core.uploads import UploadTooLarge, accepted_file
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
@@ -17,7 +19,7 @@ from portal.models import Accreditation, Requirement, Submission, User, utcnow
 from portal.notifications.bell import notify, partner_users, path_for, staff_users
 from portal.review.reasons import reason_for_sending_back
 
-FEEDBACK_NEEDED = "Tell the partner what to change."
+FEEDBACK_NEEDED = lazy_gettext("Tell the partner what to change.")
 
 __all__ = [
     "UploadTooLarge",
@@ -31,7 +33,9 @@ __all__ = [
 def formats_label(formats: list[str]) -> str:
     """ "pdf", "docx" -> "PDF or DOCX" (as partners read file types)."""
     names = ["JPEG" if f == "jpg" else f.upper() for f in formats]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return gettext("%(first)s or %(last)s", first=", ".join(names[:-1]), last=names[-1])
 
 
 def latest_submission(accreditation: Accreditation, requirement: Requirement) -> Submission | None:
@@ -48,7 +52,7 @@ def submit_document(
 ) -> Submission:
     """Store a new version of a requirement's document and put it up for review."""
     if requirement.stage.template_id != accreditation.template_id:
-        raise DomainError("That document is not part of this accreditation.")
+        raise DomainError(gettext("That document is not part of this accreditation."))
     _refuse_if_approved(latest_submission(accreditation, requirement))  # before storing
     with accepted_file(upload, partner_id=accreditation.partner_id) as accepted:
         # Read again under the partner's upload lock: of two uploads at once the
@@ -59,8 +63,12 @@ def submit_document(
         detected = accepted.filename.rsplit(".", 1)[-1]
         if requirement.formats and detected not in requirement.formats:
             raise DomainError(
-                f"{requirement.name} must be a {formats_label(requirement.formats)} file; "
-                f"this one is {formats_label([detected])}.",
+                gettext(
+                    "%(document)s must be a %(formats)s file; this one is %(format)s.",
+                    document=translated(requirement, "name"),
+                    formats=formats_label(requirement.formats),
+                    format=formats_label([detected]),
+                ),
                 field="file",
             )
         if previous is not None and previous.status == "submitted":
@@ -92,7 +100,7 @@ def submit_document(
 
 def _refuse_if_approved(latest: Submission | None) -> None:
     if latest is not None and latest.status == "approved":
-        raise DomainError("This document is already approved.", field="file")
+        raise DomainError(gettext("This document is already approved."), field="file")
 
 
 def review_submission(
@@ -106,7 +114,7 @@ def review_submission(
     from the administrators' list and guidance; advance the milestones."""
     feedback = (feedback or "").strip()
     if decision not in ("approve", "request_changes"):
-        raise DomainError("Choose approve or request changes.", field="decision")
+        raise DomainError(gettext("Choose approve or request changes."), field="decision")
     if submission.status != "submitted":
         # Said before what was typed is checked: the second reviewer learns first
         # that someone decided already (the update below still settles a race).
@@ -115,7 +123,7 @@ def review_submission(
     if decision == "request_changes":
         reason = reason_for_sending_back(reason_id)
         if not feedback:
-            raise DomainError(FEEDBACK_NEEDED, field="feedback")
+            raise DomainError(str(FEEDBACK_NEEDED), field="feedback")
     status = "approved" if decision == "approve" else "changes_requested"
     # Conditional update: of two reviewers acting at once, exactly one wins.
     won = db.session.execute(
@@ -176,12 +184,22 @@ def _why_not_waiting(submission: Submission) -> str:
     """Why a review lost: who got there first, or what the partner did."""
     db.session.refresh(submission)
     if submission.status == "withdrawn":
-        return "This submission was withdrawn by the partner; nothing was changed."
+        return gettext("This submission was withdrawn by the partner; nothing was changed.")
     if submission.status == "superseded":
-        return "A newer version replaced this submission; review that one. Nothing was changed."
-    who = submission.reviewer.name if submission.reviewer else "someone else"
-    when = f" on {local_day(submission.reviewed_at):%d %b %Y}" if submission.reviewed_at else ""
-    return f"Already reviewed by {who}{when}; nothing was changed."
+        return gettext(
+            "A newer version replaced this submission; review that one. Nothing was changed."
+        )
+    if submission.reviewer and submission.reviewed_at:
+        return gettext(
+            "Already reviewed by %(name)s on %(day)s; nothing was changed.",
+            name=submission.reviewer.name,
+            day=day(local_day(submission.reviewed_at)),
+        )
+    if submission.reviewer:
+        return gettext(
+            "Already reviewed by %(name)s; nothing was changed.", name=submission.reviewer.name
+        )
+    return gettext("Already reviewed by someone else; nothing was changed.")
 
 
 def withdraw_submission(actor: User, submission: Submission) -> Submission:
@@ -196,10 +214,16 @@ def withdraw_submission(actor: User, submission: Submission) -> Submission:
         db.session.rollback()
         db.session.refresh(submission)
         if submission.status == "withdrawn":
-            raise DomainError("This document was already withdrawn.")
+            raise DomainError(gettext("This document was already withdrawn."))
         raise DomainError(
-            "Only a document still waiting for review can be withdrawn; this one was "
-            + ("replaced by a newer version." if submission.status == "superseded" else "reviewed.")
+            gettext(
+                "Only a document still waiting for review can be withdrawn;"
+                " this one was replaced by a newer version."
+            )
+            if submission.status == "superseded"
+            else gettext(
+                "Only a document still waiting for review can be withdrawn; this one was reviewed."
+            )
         )
     db.session.refresh(submission)
     audit.record(

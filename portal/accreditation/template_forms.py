@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from wtforms import (
     BooleanField,
     FieldList,
     Form,
     FormField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -33,35 +35,37 @@ def _format_label(ext: str) -> str:
 
 
 class RequirementForm(Form):
-    name = StringField("Document", validators=[Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=5000)])
+    name = StringField(lazy_gettext("Document"), validators=[Length(max=200)])
+    description = TextAreaField(lazy_gettext("Description"), validators=[Length(max=5000)])
     guidance = TextAreaField(
-        "Guidance for the partner",
+        lazy_gettext("Guidance for the partner"),
         validators=[Length(max=5000)],
-        description="How to get it right: what the document must show, who signs it.",
+        description=lazy_gettext("How to get it right: what the document must show, who signs it."),
     )
     document_type = SelectField(
-        "Organisation document type",
+        lazy_gettext("Organisation document type"),
         choices=[
-            SelectChoice("", "None (this cycle only)"),
+            SelectChoice("", lazy_gettext("None (this cycle only)")),
             *(SelectChoice(key, label) for key, label in DOCUMENT_TYPES.items()),
         ],
-        description="A valid document of this type in the partner's vault satisfies it.",
+        description=lazy_gettext(
+            "A valid document of this type in the partner's vault satisfies it."
+        ),
         default="",
         validate_choice=False,  # the service refuses unknown types with its own message
     )
     # validate_choice off: the service refuses unknown formats with its own message.
     formats = MultiCheckboxField(
-        "Accepted formats",
+        lazy_gettext("Accepted formats"),
         choices=[SelectChoice(ext, _format_label(ext)) for ext in filetypes.ALLOWED],
         validate_choice=False,
-        description="None ticked: every accepted file type.",
+        description=lazy_gettext("None ticked: every accepted file type."),
     )
-    required = BooleanField("Required", default=True)
+    required = BooleanField(lazy_gettext("Required"), default=True)
     due_offset_days = IntegerField(
-        "Due (days after the stage starts)",
+        lazy_gettext("Due (days after the stage starts)"),
         validators=[Optional()],
-        description="Empty: due when the stage ends.",
+        description=lazy_gettext("Empty: due when the stage ends."),
     )
 
     def is_blank(self) -> bool:
@@ -83,9 +87,9 @@ class RequirementForm(Form):
 
 
 class StageForm(Form):
-    position = IntegerField("Position", validators=[Optional()])
-    name = StringField("Stage", validators=[Length(max=200)])
-    duration_days = IntegerField("Expected duration (days)", validators=[Optional()])
+    position = IntegerField(lazy_gettext("Position"), validators=[Optional()])
+    name = StringField(lazy_gettext("Stage"), validators=[Length(max=200)])
+    duration_days = IntegerField(lazy_gettext("Expected duration (days)"), validators=[Optional()])
     requirements = FieldList(FormField(RequirementForm))
 
     def is_blank(self) -> bool:
@@ -95,13 +99,15 @@ class StageForm(Form):
 
 
 class TemplateForm(PortalForm):
-    name = StringField("Template name", validators=[Length(max=200)])
-    description = TextAreaField("Description", validators=[Length(max=5000)])
+    name = StringField(lazy_gettext("Template name"), validators=[Length(max=200)])
+    description = TextAreaField(lazy_gettext("Description"), validators=[Length(max=5000)])
     validity_months = IntegerField(
-        "Accreditation valid for (months)",
+        lazy_gettext("Accreditation valid for (months)"),
         validators=[Optional()],
         default=24,
-        description="How long a final approval lasts unless the decision says otherwise.",
+        description=lazy_gettext(
+            "How long a final approval lasts unless the decision says otherwise."
+        ),
     )
     stages = FieldList(FormField(StageForm))
 
@@ -161,3 +167,81 @@ class TemplateForm(PortalForm):
                 ],
             }
         )
+
+
+# --- the template in another language ----------------------------------------------
+
+
+class RequirementTranslationForm(Form):
+    id = HiddenField()
+    name = StringField(lazy_gettext("Document"), validators=[Length(max=200)])
+    description = TextAreaField(lazy_gettext("Description"), validators=[Length(max=5000)])
+    guidance = TextAreaField(
+        lazy_gettext("Guidance for the partner"), validators=[Length(max=5000)]
+    )
+
+
+class StageTranslationForm(Form):
+    id = HiddenField()
+    name = StringField(lazy_gettext("Stage"), validators=[Length(max=200)])
+    requirements = FieldList(FormField(RequirementTranslationForm))
+
+
+class TranslationForm(PortalForm):
+    """Each stage's and document's texts in one other language; a field left blank
+    reads in English (the default text)."""
+
+    language = HiddenField()
+    stages = FieldList(FormField(StageTranslationForm))
+
+    @classmethod
+    def of(cls, template, language: str) -> TranslationForm:
+        """The form for `template`, filled with what staff wrote in `language` (or
+        with what was posted); each entry knows the English text it translates."""
+
+        def written(obj) -> dict[str, str]:
+            return (obj.translations or {}).get(language) or {}
+
+        form = cls(
+            data={
+                "language": language,
+                "stages": [
+                    {
+                        "id": str(stage.id),
+                        "name": written(stage).get("name", ""),
+                        "requirements": [
+                            {"id": str(r.id), **{f: written(r).get(f, "") for f in TEXT_FIELDS}}
+                            for r in stage.requirements
+                        ],
+                    }
+                    for stage in template.stages
+                ],
+            },
+        )
+        form.language.data = language
+        # Pair each entry with what it translates (the page shows the English beside it).
+        stages = {str(stage.id): stage for stage in template.stages}
+        requirements = {str(r.id): r for stage in template.stages for r in stage.requirements}
+        for entry in form.stages:
+            entry.source = stages.get(str(entry.form.id.data))
+            for rentry in entry.form.requirements:
+                rentry.source = requirements.get(str(rentry.form.id.data))
+        return form
+
+    def texts(self) -> dict[tuple[str, int], dict[str, str]]:
+        """What was typed: {("stage", id): {"name": …}, ("requirement", id): {…}}."""
+        typed: dict[tuple[str, int], dict[str, str]] = {}
+        for entry in self.stages:
+            stage = entry.form
+            if str(stage.id.data or "").isdigit():
+                typed[("stage", int(stage.id.data))] = {"name": stage.name.data or ""}
+            for rentry in stage.requirements:
+                r = rentry.form
+                if str(r.id.data or "").isdigit():
+                    typed[("requirement", int(r.id.data))] = {
+                        f: getattr(r, f).data or "" for f in TEXT_FIELDS
+                    }
+        return typed
+
+
+TEXT_FIELDS = ("name", "description", "guidance")

@@ -4,11 +4,12 @@ edits a template in place or makes its next version."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from portal.accreditation import templates_bp as bp
 from portal.accreditation.decisions import current_version
-from portal.accreditation.template_forms import TemplateForm
+from portal.accreditation.template_forms import TemplateForm, TranslationForm
 from portal.accreditation.templates import (
     TemplateDraft,
     create_template,
@@ -17,12 +18,29 @@ from portal.accreditation.templates import (
     load_template,
     running_on,
     save_template,
+    translatable_language,
+    translate_template,
     versions_of,
 )
 from portal.core.access import admin_required, staff_required
 from portal.core.errors import DomainError
 from portal.core.forms import attach_error
+from portal.core.i18n import DEFAULT_LANGUAGE
 from portal.models import AccreditationTemplate
+from portal.partners.models import LANGUAGES
+
+# The languages staff may write a template in besides the default (English).
+OTHER_LANGUAGES = [code for code in LANGUAGES if code != DEFAULT_LANGUAGE]
+
+
+def _language_names() -> dict[str, str]:
+    """Each of OTHER_LANGUAGES as the sentences on the template page put it:
+    "the template in French", "le modèle en français"."""
+    names = {"fr": gettext("in French")}
+    return {
+        code: names.get(code) or gettext("in %(language)s", language=LANGUAGES[code])
+        for code in OTHER_LANGUAGES
+    }
 
 
 @bp.get("")
@@ -39,12 +57,52 @@ def show(template_id: int):
     found = load_template(template_id)
     if found is None:
         abort(404)
-    return render_template(
-        "accreditation/template_show.html",
-        template=found,
-        versions=versions_of(found),
-        running=running_on(found),
+    language = request.args.get("language") or next(iter(OTHER_LANGUAGES), None)
+    if language is not None and language not in OTHER_LANGUAGES:
+        abort(404)
+    return _show_page(found, TranslationForm.of(found, language) if language else None)
+
+
+def _show_page(
+    template: AccreditationTemplate, translation_form: TranslationForm | None, status: int = 200
+):
+    return (
+        render_template(
+            "accreditation/template_show.html",
+            template=template,
+            versions=versions_of(template),
+            running=running_on(template),
+            translation_form=translation_form,
+            other_languages=_language_names(),
+        ),
+        status,
     )
+
+
+@bp.post("/<int:template_id>/translations")
+@admin_required
+def translate(template_id: int):
+    """Write the stages' and documents' names, descriptions and guidance in another
+    language; a blank field reads in English."""
+    found = load_template(template_id)
+    if found is None:
+        abort(404)
+    try:
+        language = translatable_language(request.form.get("language"))
+    except DomainError:
+        abort(400)
+    form = TranslationForm.of(found, language)
+    if not form.validate():
+        return _show_page(found, form, 422)
+    changed = translate_template(current_user, found, language, form.texts())
+    name = _language_names()[language]
+    flash(
+        gettext("The version %(in_language)s is saved.", in_language=name)
+        if changed
+        else gettext("Nothing changed in the version %(in_language)s.", in_language=name),
+        "success",
+    )
+    return redirect(url_for(".show", template_id=found.id, language=language) + "#translations")
 
 
 def _form_page(form: TemplateForm, template: AccreditationTemplate | None, status: int = 200):
@@ -86,14 +144,19 @@ def _edit(template: AccreditationTemplate | None):
     try:
         if template is None:
             saved = create_template(current_user, form.draft())
-            notice = f"{saved.name} created."
+            notice = gettext("%(template)s created.", template=saved.name)
         else:
             saved = save_template(current_user, template, form.draft())
             notice = (
-                f"{saved.name} saved as version {saved.version}; running accreditations "
-                f"keep version {template.version}."
+                gettext(
+                    "%(template)s saved as version %(version)s; running accreditations"
+                    " keep version %(old_version)s.",
+                    template=saved.name,
+                    version=saved.version,
+                    old_version=template.version,
+                )
                 if saved.id != template.id
-                else f"{saved.name} saved."
+                else gettext("%(template)s saved.", template=saved.name)
             )
     except DomainError as error:
         attach_error(form, error)
@@ -119,6 +182,12 @@ def edit(template_id: int):
     if found.superseded_at is not None:
         newest = current_version(found)
         if request.method == "GET":
-            flash(f"Version {found.version} was replaced; this is the current one.", "info")
+            flash(
+                gettext(
+                    "Version %(version)s was replaced; this is the current one.",
+                    version=found.version,
+                ),
+                "info",
+            )
             return redirect(url_for(".edit", template_id=newest.id))
     return _edit(found)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import func
 from sqlalchemy.orm import selectinload
 
@@ -18,6 +19,9 @@ from portal.accreditation.lifecycle import open_accreditation
 from portal.core import audit, filetypes
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
+from portal.core.i18n import DEFAULT_LANGUAGE
+from portal.core.translated import set_translations
 from portal.models import (
     Accreditation,
     AccreditationTemplate,
@@ -27,7 +31,11 @@ from portal.models import (
     User,
     utcnow,
 )
+from portal.partners.models import LANGUAGES
 from portal.vault.models import DOCUMENT_TYPES
+
+# The texts of a document staff may write in other languages (a stage has its name).
+REQUIREMENT_TEXTS = ("name", "description", "guidance")
 
 
 @dataclass
@@ -90,34 +98,49 @@ class TemplateDraft:
 def check(draft: TemplateDraft) -> None:
     """Refuse a template that cannot run; the error names the field at fault."""
     if not (draft.name or "").strip():
-        raise DomainError("Give the template a name.", field="name")
+        raise DomainError(gettext("Give the template a name."), field="name")
     if draft.validity_months is None or not 1 <= draft.validity_months <= 120:
-        raise DomainError("An accreditation is valid for 1 to 120 months.", field="validity_months")
+        raise DomainError(
+            gettext("An accreditation is valid for 1 to 120 months."), field="validity_months"
+        )
     if not draft.stages:
-        raise DomainError("A template needs at least one stage.", field="stages")
+        raise DomainError(gettext("A template needs at least one stage."), field="stages")
     previous: StageDraft | None = None
     for i, stage in enumerate(draft.stages):
         key = stage.key or f"stages-{i}-"
-        label = stage.name.strip() or f"Stage {i + 1}"
+        label = stage.name.strip() or gettext("Stage %(num)d", num=i + 1)
         if not stage.name.strip():
-            raise DomainError("Give the stage a name.", field=key + "name")
+            raise DomainError(gettext("Give the stage a name."), field=key + "name")
         if stage.position is None:
-            raise DomainError(f"{label}: give its position.", field=key + "position")
+            raise DomainError(
+                gettext("%(stage)s: give its position.", stage=label), field=key + "position"
+            )
         if previous is not None and stage.position == previous.position:
             raise DomainError(
-                f"{label} overlaps {previous.name}: both are at position {stage.position}. "
-                "Each stage needs its own place.",
+                gettext(
+                    "%(stage)s overlaps %(other)s: both are at position %(position)s."
+                    " Each stage needs its own place.",
+                    stage=label,
+                    other=previous.name,
+                    position=stage.position,
+                ),
                 field=key + "position",
             )
         if previous is not None and stage.position < previous.position:
             raise DomainError(
-                f"{label} (position {stage.position}) is listed after {previous.name} "
-                f"(position {previous.position}): stages must be in order.",
+                gettext(
+                    "%(stage)s (position %(position)s) is listed after %(other)s"
+                    " (position %(other_position)s): stages must be in order.",
+                    stage=label,
+                    position=stage.position,
+                    other=previous.name,
+                    other_position=previous.position,
+                ),
                 field=key + "position",
             )
         if stage.duration_days is None or stage.duration_days < 1:
             raise DomainError(
-                f"{label}: the expected duration is at least one day.",
+                gettext("%(stage)s: the expected duration is at least one day.", stage=label),
                 field=key + "duration_days",
             )
         for j, requirement in enumerate(stage.requirements):
@@ -127,28 +150,42 @@ def check(draft: TemplateDraft) -> None:
 
 def _check_requirement(requirement: RequirementDraft, stage: StageDraft, key: str) -> None:
     if not requirement.name.strip():
-        raise DomainError("Give the requirement a name.", field=key + "name")
+        raise DomainError(gettext("Give the requirement a name."), field=key + "name")
     offset = requirement.due_offset_days
     if offset is not None and offset < 0:
         raise DomainError(
-            f"{requirement.name}: a due offset before the start of its stage is not possible; "
-            "use 0 for the day the stage starts.",
+            gettext(
+                "%(document)s: a due offset before the start of its stage is not possible;"
+                " use 0 for the day the stage starts.",
+                document=requirement.name,
+            ),
             field=key + "due_offset_days",
         )
     if offset is not None and offset > (stage.duration_days or 0):
         raise DomainError(
-            f"{requirement.name}: due {offset} days in, but {stage.name} lasts "
-            f"{stage.duration_days} days.",
+            gettext(
+                "%(document)s: due %(offset)s days in, but %(stage)s lasts %(days)s days.",
+                document=requirement.name,
+                offset=offset,
+                stage=stage.name,
+                days=stage.duration_days,
+            ),
             field=key + "due_offset_days",
         )
     unknown = [f for f in requirement.formats if f not in filetypes.ALLOWED]
     if unknown:
         raise DomainError(
-            f"Unknown file format: {', '.join(unknown)}. Choose from {filetypes.ALLOWED_LABEL}.",
+            gettext(
+                "Unknown file format: %(formats)s. Choose from %(allowed)s.",
+                formats=", ".join(unknown),
+                allowed=filetypes.ALLOWED_LABEL,
+            ),
             field=key + "formats",
         )
     if requirement.document_type and requirement.document_type not in DOCUMENT_TYPES:
-        raise DomainError("Choose a known document type, or none.", field=key + "document_type")
+        raise DomainError(
+            gettext("Choose a known document type, or none."), field=key + "document_type"
+        )
 
 
 def in_use(template: AccreditationTemplate) -> bool:
@@ -211,8 +248,12 @@ def save_template(
     check(draft)
     if template.superseded_at is not None:
         raise DomainError(
-            f"Version {template.version} was replaced; edit the current version instead."
+            gettext(
+                "Version %(version)s was replaced; edit the current version instead.",
+                version=template.version,
+            )
         )
+    written = _written_translations(template)
     if not in_use(template):
         # Nothing points at these stages yet: replace them. The deletes are flushed
         # first, or the new stages would collide on (template, position).
@@ -223,6 +264,7 @@ def save_template(
         db.session.flush()
         db.session.expire(template, ["stages"])
         _fill(template, draft)
+        _carry_translations(template, written)
         audit.record(actor, "template_edited", template, partner_id=None)
         db.session.commit()
         return template
@@ -230,6 +272,7 @@ def save_template(
         family_id=template.family_id, version=template.version + 1, created_by_id=actor.id
     )
     _fill(newer, draft)
+    _carry_translations(newer, written)
     template.superseded_at = utcnow()
     db.session.add(newer)
     audit.record(
@@ -241,6 +284,89 @@ def save_template(
     )
     db.session.commit()
     return newer
+
+
+# --- the template in other languages -------------------------------------------------
+
+
+def _written_translations(template: AccreditationTemplate) -> dict:
+    """What staff wrote in other languages, keyed by the English it translates:
+    {("stage", name): (english, translations), ("requirement", stage, name): ...}."""
+    written = {}
+    for stage in template.stages:
+        written[("stage", stage.name)] = ({"name": stage.name}, stage.translations or {})
+        for r in stage.requirements:
+            english = {f: getattr(r, f) for f in REQUIREMENT_TEXTS}
+            written[("requirement", stage.name, r.name)] = (english, r.translations or {})
+    return written
+
+
+def _carry_translations(template: AccreditationTemplate, written: dict) -> None:
+    """An edit or a new version keeps each translation whose English text did not
+    change (a changed text reads in English until staff translate it again)."""
+
+    def carry(obj, key, fields):
+        english, translations = written.get(key, ({}, {}))
+        obj.translations = {
+            language: kept
+            for language, texts in translations.items()
+            if (
+                kept := {
+                    f: text
+                    for f, text in texts.items()
+                    if f in fields and english.get(f) == getattr(obj, f)
+                }
+            )
+        }
+
+    for stage in template.stages:
+        carry(stage, ("stage", stage.name), ("name",))
+        for r in stage.requirements:
+            carry(r, ("requirement", stage.name, r.name), REQUIREMENT_TEXTS)
+
+
+def translatable_language(language: str | None) -> str:
+    """A language other than the default that staff may write a template in."""
+    code = (language or "").strip().lower()
+    if code == DEFAULT_LANGUAGE or code not in LANGUAGES:
+        raise DomainError(gettext("Choose a language to write the template in."))
+    return code
+
+
+def translate_template(
+    actor: User,
+    template: AccreditationTemplate,
+    language: str,
+    texts: dict[tuple[str, int], dict[str, str]],
+) -> int:
+    """Store the stages' and documents' texts in `language` ({("stage", id):
+    {"name": …}, ("requirement", id): {"name": …, "description": …, "guidance": …}});
+    a blank text removes its translation, so the English reads again. It changes
+    no structure: running accreditations read it at once, and no version is made.
+    Audited like the template's other edits; returns how many texts changed."""
+    language = translatable_language(language)
+    changes: dict[str, tuple] = {}
+
+    def apply(obj, key, label, fields):
+        typed = texts.get(key)
+        if typed is None:
+            return
+        before = dict((obj.translations or {}).get(language) or {})
+        set_translations(obj, language, {f: typed.get(f) for f in fields})
+        after = (obj.translations or {}).get(language) or {}
+        for f in fields:
+            if before.get(f) != after.get(f):
+                changes[f"{label}_{f}_{language}"] = (before.get(f), after.get(f))
+
+    for stage in template.stages:
+        apply(stage, ("stage", stage.id), f"stage_{stage.position}", ("name",))
+        for r in stage.requirements:
+            label = f"stage_{stage.position}_document_{r.position}"
+            apply(r, ("requirement", r.id), label, REQUIREMENT_TEXTS)
+    if changes:
+        audit.record(actor, "template_translated", template, partner_id=None, changes=changes)
+    db.session.commit()
+    return len(changes)
 
 
 def load_template(template_id: int) -> AccreditationTemplate | None:
@@ -326,28 +452,43 @@ def open_cycle(
 ) -> Accreditation:
     """Open an accreditation for `partner` on a current template version."""
     if partner.status == "closed" or partner.merged_into_id is not None:
-        raise DomainError(f"{partner.name} is closed: it takes no new accreditation.")
+        raise DomainError(
+            gettext("%(partner)s is closed: it takes no new accreditation.", partner=partner.name)
+        )
     if partner.status == "prospective":
         raise DomainError(
-            f"{partner.name} is prospective: decide on its need check first; going ahead "
-            "offers to open its accreditation."
+            gettext(
+                "%(partner)s is prospective: decide on its need check first; going ahead"
+                " offers to open its accreditation.",
+                partner=partner.name,
+            )
         )
     if template is None:
-        raise DomainError("Choose a template.", field="template_id")
+        raise DomainError(gettext("Choose a template."), field="template_id")
     if template.superseded_at is not None:
         raise DomainError(
-            f"{template.name} version {template.version} was replaced; choose the current one.",
+            gettext(
+                "%(template)s version %(version)s was replaced; choose the current one.",
+                template=template.name,
+                version=template.version,
+            ),
             field="template_id",
         )
     if started_on is None:
-        raise DomainError("Choose the start date.", field="started_on")
+        raise DomainError(gettext("Choose the start date."), field="started_on")
     if not template.stages:
-        raise DomainError(f"{template.name} has no stages.", field="template_id")
+        raise DomainError(
+            gettext("%(template)s has no stages.", template=template.name), field="template_id"
+        )
     running = running_accreditation(partner)
     if running is not None:
         raise DomainError(
-            f"{partner.name} already has an accreditation running (started "
-            f"{running.started_on:%d %b %Y}); it must be decided before another opens."
+            gettext(
+                "%(partner)s already has an accreditation running (started %(day)s);"
+                " it must be decided before another opens.",
+                partner=partner.name,
+                day=day(running.started_on),
+            )
         )
     accreditation = open_accreditation(actor, partner, template, started_on)
     db.session.commit()

@@ -1,4 +1,5 @@
 from flask import abort, flash, redirect, render_template, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 from sqlalchemy import case
 
@@ -20,6 +21,7 @@ from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.htmx import is_htmx, render
 from portal.core.storage import storage
+from portal.core.translated import translated
 from portal.models import Accreditation, Requirement
 
 
@@ -79,7 +81,11 @@ def upload(accreditation_id: int, requirement_id: int):
     except DomainError as error:
         status = 413 if isinstance(error, UploadTooLarge) else 422
         return _dashboard(accreditation, status, errors={requirement_id: error.message})
-    notice = f"{requirement.name}: version {submission.version} uploaded and sent for review."
+    notice = gettext(
+        "%(document)s: version %(version)s uploaded and sent for review.",
+        document=translated(requirement, "name"),
+        version=submission.version,
+    )
     if is_htmx():
         return _dashboard(accreditation, notice=notice)
     flash(notice, "success")
@@ -128,7 +134,11 @@ def withdraw(submission_id: int):
     except DomainError as error:
         errors = {submission.requirement_id: error.message}
         return _dashboard(accreditation, 422, errors=errors)
-    notice = f"{submission.requirement.name}: version {submission.version} withdrawn."
+    notice = gettext(
+        "%(document)s: version %(version)s withdrawn.",
+        document=translated(submission.requirement, "name"),
+        version=submission.version,
+    )
     if is_htmx():
         return _dashboard(accreditation, notice=notice)
     flash(notice, "success")

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import SimpleNamespace
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy.orm import joinedload
 from werkzeug.datastructures import FileStorage
 
@@ -19,6 +20,9 @@ from portal.core import audit
 from portal.core.clock import local_today
 from portal.core.errors import Conflict, DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
+from portal.core.i18n import current_language
+from portal.core.translated import translated
 from portal.core.uploads import accepted_file
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
@@ -29,6 +33,7 @@ from portal.models import (
     OrganisationDocument,
     Partner,
     Requirement,
+    Submission,
     User,
     utcnow,
 )
@@ -46,6 +51,8 @@ class RelyingRequirement:
     template_name: str
     requirement_id: int
     requirement_name: str
+    # Its own upload was approved: it does not wait for the vault.
+    approved: bool = False
 
 
 @dataclass
@@ -74,6 +81,13 @@ class VaultRow:
             return "expiring"
         return "valid"
 
+    def needed(self, today: date) -> bool:
+        """Whether requirements wait for a document of this type: no valid one is
+        here, and at least one of them is not satisfied by its own approved upload."""
+        if self.current is not None and self.current.is_valid(today):
+            return False
+        return any(not r.approved for r in self.requirements)
+
     def days_left(self, today: date) -> int | None:
         return (self.current.valid_until - today).days if self.current else None
 
@@ -96,7 +110,17 @@ def documents_of(partner_id: int) -> list[OrganisationDocument]:
 
 def relying_requirements(partner_id: int) -> dict[str, list[RelyingRequirement]]:
     """By document type: the requirements of the partner's undecided accreditations
-    that a vault document of that type satisfies (waived ones left out). One query."""
+    that a vault document of that type satisfies (waived ones left out), each saying
+    whether its own upload was approved already. One query."""
+    approved = (
+        db.select(Submission.id)
+        .where(
+            Submission.accreditation_id == ChecklistItem.accreditation_id,
+            Submission.requirement_id == ChecklistItem.requirement_id,
+            Submission.status == "approved",
+        )
+        .exists()
+    )
     rows = db.session.execute(
         db.select(
             Requirement.document_type,
@@ -104,6 +128,8 @@ def relying_requirements(partner_id: int) -> dict[str, list[RelyingRequirement]]
             AccreditationTemplate.name,
             Requirement.id,
             Requirement.name,
+            approved,
+            Requirement.translations,
         )
         .select_from(ChecklistItem)
         .join(Requirement, Requirement.id == ChecklistItem.requirement_id)
@@ -118,8 +144,13 @@ def relying_requirements(partner_id: int) -> dict[str, list[RelyingRequirement]]
         .order_by(Accreditation.id, ChecklistItem.due_on, Requirement.position)
     ).all()
     by_type: dict[str, list[RelyingRequirement]] = defaultdict(list)
-    for document_type, *rest in rows:
-        by_type[document_type].append(RelyingRequirement(*rest))
+    language = current_language()
+    for document_type, accreditation_id, template, requirement_id, name, done, texts in rows:
+        # The requirement's name in the reader's language, where staff wrote it.
+        name = translated(SimpleNamespace(name=name, translations=texts), "name", language)
+        by_type[document_type].append(
+            RelyingRequirement(accreditation_id, template, requirement_id, name, bool(done))
+        )
     return by_type
 
 
@@ -179,18 +210,23 @@ def add_document(
     every running accreditation moves on if that was all a stage waited for."""
     today = today or local_today()
     if document_type not in DOCUMENT_TYPES:
-        raise DomainError("Choose the type of document.", field="document_type")
+        raise DomainError(gettext("Choose the type of document."), field="document_type")
     if valid_until is None:
-        raise DomainError("Enter the date the document is valid until.", field="valid_until")
+        raise DomainError(
+            gettext("Enter the date the document is valid until."), field="valid_until"
+        )
     if valid_until < today:
         raise DomainError(
-            f"This document expired on {valid_until:%d %b %Y}: upload one that is still valid.",
+            gettext(
+                "This document expired on %(day)s: upload one that is still valid.",
+                day=day(valid_until),
+            ),
             field="valid_until",
         )
     if valid_until == today:
         # Valid for a few hours only: it would reopen the requirements tomorrow.
         raise DomainError(
-            "This document expires today: upload the renewed one.", field="valid_until"
+            gettext("This document expires today: upload the renewed one."), field="valid_until"
         )
     # Under the partner's upload lock: of two uploads of a type at once, the
     # second replaces the first, and one document of the type stays in use.
@@ -245,7 +281,7 @@ def reject(actor: User, document: OrganisationDocument, reason: str) -> Organisa
     partner is told why (email and notification)."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("Tell the partner why the document is rejected.", field="reason")
+        raise DomainError(gettext("Tell the partner why the document is rejected."), field="reason")
     if document.status != "accepted":
         raise DomainError(_not_in_use(document), field="reason")
     # Conditional update: of two administrators rejecting at once, one wins.
@@ -301,9 +337,12 @@ def reject(actor: User, document: OrganisationDocument, reason: str) -> Organisa
 
 def _not_in_use(document: OrganisationDocument) -> str:
     if document.status == "rejected":
-        who = document.rejected_by.name if document.rejected_by else "someone"
-        return f"This document was already rejected by {who}."
-    return "This document was replaced by a newer one; there is nothing to reject."
+        if document.rejected_by:
+            return gettext(
+                "This document was already rejected by %(name)s.", name=document.rejected_by.name
+            )
+        return gettext("This document was already rejected by someone else.")
+    return gettext("This document was replaced by a newer one; there is nothing to reject.")
 
 
 def _undecided(partner_id: int) -> list[Accreditation]:

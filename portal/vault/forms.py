@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
@@ -13,23 +14,25 @@ from portal.vault.models import DOCUMENT_TYPES
 
 class VaultDocumentForm(PortalForm):
     document_type = SelectField(
-        "Document type",
-        choices=[SelectChoice("", "Choose…"), *options(DOCUMENT_TYPES)],
-        validators=[DataRequired("Choose the type of document.")],
+        lazy_gettext("Document type"),
+        choices=[SelectChoice("", lazy_gettext("Choose…")), *options(DOCUMENT_TYPES)],
+        validators=[DataRequired(lazy_gettext("Choose the type of document."))],
     )
     valid_until = DayField(
-        "Valid until",
-        validators=[InputRequired("Enter the date the document is valid until.")],
-        description="The expiry date printed on the document.",
+        lazy_gettext("Valid until"),
+        validators=[InputRequired(lazy_gettext("Enter the date the document is valid until."))],
+        description=lazy_gettext("The expiry date printed on the document."),
     )
-    file = FileField("File", validators=[FileRequired("Choose a file to upload.")])
+    file = FileField(
+        lazy_gettext("File"), validators=[FileRequired(lazy_gettext("Choose a file to upload."))]
+    )
 
 
 class RejectForm(PortalForm):
     reason = TextAreaField(
-        "Why is it rejected?",
+        lazy_gettext("Why is it rejected?"),
         validators=[
-            DataRequired("Tell the partner why the document is rejected."),
+            DataRequired(lazy_gettext("Tell the partner why the document is rejected.")),
             Length(max=2000),
         ],
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -13,12 +14,13 @@ from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
 
 # The document types an organisation holds once; requirements name one of these.
+# Their labels are read in the reader's language (lazy_gettext).
 DOCUMENT_TYPES = {
-    "registration_certificate": "Registration certificate",
-    "audited_accounts": "Audited accounts",
-    "tax_clearance": "Tax clearance",
-    "governance_charter": "Governance charter",
-    "insurance_certificate": "Insurance certificate",
+    "registration_certificate": lazy_gettext("Registration certificate"),
+    "audited_accounts": lazy_gettext("Audited accounts"),
+    "tax_clearance": lazy_gettext("Tax clearance"),
+    "governance_charter": lazy_gettext("Governance charter"),
+    "insurance_certificate": lazy_gettext("Insurance certificate"),
 }
 # accepted: usable while valid; rejected: staff found it wrong (reason given);
 # replaced: a newer document of the same type took its place.

@@ -4,6 +4,7 @@ staff about one partner, the file download and the administrators' rejection."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, send_file, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.core.access import (
@@ -76,7 +77,7 @@ def _upload(partner: Partner, form: VaultDocumentForm, here: str):
         except DomainError as error:
             attach_error(form, error)
             return _page(partner, form, 413 if isinstance(error, UploadTooLarge) else 422)
-        notice = f"{document.type_label} added to the document vault."
+        notice = gettext("%(document)s added to the document vault.", document=document.type_label)
         if is_htmx():
             return _page(partner, VaultDocumentForm(formdata=None), notice=notice)
         flash(notice, "success")
@@ -131,7 +132,9 @@ def reject_document(vault_document_id: int):
     form = RejectForm()
     try:
         if not form.validate():
-            raise DomainError(form.reason.errors[0] if form.reason.errors else "Try again.")
+            raise DomainError(
+                str(form.reason.errors[0]) if form.reason.errors else gettext("Try again.")
+            )
         reject(current_user, document, form.reason.data)
     except DomainError as error:
         return _page(
@@ -141,5 +144,12 @@ def reject_document(vault_document_id: int):
             reject_errors={document.id: error.message},
             reason=request.form.get("reason", ""),
         )
-    flash(f"{document.type_label} rejected; {document.partner.name} is told why.", "success")
+    flash(
+        gettext(
+            "%(document)s rejected; %(partner)s is told why.",
+            document=document.type_label,
+            partner=document.partner.name,
+        ),
+        "success",
+    )
     return redirect(url_for(".partner", partner_id=document.partner_id))

@@ -803,6 +803,12 @@ POSTS = {
     "accreditation_templates.edit": Post(
         "admin", lambda w, c, p: page_form(c, p, p, name="Renamed template", **{"action": "save"})
     ),
+    "accreditation_templates.translate": Post(
+        "admin",
+        lambda w, c, p: page_form(
+            c, p.rsplit("/", 1)[0], p, **{"stages-0-name": "Dépôt des documents"}
+        ),
+    ),
     "accreditation.decide": Post(
         "admin", lambda w, c, p: {"decision": "not_accredited", "note": "Not yet."}
     ),

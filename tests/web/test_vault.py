@@ -338,3 +338,58 @@ def test_the_partner_record_costs_the_same_with_1_or_5_documents(
     assert page.count('data-testid="vault-document"') == 5
     print(f"\n{path}: {small} queries with 1 vault document, {large} with 5")
     assert large == small
+
+
+# --- what the vault says a requirement still needs ---------------------------------
+
+
+def test_the_vault_does_not_call_needed_a_document_already_approved(world, login):
+    """A requirement that takes the vault's type but whose own upload was approved
+    waits for nothing: its vault row does not say "Needed"."""
+    from portal.accreditation.submissions import review_submission
+
+    a = world.a
+    a.requirement.document_type = "tax_clearance"  # nothing of that type in the vault
+    db.session.commit()
+    client = login(a.focal.email)
+    tax = row(client.get(MINE).get_data(as_text=True), "tax_clearance")
+    assert a.requirement.name in tax and 'data-testid="vault-needed"' in tax
+
+    review_submission(world.admin, a.submission, "approve", "")
+    tax = row(client.get(MINE).get_data(as_text=True), "tax_clearance")
+    assert a.requirement.name in tax  # still listed as relying on the type...
+    assert "Approved" in tax  # ...as approved on its own
+    assert 'data-testid="vault-needed"' not in tax and "Needed" not in tax
+
+    staff_page = login(world.manager.email).get(vault_of(a)).get_data(as_text=True)
+    assert "Needed" not in row(staff_page, "tax_clearance")
+
+
+def test_needed_stays_while_another_requirement_of_the_type_is_open(world, login):
+    from portal.accreditation.submissions import review_submission
+
+    a = world.a
+    second = a.accreditation.milestones[0].stage.requirements[1]
+    a.requirement.document_type = second.document_type = "tax_clearance"
+    db.session.commit()
+    review_submission(world.admin, a.submission, "approve", "")
+    tax = row(login(a.focal.email).get(MINE).get_data(as_text=True), "tax_clearance")
+    assert 'data-testid="vault-needed"' in tax
+    assert "those not yet approved" in tax
+    assert tax.count('data-testid="vault-use"') == 2 and tax.count("Approved") == 1
+
+
+def test_a_withdrawn_submission_reads_withdrawn_not_yet_uploaded(world, login):
+    """The card lists the withdrawn file: its badge says so, and the partner is
+    asked to upload again."""
+    a = world.a
+    client = login(a.focal.email)
+    client.post(f"/submissions/{a.submission.id}/withdraw", data={"csrf_token": token_for(client)})
+    page = client.get("/accreditation").get_data(as_text=True)
+    card = re.search(rf'id="requirement-{a.requirement.id}".*?</article>', page, re.S)[0]
+    assert a.filename in card  # the file is still listed...
+    assert 'data-testid="status">Withdrawn<' in card  # ...under its true status
+    assert "Not yet uploaded" not in card
+    assert "Upload a new version" in card  # the partner may send it again
+    actions = re.search(r'aria-labelledby="actions-h".*?</section>', page, re.S)[0]
+    assert f"Upload {a.requirement.name}" in actions
