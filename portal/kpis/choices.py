@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.core import periods
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
 from portal.core.inputs import identifier_or_none
 from portal.kpis.definitions import BY_KEY, Kpi
 from portal.kpis.figures import Bench, Scope
@@ -71,11 +73,25 @@ def assessment_form(partner: Partner, form: AssessmentForm | None = None) -> Ass
         .options(selectinload(Accreditation.milestones), selectinload(Accreditation.template))
         .order_by(Accreditation.started_on.desc(), Accreditation.id.desc())
     ).all()
-    stages = [("", "Choose…")]
+    stages = [("", gettext("Choose…"))]
     for cycle in cycles:
-        label = f"{cycle.template.name}, started {cycle.started_on:%d %b %Y}"
-        stages.append((str(cycle.id), f"{label}: the whole cycle"))
-        stages += [(f"{cycle.id}-{m.id}", f"{label}: {m.name}") for m in cycle.milestones]
+        name, started = cycle.template.name, day(cycle.started_on)
+        whole = gettext(
+            "%(template)s, started %(day)s: the whole cycle", template=name, day=started
+        )
+        stages.append((str(cycle.id), whole))
+        stages += [
+            (
+                f"{cycle.id}-{m.id}",
+                gettext(
+                    "%(template)s, started %(day)s: %(stage)s",
+                    template=name,
+                    day=started,
+                    stage=m.name,
+                ),
+            )
+            for m in cycle.milestones
+        ]
     form.stage.choices = stages
     return form
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flask import current_app, g, has_request_context
+from flask_babel import lazy_gettext
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 
@@ -85,7 +86,7 @@ def state(kpi: Kpi, bench: Bench, value: float | None) -> str | None:
     return "act"
 
 
-STATES = {"good": "Good", "watch": "Watch", "act": "Act"}
+STATES = {"good": lazy_gettext("Good"), "watch": lazy_gettext("Watch"), "act": lazy_gettext("Act")}
 _RANK = {"good": 0, "watch": 1, "act": 2}
 
 

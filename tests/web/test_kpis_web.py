@@ -258,3 +258,36 @@ def test_published_figures_are_served_to_power_bi(late, client, runner, make_tok
     partners = {late[0][0].id, late[1][0].id}
     assert {r["partner_id"] for r in on_time} == partners
     assert {(r["value"], r["state"], r["unit"]) for r in on_time} == {(0.0, "act", "percent")}
+
+
+def _in_french(email: str) -> None:
+    from portal.models import User
+
+    user = db.session.scalar(db.select(User).filter_by(email=email))
+    user.language = "fr"
+    db.session.commit()
+
+
+def test_the_kpi_pages_read_in_french(late, login):
+    (alpha, focal, _), _ = late
+    _in_french("manager@example.org")
+    _in_french(focal.email)
+    staff_client = login("manager@example.org")
+    page = staff_client.get("/kpis").get_data(as_text=True)
+    assert "Partenaires qui demandent de l'attention" in page
+    assert "Documents à temps" in card(page, "on_time") and ">Agir<" in card(page, "on_time")
+    assert "Médiane du programme" in page and "Programme median" not in page
+    assert "\">Ce qui est renvoyé, et pourquoi</a> (analyse des examens" in page
+    definitions = staff_client.get("/kpis/definitions").get_data(as_text=True)
+    assert "Comment les KPI sont calculés" in definitions and "<strong>Bon</strong>" in definitions
+    benchmarks = staff_client.get("/kpis/benchmarks").get_data(as_text=True)
+    assert "Références" in benchmarks and "Plus haut" in benchmarks
+    partner = staff_client.get(f"/partners/{alpha.id}/kpis").get_data(as_text=True)
+    assert "Enregistrer une évaluation" in partner and "Évaluations de l'engagement" in partner
+    mine = login(focal.email).get("/organisation/kpis").get_data(as_text=True)
+    assert "Où nous en sommes" in mine and "Documents en retard" in mine
+    # The export stays in English whoever asks for it.
+    from portal.kpis.definitions import BY_KEY, english
+
+    with staff_client.application.test_request_context(headers={"Accept-Language": "fr"}):
+        assert english(BY_KEY["on_time"].title) == "Documents on time"
