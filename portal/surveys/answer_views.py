@@ -4,6 +4,7 @@ the open surveys on a partner's dashboard."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.core.access import accreditation_or_404, may_answer_survey, refuse, require
@@ -64,7 +65,7 @@ def answer(accreditation_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("Thank you: your answers are saved.", "success")
+            flash(gettext("Thank you: your answers are saved."), "success")
             return go_to(url_for(".answer", accreditation_id=accreditation.id))
     return _page(state, form, 422 if form.is_submitted() else 200)
 

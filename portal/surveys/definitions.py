@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -64,13 +65,15 @@ def options_of(text: str) -> list[str]:
 def check(draft: SurveyDraft) -> None:
     """Refuse a survey that cannot be answered; the error names the field at fault."""
     if not (draft.name or "").strip():
-        raise DomainError("Give the survey a name.", field="name")
+        raise DomainError(gettext("Give the survey a name."), field="name")
     if len(draft.name.strip()) > 200:
-        raise DomainError("Keep the name under 200 characters.", field="name")
+        raise DomainError(gettext("Keep the name under 200 characters."), field="name")
     if not draft.questions:
-        raise DomainError("A survey needs at least one question.", field="questions")
+        raise DomainError(gettext("A survey needs at least one question."), field="questions")
     if len(draft.questions) > MAX_QUESTIONS:
-        raise DomainError(f"A survey has at most {MAX_QUESTIONS} questions.", field="questions")
+        raise DomainError(
+            gettext("A survey has at most %(max)s questions.", max=MAX_QUESTIONS), field="questions"
+        )
     for i, question in enumerate(draft.questions):
         _check_question(question, question.key or f"questions-{i}-")
 
@@ -78,27 +81,37 @@ def check(draft: SurveyDraft) -> None:
 def _check_question(question: QuestionDraft, key: str) -> None:
     prompt = question.prompt.strip()
     if not prompt:
-        raise DomainError("Write the question.", field=key + "prompt")
+        raise DomainError(gettext("Write the question."), field=key + "prompt")
     if len(prompt) > PROMPT_MAX:
-        raise DomainError(f"Keep the question under {PROMPT_MAX} characters.", field=key + "prompt")
+        raise DomainError(
+            gettext("Keep the question under %(max)s characters.", max=PROMPT_MAX),
+            field=key + "prompt",
+        )
     if question.kind not in QUESTION_KINDS:
-        raise DomainError("Choose what kind of answer it takes.", field=key + "kind")
+        raise DomainError(gettext("Choose what kind of answer it takes."), field=key + "kind")
     if question.kind != "choice":
         if question.options:
             raise DomainError(
-                "Only a choice question lists options; clear them or make it a choice.",
+                gettext("Only a choice question lists options; clear them or make it a choice."),
                 field=key + "options",
             )
         return
     options = question.options
     if len(options) < 2:
-        raise DomainError("A choice question needs at least two options.", field=key + "options")
+        raise DomainError(
+            gettext("A choice question needs at least two options."), field=key + "options"
+        )
     if len(options) > MAX_OPTIONS:
-        raise DomainError(f"List at most {MAX_OPTIONS} options.", field=key + "options")
+        raise DomainError(
+            gettext("List at most %(max)s options.", max=MAX_OPTIONS), field=key + "options"
+        )
     if len({o.casefold() for o in options}) != len(options):
-        raise DomainError("Each option must be different.", field=key + "options")
+        raise DomainError(gettext("Each option must be different."), field=key + "options")
     if any(len(o) > OPTION_MAX for o in options):
-        raise DomainError(f"Keep each option under {OPTION_MAX} characters.", field=key + "options")
+        raise DomainError(
+            gettext("Keep each option under %(max)s characters.", max=OPTION_MAX),
+            field=key + "options",
+        )
 
 
 def _fill(survey: Survey, draft: SurveyDraft) -> None:
@@ -147,10 +160,15 @@ def save_survey(actor: User, survey: Survey, draft: SurveyDraft) -> Survey:
     next version (which inherits the active flag). Returns the version saved."""
     check(draft)
     if survey.superseded_at is not None:
-        raise DomainError(f"Version {survey.version} was replaced; edit the current version.")
+        raise DomainError(
+            gettext(
+                "Version %(version)s was replaced; edit the current version.",
+                version=survey.version,
+            )
+        )
     before = SurveyDraft.of(survey)
     if _plain(before) == _plain(draft):
-        raise DomainError("Nothing changed: this is the survey as it is.")
+        raise DomainError(gettext("Nothing changed: this is the survey as it is."))
     if not answered(survey):
         for question in list(survey.questions):
             db.session.delete(question)
@@ -204,7 +222,7 @@ def _commit(survey: Survey) -> Survey:
     except IntegrityError as error:  # two administrators saved the same version at once
         db.session.rollback()
         raise Conflict(
-            "Someone changed this survey at the same moment; reload it and try again."
+            gettext("Someone changed this survey at the same moment; reload it and try again.")
         ) from error
     return survey
 
@@ -213,9 +231,18 @@ def activate(actor: User, survey: Survey) -> Survey:
     """Make `survey`'s family the one sent after each decided cycle (the flag
     sits on the family's current version)."""
     if survey.superseded_at is not None:
-        raise DomainError(f"Version {survey.version} was replaced; activate the current one.")
+        raise DomainError(
+            gettext(
+                "Version %(version)s was replaced; activate the current one.",
+                version=survey.version,
+            )
+        )
     if survey.active:
-        raise DomainError(f"{survey.name} is already the survey sent after each decision.")
+        raise DomainError(
+            gettext(
+                "%(survey)s is already the survey sent after each decision.", survey=survey.name
+            )
+        )
     was = active_survey()
     if was is not None:
         was.active = False
@@ -234,7 +261,7 @@ def activate(actor: User, survey: Survey) -> Survey:
 def deactivate(actor: User, survey: Survey) -> Survey:
     """Send no survey after decisions from now on (invitations already sent stay open)."""
     if not survey.active:
-        raise DomainError(f"{survey.name} is not the active survey.")
+        raise DomainError(gettext("%(survey)s is not the active survey.", survey=survey.name))
     survey.active = False
     audit.record(
         actor, "survey_deactivated", survey, partner_id=None, changes={"active": (True, False)}

@@ -3,6 +3,7 @@ from the questions of the version being answered."""
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from wtforms import (
     BooleanField,
     FieldList,
@@ -23,19 +24,19 @@ from portal.surveys.models import QUESTION_KINDS, RATINGS, Survey
 
 
 class QuestionForm(Form):
-    prompt = StringField("Question", validators=[Length(max=500)])
+    prompt = StringField(lazy_gettext("Question"), validators=[Length(max=500)])
     kind = SelectField(
-        "Answer",
+        lazy_gettext("Answer"),
         choices=[SelectChoice(k, label) for k, label in QUESTION_KINDS.items()],
         default="rating",
         validate_choice=False,  # the service refuses unknown kinds with its own message
     )
     options = TextAreaField(
-        "Options (one a line)",
-        description="For a choice question only.",
+        lazy_gettext("Options (one a line)"),
+        description=lazy_gettext("For a choice question only."),
         validators=[Length(max=5000)],
     )
-    required = BooleanField("Must be answered", default=True)
+    required = BooleanField(lazy_gettext("Must be answered"), default=True)
 
     def draft(self, key: str) -> QuestionDraft:
         return QuestionDraft(
@@ -48,16 +49,18 @@ class QuestionForm(Form):
 
 
 class SurveyForm(PortalForm):
-    name = StringField("Survey name", validators=[Length(max=200)])
+    name = StringField(lazy_gettext("Survey name"), validators=[Length(max=200)])
     intro = TextAreaField(
-        "Introduction",
-        description="Shown above the questions: why you ask, how long it takes.",
+        lazy_gettext("Introduction"),
+        description=lazy_gettext("Shown above the questions: why you ask, how long it takes."),
         validators=[Length(max=5000)],
     )
     allows_anonymous = BooleanField(
-        "May be answered anonymously",
-        description="Each person may then choose to answer without their name. Anonymous "
-        "answers are stored without the person and shown only in aggregate.",
+        lazy_gettext("May be answered anonymously"),
+        description=lazy_gettext(
+            "Each person may then choose to answer without their name. Anonymous "
+            "answers are stored without the person and shown only in aggregate."
+        ),
     )
     questions = FieldList(FormField(QuestionForm))
 
@@ -94,7 +97,10 @@ class SurveyForm(PortalForm):
         )
 
 
-RATING_CHOICES = [SelectChoice(str(n), f"{n} – {label}") for n, label in RATINGS.items()]
+RATING_CHOICES = [
+    SelectChoice(str(n), lazy_gettext("%(value)s – %(label)s", value=n, label=label))
+    for n, label in RATINGS.items()
+]
 
 
 def answer_form(survey: Survey, **kwargs) -> PortalForm:
@@ -117,9 +123,11 @@ def answer_form(survey: Survey, **kwargs) -> PortalForm:
         setattr(AnswerForm, field_name(question), field)
     if survey.allows_anonymous:
         AnswerForm.anonymous = BooleanField(
-            "Answer anonymously",
-            description="Your answers are then stored without your name; the programme "
-            "team sees them only together with others', never on their own.",
+            lazy_gettext("Answer anonymously"),
+            description=lazy_gettext(
+                "Your answers are then stored without your name; the programme "
+                "team sees them only together with others', never on their own."
+            ),
         )
     return AnswerForm(**kwargs)
 

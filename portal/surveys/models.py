@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -29,11 +30,17 @@ from portal.core.types import UTCDateTime, utcnow
 from portal.core.versions import versioned
 
 QUESTION_KINDS = {
-    "rating": "Rating from 1 to 5",
-    "choice": "One choice from a list",
-    "text": "Free text",
+    "rating": lazy_gettext("Rating from 1 to 5"),
+    "choice": lazy_gettext("One choice from a list"),
+    "text": lazy_gettext("Free text"),
 }
-RATINGS = {1: "Very poor", 2: "Poor", 3: "Fair", 4: "Good", 5: "Very good"}
+RATINGS = {
+    1: lazy_gettext("Very poor"),
+    2: lazy_gettext("Poor"),
+    3: lazy_gettext("Fair"),
+    4: lazy_gettext("Good"),
+    5: lazy_gettext("Very good"),
+}
 
 
 @versioned

@@ -4,6 +4,7 @@ partner would see it, the editor, and which survey is sent after decisions."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.core.access import may_manage_surveys, require
@@ -84,14 +85,19 @@ def _edit(survey: Survey | None):
     try:
         if survey is None:
             saved = create_survey(current_user, form.draft())
-            notice = f"{saved.name} created."
+            notice = gettext("%(survey)s created.", survey=saved.name)
         else:
             saved = save_survey(current_user, survey, form.draft())
             notice = (
-                f"{saved.name} saved as version {saved.version}; the answers given so far "
-                f"stay with version {survey.version}."
+                gettext(
+                    "%(survey)s saved as version %(version)s; the answers given so far "
+                    "stay with version %(before)s.",
+                    survey=saved.name,
+                    version=saved.version,
+                    before=survey.version,
+                )
                 if saved.id != survey.id
-                else f"{saved.name} saved."
+                else gettext("%(survey)s saved.", survey=saved.name)
             )
     except DomainError as error:
         attach_error(form, error)
@@ -114,7 +120,13 @@ def edit(survey_id: int):
     """Edit a survey: in place while unanswered, else as its next version."""
     survey = _survey(survey_id)
     if survey.superseded_at is not None and request.method == "GET":
-        flash(f"Version {survey.version} was replaced; this is the current one.", "info")
+        flash(
+            gettext(
+                "Version %(version)s was replaced; this is the current one.",
+                version=survey.version,
+            ),
+            "info",
+        )
         return redirect(url_for(".edit", survey_id=current_of(survey.family_id).id))
     return _edit(survey)
 
@@ -127,10 +139,19 @@ def set_active(survey_id: int):
     try:
         if request.form.get("active") == "0":
             deactivate(current_user, survey)
-            flash(f"{survey.name} is no longer sent; no survey follows decisions now.", "success")
+            flash(
+                gettext(
+                    "%(survey)s is no longer sent; no survey follows decisions now.",
+                    survey=survey.name,
+                ),
+                "success",
+            )
         else:
             activate(current_user, survey)
-            flash(f"{survey.name} is now sent after each decided cycle.", "success")
+            flash(
+                gettext("%(survey)s is now sent after each decided cycle.", survey=survey.name),
+                "success",
+            )
     except DomainError as error:
         flash(error.message, "error")
     return redirect(url_for(".show", survey_id=survey.id))
