@@ -3,6 +3,7 @@ KPI and the stages a partner's assessment may be about."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext
@@ -13,6 +14,7 @@ from portal.core import periods
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.filters import day
+from portal.core.forms import typed_day
 from portal.core.inputs import identifier_or_none
 from portal.kpis.definitions import BY_KEY, Kpi
 from portal.kpis.figures import Bench, Scope
@@ -106,18 +108,55 @@ def stage_of(value: str | None) -> tuple[int | None, int | None]:
     return accreditation_id, milestone_id
 
 
-def scope_from_args(args, today: date) -> tuple[Scope, str | None]:
+@dataclass(frozen=True)
+class PeriodError:
+    """Why the period asked for cannot be shown, and which day box is at fault
+    ("from", "to"; "" for both; "period" for the list), for the page to say it there."""
+
+    message: str
+    field: str = ""
+
+
+def _typed_range(args) -> tuple[str, PeriodError | None]:
+    """The "from".."to" days typed day first (dd/mm/yyyy, as the pages write
+    dates in every language), as the period key periods.parse reads."""
+    days = {}
+    for name in ("from", "to"):
+        text = (args.get(name) or "").strip()[:40]
+        if not text:
+            return "", PeriodError(
+                gettext("Enter both days, or choose a period above."), field=name
+            )
+        typed = typed_day(text)
+        if typed is None:
+            return "", PeriodError(
+                gettext(
+                    "Enter the date as dd/mm/yyyy, for example %(example)s.",
+                    example="31/01/2027",
+                ),
+                field=name,
+            )
+        days[name] = typed
+    if days["to"] < days["from"]:
+        return "", PeriodError(
+            gettext("The period must end on or after the day it starts."), field="to"
+        )
+    return f"{days['from'].isoformat()}..{days['to'].isoformat()}", None
+
+
+def scope_from_args(args, today: date) -> tuple[Scope, PeriodError | None]:
     """The period and filters asked for; a period that cannot be read falls back to
     the current quarter, with the reason for the page to show."""
     default = periods.quarter_of(today, periods.fiscal_start())
     error = None
     text = args.get("period", "")
     if args.get("from") or args.get("to"):
-        text = f"{args.get('from', '')}..{args.get('to', '')}"
+        text, error = _typed_range(args)
     try:
         period = periods.parse(text, periods.fiscal_start()) if text else default
     except DomainError as refused:
-        period, error = default, refused.message
+        typed = bool(args.get("from") or args.get("to"))
+        period, error = default, PeriodError(refused.message, "" if typed else "period")
     type_ = args.get("type", "")
     district = args.get("district", "")[:50]
     return (

@@ -291,3 +291,47 @@ def test_the_kpi_pages_read_in_french(late, login):
 
     with staff_client.application.test_request_context(headers={"Accept-Language": "fr"}):
         assert english(BY_KEY["on_time"].title) == "Documents on time"
+
+
+def test_the_period_s_days_are_typed_day_first_in_the_page_s_language(late, login):
+    _in_french("manager@example.org")
+    client = login("manager@example.org")
+    page = client.get("/kpis?from=01/12/2026&to=31/12/2026").get_data(as_text=True)
+    form = re.search(r'data-testid="period-form".*?</form>', page, re.S)[0]
+    assert 'type="date"' not in form and "period-error" not in form
+    assert 'name="from" value="01/12/2026"' in form and 'name="to" value="31/12/2026"' in form
+    assert 'placeholder="jj/mm/aaaa"' in form  # the page's language, not the browser's
+    assert 'value="2026-12-01..2026-12-31" selected' in form  # the range is the period shown
+    # ISO days (old links, the export's) still read.
+    assert "period-error" not in client.get("/kpis?from=2026-12-01&to=2026-12-31").get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "query, field, words",
+    [
+        ("from=31/02/2026&to=31/03/2026", "from", "au format jj/mm/aaaa"),
+        ("from=01/12/2026&to=12/31/2026", "to", "au format jj/mm/aaaa"),  # month first: no
+        ("from=01/12/2026&to=", "to", "Saisissez les deux jours"),
+        ("from=31/12/2026&to=01/12/2026", "to", "doit se terminer"),
+        ("from=<b>x</b>&to=01/12/2026", "from", "au format jj/mm/aaaa"),
+    ],
+)
+def test_a_day_that_cannot_be_read_is_said_next_to_its_box(late, login, query, field, words):
+    _in_french("manager@example.org")
+    response = login("manager@example.org").get(f"/kpis?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    error = re.search(r'<p class="error" id="period-error"[^>]*>(.*?)</p>', page, re.S)[1]
+    assert words in error and "Affichage de" in error  # and the quarter is shown instead
+    box = re.search(rf'<input type="text" name="{field}"[^>]*>', page, re.S)[0]
+    assert 'aria-invalid="true"' in box and 'aria-describedby="period-error"' in box
+    assert "<b>x</b>" not in page and 'data-testid="kpi"' in page
+
+
+def test_a_partner_types_its_period_the_same_way(late, login):
+    (_, focal, _), _ = late
+    page = login(focal.email).get("/organisation/kpis?from=99/99/2026&to=01/12/2026")
+    assert page.status_code == 200
+    assert "Enter the date as dd/mm/yyyy" in page.get_data(as_text=True)
