@@ -17,6 +17,7 @@ from portal.surveys import bp
 from portal.surveys.forms import answer_form, typed_answers
 from portal.surveys.invitations import open_invitations
 from portal.surveys.models import RATINGS, SurveyInvitation
+from portal.surveys.translations import choice_label
 
 
 def _page(state: service.Answering, form=None, status: int = 200, notice: str | None = None):
@@ -29,6 +30,7 @@ def _page(state: service.Answering, form=None, status: int = 200, notice: str | 
         form=form,
         notice=notice,
         ratings=RATINGS,
+        choice_label=choice_label,
     )
 
 

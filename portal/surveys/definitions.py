@@ -114,20 +114,53 @@ def _check_question(question: QuestionDraft, key: str) -> None:
         )
 
 
-def _fill(survey: Survey, draft: SurveyDraft) -> None:
+def _fill(survey: Survey, draft: SurveyDraft, previous=()) -> None:
+    """The survey as drafted; a question kept as it was (same text, same kind)
+    keeps what staff wrote of it in other languages (see _carry_over)."""
+    before = _translations_of(previous)
     survey.name = draft.name.strip()
     survey.intro = (draft.intro or "").strip()
     survey.allows_anonymous = bool(draft.allows_anonymous)
     survey.questions = [
-        SurveyQuestion(
-            position=n,
-            kind=q.kind,
-            prompt=q.prompt.strip(),
-            required=q.required,
-            options_text="\n".join(q.options) if q.kind == "choice" else "",
+        _carry_over(
+            SurveyQuestion(
+                position=n,
+                kind=q.kind,
+                prompt=q.prompt.strip(),
+                required=q.required,
+                options_text="\n".join(q.options) if q.kind == "choice" else "",
+            ),
+            before,
         )
         for n, q in enumerate(draft.questions, start=1)
     ]
+
+
+def _translations_of(questions) -> dict[tuple[str, str], tuple[list[str], dict]]:
+    """(options, translations) by (prompt, kind), read before the rows go."""
+    return {
+        (q.prompt.strip(), q.kind): (q.options, dict(q.translations))
+        for q in questions
+        if q.translations
+    }
+
+
+def _carry_over(
+    question: SurveyQuestion, before: dict[tuple[str, str], tuple[list[str], dict]]
+) -> SurveyQuestion:
+    """The translations of the same question before (surveys.translations); its
+    options' only while the English options are the same."""
+    found = before.get((question.prompt, question.kind))
+    if found is None:
+        return question
+    options, translations = found
+    same_options = options == question.options
+    kept = {
+        language: {k: v for k, v in fields.items() if k != "options_text" or same_options}
+        for language, fields in translations.items()
+    }
+    question.translations = {language: fields for language, fields in kept.items() if fields}
+    return question
 
 
 def answered(survey: Survey) -> bool:
@@ -169,18 +202,19 @@ def save_survey(actor: User, survey: Survey, draft: SurveyDraft) -> Survey:
     before = SurveyDraft.of(survey)
     if _plain(before) == _plain(draft):
         raise DomainError(gettext("Nothing changed: this is the survey as it is."))
+    previous = list(survey.questions)
     if not answered(survey):
-        for question in list(survey.questions):
+        for question in previous:
             db.session.delete(question)
         db.session.flush()  # or the new questions would collide on (survey, position)
         db.session.expire(survey, ["questions"])
-        _fill(survey, draft)
+        _fill(survey, draft, previous)
         audit.record(
             actor, "survey_edited", survey, partner_id=None, changes=_changes(before, draft)
         )
         return _commit(survey)
     newer = Survey(family_id=survey.family_id, version=survey.version + 1, created_by_id=actor.id)
-    _fill(newer, draft)
+    _fill(newer, draft, previous)
     survey.superseded_at = utcnow()
     if survey.active:
         survey.active = False

@@ -19,8 +19,15 @@ from wtforms.validators import Length, Optional
 
 from portal.core.forms import PortalForm
 from portal.surveys.answers import TEXT_MAX, field_name
-from portal.surveys.definitions import QuestionDraft, SurveyDraft, options_of
+from portal.surveys.definitions import PROMPT_MAX, QuestionDraft, SurveyDraft, options_of
 from portal.surveys.models import QUESTION_KINDS, RATINGS, Survey
+from portal.surveys.translations import (
+    QuestionText,
+    options_field,
+    options_of_question,
+    prompt_field,
+    prompt_of,
+)
 
 
 class QuestionForm(Form):
@@ -112,11 +119,11 @@ def answer_form(survey: Survey, **kwargs) -> PortalForm:
         pass
 
     for question in survey.questions:
-        label = question.prompt
+        label = prompt_of(question)  # the answers are stored the same in every language
         if question.kind == "rating":
             field = RadioField(label, choices=RATING_CHOICES, validate_choice=False)
         elif question.kind == "choice":
-            choices = [SelectChoice(o, o) for o in question.options]
+            choices = [SelectChoice(value, text) for value, text in options_of_question(question)]
             field = RadioField(label, choices=choices, validate_choice=False)
         else:
             field = TextAreaField(label, validators=[Optional(), Length(max=TEXT_MAX)])
@@ -134,3 +141,45 @@ def answer_form(survey: Survey, **kwargs) -> PortalForm:
 
 def typed_answers(form: PortalForm, survey: Survey) -> dict[str, str]:
     return {field_name(q): getattr(form, field_name(q)).data or "" for q in survey.questions}
+
+
+def translation_form(survey: Survey, language: str, **kwargs) -> PortalForm:
+    """One text box per question (and one for a choice question's options), as
+    staff last wrote them in `language`; the service checks what is typed."""
+
+    class TranslationForm(PortalForm):
+        pass
+
+    for question in survey.questions:
+        written = (question.translations or {}).get(language) or {}
+        setattr(
+            TranslationForm,
+            prompt_field(question),
+            StringField(
+                lazy_gettext("Question"),
+                default=written.get("prompt", ""),
+                validators=[Length(max=PROMPT_MAX)],
+            ),
+        )
+        if question.kind == "choice":
+            setattr(
+                TranslationForm,
+                options_field(question),
+                TextAreaField(
+                    lazy_gettext("Options (one a line, in the same order)"),
+                    default=written.get("options_text", ""),
+                    validators=[Length(max=5000)],
+                ),
+            )
+    return TranslationForm(**kwargs)
+
+
+def typed_translations(form: PortalForm, survey: Survey) -> dict[int, QuestionText]:
+    texts = {}
+    for question in survey.questions:
+        options = getattr(form, options_field(question), None)
+        texts[question.id] = QuestionText(
+            prompt=getattr(form, prompt_field(question)).data or "",
+            options=(options.data or "") if options is not None else "",
+        )
+    return texts

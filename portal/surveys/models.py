@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
+from portal.core.translated import translations_column
 from portal.core.types import UTCDateTime, utcnow
 from portal.core.versions import versioned
 
@@ -96,6 +97,10 @@ class SurveyQuestion(db.Model):
     required: Mapped[bool] = mapped_column(default=True)
     # For a choice question: its options, one a line.
     options_text: Mapped[str] = mapped_column(Text, default="")
+    # The prompt and options as staff wrote them in other languages, read through
+    # core.translated ({"fr": {"prompt": "…", "options_text": "…"}}); the answers
+    # always store the English option, whichever language the person read.
+    translations: Mapped[dict[str, dict[str, str]]] = translations_column()
 
     survey = relationship("Survey", back_populates="questions")
 

@@ -24,8 +24,14 @@ from portal.surveys.definitions import (
     save_survey,
     versions_of,
 )
-from portal.surveys.forms import SurveyForm, answer_form
+from portal.surveys.forms import SurveyForm, answer_form, translation_form, typed_translations
 from portal.surveys.models import QUESTION_KINDS, Survey
+from portal.surveys.translations import (
+    LANGUAGES_TO_WRITE,
+    options_field,
+    prompt_field,
+    translate_questions,
+)
 
 BLANK_QUESTIONS = 3
 
@@ -56,6 +62,7 @@ def show(survey_id: int):
         form=answer_form(survey, meta={"csrf": False}),
         versions=versions_of(survey),
         kinds=QUESTION_KINDS,
+        survey_languages=LANGUAGES_TO_WRITE,
     )
 
 
@@ -155,3 +162,42 @@ def set_active(survey_id: int):
     except DomainError as error:
         flash(error.message, "error")
     return redirect(url_for(".show", survey_id=survey.id))
+
+
+@bp.route("/surveys/<int:survey_id>/translate", methods=["GET", "POST"])
+@login_required
+def translate(survey_id: int):
+    """Write a version's questions (and options) in another language: partners
+    reading the portal in it see them so; a blank box shows the English."""
+    survey = _survey(survey_id)
+    language = request.values.get("language") or next(iter(LANGUAGES_TO_WRITE))
+    require(language in LANGUAGES_TO_WRITE, hidden=True)
+    form = translation_form(survey, language)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            translate_questions(current_user, survey, language, typed_translations(form, survey))
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(
+                gettext(
+                    "The questions of %(survey)s are saved (%(language)s).",
+                    survey=survey.name,
+                    language=LANGUAGES_TO_WRITE[language],
+                ),
+                "success",
+            )
+            return redirect(url_for(".show", survey_id=survey.id))
+    if form.is_submitted():
+        status = 422
+    return render(
+        "surveys/translate.html",
+        status=status,
+        survey=survey,
+        form=form,
+        language=language,
+        survey_languages=LANGUAGES_TO_WRITE,
+        prompt_field=prompt_field,
+        options_field=options_field,
+    )
