@@ -104,6 +104,9 @@ def kpi_chart(points, kpi: Kpi | None, target: float | None = None) -> Chart:
 
 @bp.app_template_filter("trend_point")
 def trend_point(point) -> tuple[str, float | None]:
-    """(quarter label, value) of a trend's (Period, value)."""
+    """(quarter label, value) of a trend's (Period, value): "Q3 2026", "T3 2026"."""
     period, value = point
-    return period.key, value
+    year, _, number = period.key.partition("-Q")
+    if not number:
+        return period.key, value
+    return gettext("Q%(quarter)s %(year)s", quarter=number, year=year), value

@@ -277,6 +277,7 @@ def test_the_kpi_pages_read_in_french(late, login):
     assert "Partenaires qui demandent de l'attention" in page
     assert "Documents à temps" in card(page, "on_time") and ">Agir<" in card(page, "on_time")
     assert "Médiane du programme" in page and "Programme median" not in page
+    assert re.search(r'class="tick">T[1-4] 20\d\d<', page)  # quarters as French writes them
     assert '">Ce qui est renvoyé, et pourquoi</a> (analyse des examens' in page
     definitions = staff_client.get("/kpis/definitions").get_data(as_text=True)
     assert "Comment les KPI sont calculés" in definitions and "<strong>Bon</strong>" in definitions
