@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from babel import numbers
+from flask_babel import gettext, ngettext
+
+from portal.core.i18n import current_language
 from portal.kpis import bp
 from portal.kpis.definitions import Kpi
 
@@ -13,27 +17,33 @@ WIDTH, HEIGHT, PAD = 280, 100, 16
 
 @bp.app_template_filter("kpi_value")
 def kpi_value(value: float | None, kpi: Kpi) -> str:
-    """A figure in its unit: 82%, 3.5 days, 1.4 rounds, 3.8 / 5."""
+    """A figure in its unit, in the reader's language: 82%, 3.5 days, 1.4 rounds, 3.8 / 5."""
     if value is None:
-        return "No data yet"
+        return gettext("No data yet")
     if kpi.unit == "percent":
-        return f"{value * 100:.0f}%"
-    number = f"{value:.1f}".removesuffix(".0")
+        return numbers.format_percent(value, locale=current_language())
+    number = _short(value)
+    count = int(abs(value)) if value == int(value) else 2  # "1.5 days"
     if kpi.unit == "days":
-        return f"{number} day{'' if abs(value) == 1 else 's'}"
+        return ngettext("%(number)s day", "%(number)s days", count, number=number)
     if kpi.unit == "working_days":
-        return f"{number} working day{'' if abs(value) == 1 else 's'}"
+        return ngettext("%(number)s working day", "%(number)s working days", count, number=number)
     if kpi.unit == "rating":
-        return f"{number} / 5"
+        return gettext("%(number)s / 5", number=number)
     return number
+
+
+def _short(value: float) -> str:
+    """One decimal at most: 3.5, 4 ("3,5" in French)."""
+    return numbers.format_decimal(round(value, 1), format="#,##0.#", locale=current_language())
 
 
 @bp.app_template_filter("kpi_short")
 def kpi_short(value: float, kpi: Kpi) -> str:
     """A figure as a chart's label: 82%, 3.5, 4."""
     if kpi.unit == "percent":
-        return f"{value * 100:.0f}%"
-    return f"{value:.1f}".removesuffix(".0")
+        return numbers.format_percent(value, locale=current_language())
+    return _short(value)
 
 
 @dataclass
@@ -94,6 +104,9 @@ def kpi_chart(points, kpi: Kpi | None, target: float | None = None) -> Chart:
 
 @bp.app_template_filter("trend_point")
 def trend_point(point) -> tuple[str, float | None]:
-    """(quarter label, value) of a trend's (Period, value)."""
+    """(quarter label, value) of a trend's (Period, value): "Q3 2026", "T3 2026"."""
     period, value = point
-    return period.key, value
+    year, _, number = period.key.partition("-Q")
+    if not number:
+        return period.key, value
+    return gettext("Q%(quarter)s %(year)s", quarter=number, year=year), value

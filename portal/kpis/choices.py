@@ -3,14 +3,18 @@ KPI and the stages a partner's assessment may be about."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.core import periods
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import day
+from portal.core.forms import typed_day
 from portal.core.inputs import identifier_or_none
 from portal.kpis.definitions import BY_KEY, Kpi
 from portal.kpis.figures import Bench, Scope
@@ -71,11 +75,25 @@ def assessment_form(partner: Partner, form: AssessmentForm | None = None) -> Ass
         .options(selectinload(Accreditation.milestones), selectinload(Accreditation.template))
         .order_by(Accreditation.started_on.desc(), Accreditation.id.desc())
     ).all()
-    stages = [("", "Choose…")]
+    stages = [("", gettext("Choose…"))]
     for cycle in cycles:
-        label = f"{cycle.template.name}, started {cycle.started_on:%d %b %Y}"
-        stages.append((str(cycle.id), f"{label}: the whole cycle"))
-        stages += [(f"{cycle.id}-{m.id}", f"{label}: {m.name}") for m in cycle.milestones]
+        name, started = cycle.template.name, day(cycle.started_on)
+        whole = gettext(
+            "%(template)s, started %(day)s: the whole cycle", template=name, day=started
+        )
+        stages.append((str(cycle.id), whole))
+        stages += [
+            (
+                f"{cycle.id}-{m.id}",
+                gettext(
+                    "%(template)s, started %(day)s: %(stage)s",
+                    template=name,
+                    day=started,
+                    stage=m.name,
+                ),
+            )
+            for m in cycle.milestones
+        ]
     form.stage.choices = stages
     return form
 
@@ -90,18 +108,55 @@ def stage_of(value: str | None) -> tuple[int | None, int | None]:
     return accreditation_id, milestone_id
 
 
-def scope_from_args(args, today: date) -> tuple[Scope, str | None]:
+@dataclass(frozen=True)
+class PeriodError:
+    """Why the period asked for cannot be shown, and which day box is at fault
+    ("from", "to"; "" for both; "period" for the list), for the page to say it there."""
+
+    message: str
+    field: str = ""
+
+
+def _typed_range(args) -> tuple[str, PeriodError | None]:
+    """The "from".."to" days typed day first (dd/mm/yyyy, as the pages write
+    dates in every language), as the period key periods.parse reads."""
+    days = {}
+    for name in ("from", "to"):
+        text = (args.get(name) or "").strip()[:40]
+        if not text:
+            return "", PeriodError(
+                gettext("Enter both days, or choose a period above."), field=name
+            )
+        typed = typed_day(text)
+        if typed is None:
+            return "", PeriodError(
+                gettext(
+                    "Enter the date as dd/mm/yyyy, for example %(example)s.",
+                    example="31/01/2027",
+                ),
+                field=name,
+            )
+        days[name] = typed
+    if days["to"] < days["from"]:
+        return "", PeriodError(
+            gettext("The period must end on or after the day it starts."), field="to"
+        )
+    return f"{days['from'].isoformat()}..{days['to'].isoformat()}", None
+
+
+def scope_from_args(args, today: date) -> tuple[Scope, PeriodError | None]:
     """The period and filters asked for; a period that cannot be read falls back to
     the current quarter, with the reason for the page to show."""
     default = periods.quarter_of(today, periods.fiscal_start())
     error = None
     text = args.get("period", "")
     if args.get("from") or args.get("to"):
-        text = f"{args.get('from', '')}..{args.get('to', '')}"
+        text, error = _typed_range(args)
     try:
         period = periods.parse(text, periods.fiscal_start()) if text else default
     except DomainError as refused:
-        period, error = default, refused.message
+        typed = bool(args.get("from") or args.get("to"))
+        period, error = default, PeriodError(refused.message, "" if typed else "period")
     type_ = args.get("type", "")
     district = args.get("district", "")[:50]
     return (

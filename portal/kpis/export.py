@@ -9,7 +9,7 @@ from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.exports import Column, Table, exportable
 from portal.kpis.choices import scope_from_args
-from portal.kpis.definitions import GROUPS, KPIS
+from portal.kpis.definitions import GROUPS, KPIS, english
 from portal.kpis.figures import STATES, benchmarks, partner_values, programme_median, state
 from portal.models import Partner
 
@@ -43,12 +43,12 @@ def kpis_table(args) -> Table:
             rows.append(
                 (
                     names[partner_id],
-                    kpi.title,
-                    GROUPS[kpi.group],
+                    english(kpi.title),
+                    english(GROUPS[kpi.group]),
                     kpi.unit.replace("_", " "),
                     value,
                     count,
-                    STATES.get(state(kpi, bench, value) or "", ""),
+                    english(STATES.get(state(kpi, bench, value) or "", "")),
                     bench.target,
                     bench.warning,
                     median,

@@ -17,12 +17,15 @@ import statistics
 from dataclasses import dataclass, field
 from datetime import date
 
+from babel import numbers
 from flask import current_app, g, has_request_context
+from flask_babel import gettext, lazy_gettext
 from redis.exceptions import RedisError
 from sqlalchemy import func, or_, select
 
 from portal.core import periods
 from portal.core.extensions import cache, db
+from portal.core.i18n import current_language
 from portal.core.periods import Period
 from portal.core.sqldays import median, month_index
 from portal.kpis.definitions import Kpi
@@ -85,7 +88,7 @@ def state(kpi: Kpi, bench: Bench, value: float | None) -> str | None:
     return "act"
 
 
-STATES = {"good": "Good", "watch": "Watch", "act": "Act"}
+STATES = {"good": lazy_gettext("Good"), "watch": lazy_gettext("Watch"), "act": lazy_gettext("Act")}
 _RANK = {"good": 0, "watch": 1, "act": 2}
 
 
@@ -267,12 +270,18 @@ class Distribution:
                 for v in self.values
                 if edges[i] <= v and (v < edges[i + 1] or (last and v <= edges[i + 1]))
             )
-            joint = "–" if kpi.unit == "percent" else " to "
-            result.append((_edge(kpi, edges[i]) + joint + _edge(kpi, edges[i + 1]), n))
+            low, high = _edge(kpi, edges[i]), _edge(kpi, edges[i + 1])
+            if kpi.unit == "percent":
+                result.append((f"{low}–{high}", n))
+            else:
+                result.append((gettext("%(low)s to %(high)s", low=low, high=high), n))
         return result
 
 
 def _edge(kpi: Kpi, value: float) -> str:
+    language = current_language()
     if kpi.unit == "percent":
-        return f"{value * 100:.0f}%"
-    return f"{value:.0f}" if abs(value) >= 10 else f"{value:.1f}".removesuffix(".0")
+        return numbers.format_percent(value, locale=language)
+    return numbers.format_decimal(
+        round(value) if abs(value) >= 10 else round(value, 1), format="#,##0.#", locale=language
+    )

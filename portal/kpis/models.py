@@ -5,13 +5,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import CheckConstraint, Date, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
 from portal.core.types import UTCDateTime, utcnow
 
-RATINGS = {1: "Poor", 2: "Fair", 3: "Good", 4: "Very good", 5: "Excellent"}
+RATINGS = {
+    1: lazy_gettext("Poor"),
+    2: lazy_gettext("Fair"),
+    3: lazy_gettext("Good"),
+    4: lazy_gettext("Very good"),
+    5: lazy_gettext("Excellent"),
+}
 
 
 class Benchmark(db.Model):

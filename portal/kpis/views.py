@@ -5,6 +5,7 @@ partner's own page."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.core.access import (
@@ -78,7 +79,9 @@ def benchmarks_page():
             except DomainError as error:
                 attach_error(form, error)
             else:
-                flash(f"Benchmark for {kpi.title.lower()} saved.", "success")
+                flash(
+                    gettext("Benchmark for %(kpi)s saved.", kpi=str(kpi.title).lower()), "success"
+                )
                 return redirect(url_for(".benchmarks_page", _anchor=kpi.key))
         forms[kpi.key] = form
     status = 422 if forms else 200
@@ -139,10 +142,10 @@ def assess(partner_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("Assessment recorded.", "success")
+            flash(gettext("Assessment recorded."), "success")
             return go_to(url_for(".partner", partner_id=partner.id, _anchor="assessments"))
     elif form.is_submitted() and accreditation_id is None:
-        form.stage.errors = ["Choose the stage or cycle you assess."]
+        form.stage.errors = [gettext("Choose the stage or cycle you assess.")]
     return render(
         "kpis/_assessment_form.html",
         status=422,

@@ -4,6 +4,7 @@ the open surveys on a partner's dashboard."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.core.access import accreditation_or_404, may_answer_survey, refuse, require
@@ -16,6 +17,7 @@ from portal.surveys import bp
 from portal.surveys.forms import answer_form, typed_answers
 from portal.surveys.invitations import open_invitations
 from portal.surveys.models import RATINGS, SurveyInvitation
+from portal.surveys.translations import choice_label
 
 
 def _page(state: service.Answering, form=None, status: int = 200, notice: str | None = None):
@@ -28,6 +30,7 @@ def _page(state: service.Answering, form=None, status: int = 200, notice: str | 
         form=form,
         notice=notice,
         ratings=RATINGS,
+        choice_label=choice_label,
     )
 
 
@@ -64,7 +67,7 @@ def answer(accreditation_id: int):
         except DomainError as error:
             attach_error(form, error)
         else:
-            flash("Thank you: your answers are saved.", "success")
+            flash(gettext("Thank you: your answers are saved."), "success")
             return go_to(url_for(".answer", accreditation_id=accreditation.id))
     return _page(state, form, 422 if form.is_submitted() else 200)
 

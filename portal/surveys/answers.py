@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from portal.core import audit
+from portal.core import audit, filters
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import Accreditation, User
@@ -43,18 +44,25 @@ class AlreadyAnswered(DomainError):
     """The survey was answered already (perhaps a moment ago, from another tab)."""
 
     def __init__(self, day: date | None):
-        when = f" on {day:%d %b %Y}" if day else ""
-        super().__init__(
-            f"You already answered this survey{when}. Your first answers are kept; "
-            "nothing was changed."
-        )
+        if day:
+            message = gettext(
+                "You already answered this survey on %(day)s. Your first answers are kept; "
+                "nothing was changed.",
+                day=filters.day(day),
+            )
+        else:
+            message = gettext(
+                "You already answered this survey. Your first answers are kept; "
+                "nothing was changed."
+            )
+        super().__init__(message)
 
 
 class AnswersRefused(DomainError):
     """Some answers cannot be taken; `problems` maps each field to what is wrong."""
 
     def __init__(self, problems: dict[str, str]):
-        super().__init__("Some answers need another look; see the questions marked.")
+        super().__init__(gettext("Some answers need another look; see the questions marked."))
         self.problems = problems
 
 
@@ -80,7 +88,7 @@ def answering(user: User, accreditation: Accreditation) -> Answering:
     """The survey `user` is to answer (or answered) for `accreditation`."""
     invitation = invitation_of(user, accreditation)
     if invitation is None:
-        raise NotInvited("There is no survey for you on this accreditation.")
+        raise NotInvited(gettext("There is no survey for you on this accreditation."))
     response = None
     if invitation.answered_on is not None:
         response = db.session.scalar(
@@ -105,19 +113,19 @@ def parse_answers(survey: Survey, values: dict[str, str]) -> list[SurveyAnswer]:
         raw = (values.get(name) or "").strip()
         if not raw:
             if question.required:
-                problems[name] = "Answer this question."
+                problems[name] = gettext("Answer this question.")
             continue
         answer = SurveyAnswer(question_id=question.id)
         if question.kind == "rating" and raw not in {str(n) for n in RATINGS}:
-            problems[name] = "Choose a rating from 1 to 5."
+            problems[name] = gettext("Choose a rating from 1 to 5.")
         elif question.kind == "rating":
             answer.rating = int(raw)
         elif question.kind == "choice" and raw not in question.options:
-            problems[name] = "Choose one of the options."
+            problems[name] = gettext("Choose one of the options.")
         elif question.kind == "choice":
             answer.choice = raw
         elif len(raw) > TEXT_MAX:
-            problems[name] = f"Keep the answer under {TEXT_MAX} characters."
+            problems[name] = gettext("Keep the answer under %(max)s characters.", max=TEXT_MAX)
         else:
             answer.text = raw
         answers.append(answer)
@@ -139,7 +147,7 @@ def answer(
         raise AlreadyAnswered(state.invitation.answered_on)
     survey = state.survey
     if anonymous and not survey.allows_anonymous:
-        raise DomainError("This survey is answered with your name.", field="anonymous")
+        raise DomainError(gettext("This survey is answered with your name."), field="anonymous")
     answers = parse_answers(survey, values)
     claimed = db.session.execute(
         update(SurveyInvitation)

@@ -17,23 +17,32 @@ from portal.api.registry import (
 )
 from portal.models import SurveyFigure
 
+# The API is read by reporting tools: its documentation (OpenAPI) is in English
+# for every caller, so its text stays out of the catalogues.
+DOCUMENTED = {
+    "resource": "Per question of a feedback survey and per fiscal quarter (of the day "
+    "answered): the number of answers, the mean rating (1-5) and each choice's count. "
+    "Published daily (`flask api publish`) only for groups of at least "
+    "SURVEY_MIN_ANONYMOUS_ANSWERS answers, named and anonymous pooled; free text never.",
+    "survey_id": "The survey version answered.",
+    "period": 'A fiscal quarter, as "2026-Q3".',
+    "choices": "Each option's count (choice questions).",
+}
+
 register(
     Resource(
         name="survey-results",
         title="Survey result",
-        description="Per question of a feedback survey and per fiscal quarter (of the day "
-        "answered): the number of answers, the mean rating (1-5) and each choice's count. "
-        "Published daily (`flask api publish`) only for groups of at least "
-        "SURVEY_MIN_ANONYMOUS_ANSWERS answers, named and anonymous pooled; free text never.",
+        description=DOCUMENTED["resource"],
         model=SurveyFigure,
         fields=standard_fields(
-            integer("survey_id", description="The survey version answered."),
+            integer("survey_id", description=DOCUMENTED["survey_id"]),
             text("survey_name", "survey.name"),
             integer("survey_version", "survey.version"),
             integer("question_id"),
             text("question", "question.prompt"),
             choice("question_kind", ["rating", "choice"], "question.kind"),
-            text("period", description='A fiscal quarter, as "2026-Q3".'),
+            text("period", description=DOCUMENTED["period"]),
             day("period_start"),
             day("period_end"),
             integer("answers"),
@@ -42,7 +51,7 @@ register(
                 "choices",
                 {"type": ["object", "null"], "additionalProperties": {"type": "integer"}},
                 lambda f: f.choices,
-                description="Each option's count (choice questions).",
+                description=DOCUMENTED["choices"],
             ),
         ),
         options=(joinedload(SurveyFigure.survey), joinedload(SurveyFigure.question)),

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -64,13 +65,15 @@ def options_of(text: str) -> list[str]:
 def check(draft: SurveyDraft) -> None:
     """Refuse a survey that cannot be answered; the error names the field at fault."""
     if not (draft.name or "").strip():
-        raise DomainError("Give the survey a name.", field="name")
+        raise DomainError(gettext("Give the survey a name."), field="name")
     if len(draft.name.strip()) > 200:
-        raise DomainError("Keep the name under 200 characters.", field="name")
+        raise DomainError(gettext("Keep the name under 200 characters."), field="name")
     if not draft.questions:
-        raise DomainError("A survey needs at least one question.", field="questions")
+        raise DomainError(gettext("A survey needs at least one question."), field="questions")
     if len(draft.questions) > MAX_QUESTIONS:
-        raise DomainError(f"A survey has at most {MAX_QUESTIONS} questions.", field="questions")
+        raise DomainError(
+            gettext("A survey has at most %(max)s questions.", max=MAX_QUESTIONS), field="questions"
+        )
     for i, question in enumerate(draft.questions):
         _check_question(question, question.key or f"questions-{i}-")
 
@@ -78,43 +81,86 @@ def check(draft: SurveyDraft) -> None:
 def _check_question(question: QuestionDraft, key: str) -> None:
     prompt = question.prompt.strip()
     if not prompt:
-        raise DomainError("Write the question.", field=key + "prompt")
+        raise DomainError(gettext("Write the question."), field=key + "prompt")
     if len(prompt) > PROMPT_MAX:
-        raise DomainError(f"Keep the question under {PROMPT_MAX} characters.", field=key + "prompt")
+        raise DomainError(
+            gettext("Keep the question under %(max)s characters.", max=PROMPT_MAX),
+            field=key + "prompt",
+        )
     if question.kind not in QUESTION_KINDS:
-        raise DomainError("Choose what kind of answer it takes.", field=key + "kind")
+        raise DomainError(gettext("Choose what kind of answer it takes."), field=key + "kind")
     if question.kind != "choice":
         if question.options:
             raise DomainError(
-                "Only a choice question lists options; clear them or make it a choice.",
+                gettext("Only a choice question lists options; clear them or make it a choice."),
                 field=key + "options",
             )
         return
     options = question.options
     if len(options) < 2:
-        raise DomainError("A choice question needs at least two options.", field=key + "options")
+        raise DomainError(
+            gettext("A choice question needs at least two options."), field=key + "options"
+        )
     if len(options) > MAX_OPTIONS:
-        raise DomainError(f"List at most {MAX_OPTIONS} options.", field=key + "options")
+        raise DomainError(
+            gettext("List at most %(max)s options.", max=MAX_OPTIONS), field=key + "options"
+        )
     if len({o.casefold() for o in options}) != len(options):
-        raise DomainError("Each option must be different.", field=key + "options")
+        raise DomainError(gettext("Each option must be different."), field=key + "options")
     if any(len(o) > OPTION_MAX for o in options):
-        raise DomainError(f"Keep each option under {OPTION_MAX} characters.", field=key + "options")
+        raise DomainError(
+            gettext("Keep each option under %(max)s characters.", max=OPTION_MAX),
+            field=key + "options",
+        )
 
 
-def _fill(survey: Survey, draft: SurveyDraft) -> None:
+def _fill(survey: Survey, draft: SurveyDraft, previous=()) -> None:
+    """The survey as drafted; a question kept as it was (same text, same kind)
+    keeps what staff wrote of it in other languages (see _carry_over)."""
+    before = _translations_of(previous)
     survey.name = draft.name.strip()
     survey.intro = (draft.intro or "").strip()
     survey.allows_anonymous = bool(draft.allows_anonymous)
     survey.questions = [
-        SurveyQuestion(
-            position=n,
-            kind=q.kind,
-            prompt=q.prompt.strip(),
-            required=q.required,
-            options_text="\n".join(q.options) if q.kind == "choice" else "",
+        _carry_over(
+            SurveyQuestion(
+                position=n,
+                kind=q.kind,
+                prompt=q.prompt.strip(),
+                required=q.required,
+                options_text="\n".join(q.options) if q.kind == "choice" else "",
+            ),
+            before,
         )
         for n, q in enumerate(draft.questions, start=1)
     ]
+
+
+def _translations_of(questions) -> dict[tuple[str, str], tuple[list[str], dict]]:
+    """(options, translations) by (prompt, kind), read before the rows go."""
+    return {
+        (q.prompt.strip(), q.kind): (q.options, dict(q.translations))
+        for q in questions
+        if q.translations
+    }
+
+
+def _carry_over(
+    question: SurveyQuestion, before: dict[tuple[str, str], tuple[list[str], dict]]
+) -> SurveyQuestion:
+    """The translations of the same question before (surveys.translations); its
+    options' only while the English options are the same."""
+    found = before.get((question.prompt, question.kind))
+    if found is None:
+        return question
+    options, translations = found
+    same_options = options == question.options
+    kept = {
+        language: {k: v for k, v in fields.items() if k != "options_text" or same_options}
+        for language, fields in translations.items()
+    }
+    question.translations = {language: fields for language, fields in kept.items() if fields}
+    return question
 
 
 def answered(survey: Survey) -> bool:
@@ -147,22 +193,28 @@ def save_survey(actor: User, survey: Survey, draft: SurveyDraft) -> Survey:
     next version (which inherits the active flag). Returns the version saved."""
     check(draft)
     if survey.superseded_at is not None:
-        raise DomainError(f"Version {survey.version} was replaced; edit the current version.")
+        raise DomainError(
+            gettext(
+                "Version %(version)s was replaced; edit the current version.",
+                version=survey.version,
+            )
+        )
     before = SurveyDraft.of(survey)
     if _plain(before) == _plain(draft):
-        raise DomainError("Nothing changed: this is the survey as it is.")
+        raise DomainError(gettext("Nothing changed: this is the survey as it is."))
+    previous = list(survey.questions)
     if not answered(survey):
-        for question in list(survey.questions):
+        for question in previous:
             db.session.delete(question)
         db.session.flush()  # or the new questions would collide on (survey, position)
         db.session.expire(survey, ["questions"])
-        _fill(survey, draft)
+        _fill(survey, draft, previous)
         audit.record(
             actor, "survey_edited", survey, partner_id=None, changes=_changes(before, draft)
         )
         return _commit(survey)
     newer = Survey(family_id=survey.family_id, version=survey.version + 1, created_by_id=actor.id)
-    _fill(newer, draft)
+    _fill(newer, draft, previous)
     survey.superseded_at = utcnow()
     if survey.active:
         survey.active = False
@@ -204,7 +256,7 @@ def _commit(survey: Survey) -> Survey:
     except IntegrityError as error:  # two administrators saved the same version at once
         db.session.rollback()
         raise Conflict(
-            "Someone changed this survey at the same moment; reload it and try again."
+            gettext("Someone changed this survey at the same moment; reload it and try again.")
         ) from error
     return survey
 
@@ -213,9 +265,18 @@ def activate(actor: User, survey: Survey) -> Survey:
     """Make `survey`'s family the one sent after each decided cycle (the flag
     sits on the family's current version)."""
     if survey.superseded_at is not None:
-        raise DomainError(f"Version {survey.version} was replaced; activate the current one.")
+        raise DomainError(
+            gettext(
+                "Version %(version)s was replaced; activate the current one.",
+                version=survey.version,
+            )
+        )
     if survey.active:
-        raise DomainError(f"{survey.name} is already the survey sent after each decision.")
+        raise DomainError(
+            gettext(
+                "%(survey)s is already the survey sent after each decision.", survey=survey.name
+            )
+        )
     was = active_survey()
     if was is not None:
         was.active = False
@@ -234,7 +295,7 @@ def activate(actor: User, survey: Survey) -> Survey:
 def deactivate(actor: User, survey: Survey) -> Survey:
     """Send no survey after decisions from now on (invitations already sent stay open)."""
     if not survey.active:
-        raise DomainError(f"{survey.name} is not the active survey.")
+        raise DomainError(gettext("%(survey)s is not the active survey.", survey=survey.name))
     survey.active = False
     audit.record(
         actor, "survey_deactivated", survey, partner_id=None, changes={"active": (True, False)}

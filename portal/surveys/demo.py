@@ -17,6 +17,7 @@ from portal.models import AccreditationTemplate, Contact, Partner, User
 from portal.partners import search as partner_search
 from portal.surveys.answers import answer
 from portal.surveys.definitions import QuestionDraft, SurveyDraft, activate, create_survey
+from portal.surveys.translations import QuestionText, translate_questions
 
 EFFORT = [
     "Gathering the documents",
@@ -29,6 +30,17 @@ QUESTIONS = [
     QuestionDraft("How helpful was the programme team's feedback?", "rating"),
     QuestionDraft("Which part took the most effort?", "choice", True, EFFORT),
     QuestionDraft("What one thing should we change?", "text", required=False),
+]
+# What the programme team wrote of them in French (surveys.translations).
+FRENCH = [
+    {"prompt": "Les exigences et leurs échéances étaient-elles claires ?"},
+    {"prompt": "Les remarques de l'équipe du programme vous ont-elles été utiles ?"},
+    {
+        "prompt": "Quelle partie vous a demandé le plus d'efforts ?",
+        "options": "Rassembler les documents\nRéviser les documents renvoyés\n"
+        "Attendre l'examen\nComprendre ce qui était demandé",
+    },
+    {"prompt": "Quelle est la chose que nous devrions changer ?"},
 ]
 # email, name, partner role, (ratings, effort, comment, anonymous) or None: not answered
 PEOPLE = [
@@ -72,6 +84,12 @@ def load_survey_story(
             allows_anonymous=True,
             questions=QUESTIONS,
         ),
+    )
+    translate_questions(
+        admin,
+        survey,
+        "fr",
+        {q.id: QuestionText(**text) for q, text in zip(survey.questions, FRENCH, strict=True)},
     )
     activate(admin, survey)
     name, acronym = "Lakeside Community Health", "LCH"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import (
     JSON,
     CheckConstraint,
@@ -25,15 +26,22 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.extensions import db
+from portal.core.translated import translations_column
 from portal.core.types import UTCDateTime, utcnow
 from portal.core.versions import versioned
 
 QUESTION_KINDS = {
-    "rating": "Rating from 1 to 5",
-    "choice": "One choice from a list",
-    "text": "Free text",
+    "rating": lazy_gettext("Rating from 1 to 5"),
+    "choice": lazy_gettext("One choice from a list"),
+    "text": lazy_gettext("Free text"),
 }
-RATINGS = {1: "Very poor", 2: "Poor", 3: "Fair", 4: "Good", 5: "Very good"}
+RATINGS = {
+    1: lazy_gettext("Very poor"),
+    2: lazy_gettext("Poor"),
+    3: lazy_gettext("Fair"),
+    4: lazy_gettext("Good"),
+    5: lazy_gettext("Very good"),
+}
 
 
 @versioned
@@ -89,6 +97,10 @@ class SurveyQuestion(db.Model):
     required: Mapped[bool] = mapped_column(default=True)
     # For a choice question: its options, one a line.
     options_text: Mapped[str] = mapped_column(Text, default="")
+    # The prompt and options as staff wrote them in other languages, read through
+    # core.translated ({"fr": {"prompt": "…", "options_text": "…"}}); the answers
+    # always store the English option, whichever language the person read.
+    translations: Mapped[dict[str, dict[str, str]]] = translations_column()
 
     survey = relationship("Survey", back_populates="questions")
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, time, timedelta
 
 from flask import current_app
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -39,7 +40,7 @@ from portal.surveys.models import (
 TEXTS_SHOWN = 300  # named free-text answers on the page, newest first; the export has all
 CYCLES_SHOWN = 100
 
-NOT_ENOUGH = "Not enough answers to show without identifying anyone."
+NOT_ENOUGH = lazy_gettext("Not enough answers to show without identifying anyone.")
 
 
 @dataclass
@@ -66,7 +67,7 @@ class ResultFilters:
                 if period.kind == "quarter":
                     filters.period = period
                 else:
-                    filters.problem = "Choose a quarter, like 2026-Q3."
+                    filters.problem = gettext("Choose a quarter, like 2026-Q3.")
         return filters
 
     def args(self, **override) -> dict:

@@ -3,12 +3,14 @@ page."""
 
 from __future__ import annotations
 
+from babel import numbers
 from flask import current_app, request, url_for
 from flask_login import current_user, login_required
 
 from portal.core.access import may_manage_surveys, may_read_survey_results, require
 from portal.core.clock import local_today
 from portal.core.htmx import push_url, render
+from portal.core.i18n import current_language
 from portal.core.periods import fiscal_start, recent_quarters
 from portal.surveys import bp
 from portal.surveys.by_partner import PartnerAnswers, of_partner
@@ -52,3 +54,9 @@ def survey_answers_of_partner(partner_id: int) -> PartnerAnswers:
 @bp.app_template_global()
 def survey_minimum() -> int:
     return current_app.config["SURVEY_MIN_ANONYMOUS_ANSWERS"]
+
+
+@bp.app_template_filter("one_decimal")
+def one_decimal(value: float) -> str:
+    """A mean rating as the results write it: "4.0" ("4,0" in French)."""
+    return numbers.format_decimal(value, format="0.0", locale=current_language())

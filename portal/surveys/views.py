@@ -4,6 +4,7 @@ partner would see it, the editor, and which survey is sent after decisions."""
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.core.access import may_manage_surveys, require
@@ -23,8 +24,14 @@ from portal.surveys.definitions import (
     save_survey,
     versions_of,
 )
-from portal.surveys.forms import SurveyForm, answer_form
+from portal.surveys.forms import SurveyForm, answer_form, translation_form, typed_translations
 from portal.surveys.models import QUESTION_KINDS, Survey
+from portal.surveys.translations import (
+    LANGUAGES_TO_WRITE,
+    options_field,
+    prompt_field,
+    translate_questions,
+)
 
 BLANK_QUESTIONS = 3
 
@@ -55,6 +62,7 @@ def show(survey_id: int):
         form=answer_form(survey, meta={"csrf": False}),
         versions=versions_of(survey),
         kinds=QUESTION_KINDS,
+        survey_languages=LANGUAGES_TO_WRITE,
     )
 
 
@@ -84,14 +92,19 @@ def _edit(survey: Survey | None):
     try:
         if survey is None:
             saved = create_survey(current_user, form.draft())
-            notice = f"{saved.name} created."
+            notice = gettext("%(survey)s created.", survey=saved.name)
         else:
             saved = save_survey(current_user, survey, form.draft())
             notice = (
-                f"{saved.name} saved as version {saved.version}; the answers given so far "
-                f"stay with version {survey.version}."
+                gettext(
+                    "%(survey)s saved as version %(version)s; the answers given so far "
+                    "stay with version %(before)s.",
+                    survey=saved.name,
+                    version=saved.version,
+                    before=survey.version,
+                )
                 if saved.id != survey.id
-                else f"{saved.name} saved."
+                else gettext("%(survey)s saved.", survey=saved.name)
             )
     except DomainError as error:
         attach_error(form, error)
@@ -114,7 +127,13 @@ def edit(survey_id: int):
     """Edit a survey: in place while unanswered, else as its next version."""
     survey = _survey(survey_id)
     if survey.superseded_at is not None and request.method == "GET":
-        flash(f"Version {survey.version} was replaced; this is the current one.", "info")
+        flash(
+            gettext(
+                "Version %(version)s was replaced; this is the current one.",
+                version=survey.version,
+            ),
+            "info",
+        )
         return redirect(url_for(".edit", survey_id=current_of(survey.family_id).id))
     return _edit(survey)
 
@@ -127,10 +146,58 @@ def set_active(survey_id: int):
     try:
         if request.form.get("active") == "0":
             deactivate(current_user, survey)
-            flash(f"{survey.name} is no longer sent; no survey follows decisions now.", "success")
+            flash(
+                gettext(
+                    "%(survey)s is no longer sent; no survey follows decisions now.",
+                    survey=survey.name,
+                ),
+                "success",
+            )
         else:
             activate(current_user, survey)
-            flash(f"{survey.name} is now sent after each decided cycle.", "success")
+            flash(
+                gettext("%(survey)s is now sent after each decided cycle.", survey=survey.name),
+                "success",
+            )
     except DomainError as error:
         flash(error.message, "error")
     return redirect(url_for(".show", survey_id=survey.id))
+
+
+@bp.route("/surveys/<int:survey_id>/translate", methods=["GET", "POST"])
+@login_required
+def translate(survey_id: int):
+    """Write a version's questions (and options) in another language: partners
+    reading the portal in it see them so; a blank box shows the English."""
+    survey = _survey(survey_id)
+    language = request.values.get("language") or next(iter(LANGUAGES_TO_WRITE))
+    require(language in LANGUAGES_TO_WRITE, hidden=True)
+    form = translation_form(survey, language)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            translate_questions(current_user, survey, language, typed_translations(form, survey))
+        except DomainError as error:
+            attach_error(form, error)
+        else:
+            flash(
+                gettext(
+                    "The questions of %(survey)s are saved (%(language)s).",
+                    survey=survey.name,
+                    language=LANGUAGES_TO_WRITE[language],
+                ),
+                "success",
+            )
+            return redirect(url_for(".show", survey_id=survey.id))
+    if form.is_submitted():
+        status = 422
+    return render(
+        "surveys/translate.html",
+        status=status,
+        survey=survey,
+        form=form,
+        language=language,
+        survey_languages=LANGUAGES_TO_WRITE,
+        prompt_field=prompt_field,
+        options_field=options_field,
+    )

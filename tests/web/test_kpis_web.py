@@ -258,3 +258,81 @@ def test_published_figures_are_served_to_power_bi(late, client, runner, make_tok
     partners = {late[0][0].id, late[1][0].id}
     assert {r["partner_id"] for r in on_time} == partners
     assert {(r["value"], r["state"], r["unit"]) for r in on_time} == {(0.0, "act", "percent")}
+
+
+def _in_french(email: str) -> None:
+    from portal.models import User
+
+    user = db.session.scalar(db.select(User).filter_by(email=email))
+    user.language = "fr"
+    db.session.commit()
+
+
+def test_the_kpi_pages_read_in_french(late, login):
+    (alpha, focal, _), _ = late
+    _in_french("manager@example.org")
+    _in_french(focal.email)
+    staff_client = login("manager@example.org")
+    page = staff_client.get("/kpis").get_data(as_text=True)
+    assert "Partenaires qui demandent de l'attention" in page
+    assert "Documents à temps" in card(page, "on_time") and ">Agir<" in card(page, "on_time")
+    assert "Médiane du programme" in page and "Programme median" not in page
+    assert re.search(r'class="tick">T[1-4] 20\d\d<', page)  # quarters as French writes them
+    assert '">Ce qui est renvoyé, et pourquoi</a> (analyse des examens' in page
+    definitions = staff_client.get("/kpis/definitions").get_data(as_text=True)
+    assert "Comment les KPI sont calculés" in definitions and "<strong>Bon</strong>" in definitions
+    benchmarks = staff_client.get("/kpis/benchmarks").get_data(as_text=True)
+    assert "Références" in benchmarks and "Plus haut" in benchmarks
+    partner = staff_client.get(f"/partners/{alpha.id}/kpis").get_data(as_text=True)
+    assert "Enregistrer une évaluation" in partner and "Évaluations de l'engagement" in partner
+    mine = login(focal.email).get("/organisation/kpis").get_data(as_text=True)
+    assert "Où nous en sommes" in mine and "Documents en retard" in mine
+    # The export stays in English whoever asks for it.
+    from portal.kpis.definitions import BY_KEY, english
+
+    with staff_client.application.test_request_context(headers={"Accept-Language": "fr"}):
+        assert english(BY_KEY["on_time"].title) == "Documents on time"
+
+
+def test_the_period_s_days_are_typed_day_first_in_the_page_s_language(late, login):
+    _in_french("manager@example.org")
+    client = login("manager@example.org")
+    page = client.get("/kpis?from=01/12/2026&to=31/12/2026").get_data(as_text=True)
+    form = re.search(r'data-testid="period-form".*?</form>', page, re.S)[0]
+    assert 'type="date"' not in form and "period-error" not in form
+    assert 'name="from" value="01/12/2026"' in form and 'name="to" value="31/12/2026"' in form
+    assert 'placeholder="jj/mm/aaaa"' in form  # the page's language, not the browser's
+    assert 'value="2026-12-01..2026-12-31" selected' in form  # the range is the period shown
+    # ISO days (old links, the export's) still read.
+    assert "period-error" not in client.get("/kpis?from=2026-12-01&to=2026-12-31").get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    "query, field, words",
+    [
+        ("from=31/02/2026&to=31/03/2026", "from", "au format jj/mm/aaaa"),
+        ("from=01/12/2026&to=12/31/2026", "to", "au format jj/mm/aaaa"),  # month first: no
+        ("from=01/12/2026&to=", "to", "Saisissez les deux jours"),
+        ("from=31/12/2026&to=01/12/2026", "to", "doit se terminer"),
+        ("from=<b>x</b>&to=01/12/2026", "from", "au format jj/mm/aaaa"),
+    ],
+)
+def test_a_day_that_cannot_be_read_is_said_next_to_its_box(late, login, query, field, words):
+    _in_french("manager@example.org")
+    response = login("manager@example.org").get(f"/kpis?{query}")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    error = re.search(r'<p class="error" id="period-error"[^>]*>(.*?)</p>', page, re.S)[1]
+    assert words in error and "Affichage de" in error  # and the quarter is shown instead
+    box = re.search(rf'<input type="text" name="{field}"[^>]*>', page, re.S)[0]
+    assert 'aria-invalid="true"' in box and 'aria-describedby="period-error"' in box
+    assert "<b>x</b>" not in page and 'data-testid="kpi"' in page
+
+
+def test_a_partner_types_its_period_the_same_way(late, login):
+    (_, focal, _), _ = late
+    page = login(focal.email).get("/organisation/kpis?from=99/99/2026&to=01/12/2026")
+    assert page.status_code == 200
+    assert "Enter the date as dd/mm/yyyy" in page.get_data(as_text=True)

@@ -1008,6 +1008,9 @@ POSTS = {
         "admin", lambda w, c, p: page_form(c, p, p, name="Renamed survey", action="save")
     ),
     "surveys.set_active": Post("admin", lambda w, c, p: {"active": "0"}),
+    "surveys.translate": Post(
+        "admin", lambda w, c, p: page_form(c, p, p, **_survey_translation(w))
+    ),
     # The editor was invited and has not answered yet (the focal point has).
     "surveys.answer": Post("editor", lambda w, c, p: page_form(c, p, p, **_survey_answers(w))),
 }
@@ -1016,6 +1019,10 @@ POSTS = {
 def _survey_answers(w: Walk) -> dict:
     rating, choice, _ = w.a.survey.questions
     return {f"q{rating.id}": "5", f"q{choice.id}": "Documents"}
+
+
+def _survey_translation(w: Walk) -> dict:
+    return {f"q{w.a.survey.questions[0].id}_prompt": "Était-ce clair ?"}
 
 
 def _user(w: Walk, who: str) -> User:
