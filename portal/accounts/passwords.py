@@ -9,6 +9,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext
 
 from portal.core import audit
 from portal.core.errors import DomainError
@@ -69,9 +70,11 @@ def set_password_with_token(raw: str, password: str) -> User:
     """Use a one-time link to set the password; the link then stops working."""
     token = usable_token(raw)
     if token is None:
-        raise DomainError("This link has expired or has already been used.")
+        raise DomainError(gettext("This link has expired or has already been used."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+        raise DomainError(
+            gettext("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH), field="password"
+        )
     # Claim the token with a conditional update so that two tabs cannot both use it.
     claimed = db.session.execute(
         db.update(PasswordToken)
@@ -80,7 +83,7 @@ def set_password_with_token(raw: str, password: str) -> User:
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise DomainError("This link has expired or has already been used.")
+        raise DomainError(gettext("This link has expired or has already been used."))
     user = token.user
     had_password = user.password_hash is not None
     user.password_hash = hash_password(password)

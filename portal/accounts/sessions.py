@@ -4,6 +4,7 @@ an anonymous visitor is sent, and logging in and out."""
 from __future__ import annotations
 
 from flask import request, session, url_for
+from flask_babel import lazy_gettext
 from flask_login import LoginManager, login_user, logout_user
 
 from portal.accounts.models import User
@@ -14,7 +15,7 @@ from portal.core.i18n import INTERFACE_LANGUAGES, SESSION_KEY
 
 def init_login(manager: LoginManager) -> None:
     manager.login_view = "auth.login"
-    manager.login_message = "Please log in to continue."
+    manager.login_message = lazy_gettext("Please log in to continue.")
     manager.login_message_category = "info"
 
     @manager.user_loader
@@ -48,9 +49,10 @@ def log_in(user: User) -> None:
 
 def log_out(user: User) -> None:
     """End this session and every other session of `user`."""
+    language = user.language  # read first: `user` may be current_user, gone after logout
     user.end_sessions()
     db.session.commit()
     logout_user()
     session.clear()
-    if user.language:  # the login page they land on stays in their language
-        session[SESSION_KEY] = user.language
+    if language:  # the login page they land on stays in their language
+        session[SESSION_KEY] = language

@@ -1,4 +1,5 @@
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.accounts import bp
@@ -49,7 +50,7 @@ def login():
         if refusal is None:
             record_failed_login(form.email.data)
             # One answer for unknown email and wrong password alike.
-            form.password.errors.append("Email or password is incorrect.")
+            form.password.errors.append(gettext("Email or password is incorrect."))
     return _form_page("accounts/login.html", form, refusal)
 
 
@@ -81,7 +82,7 @@ def logout():
     """Log out (a POST, so that no link can log someone out)."""
     if EmptyForm().validate_on_submit():
         log_out(current_user)
-        flash("You are logged out.", "info")
+        flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -98,7 +99,7 @@ def set_password(token: str):
             form.password.errors.append(error.message)
         else:
             log_in(user)  # the password change ended every other session
-            flash("Your password is set. Welcome to the portal.", "success")
+            flash(gettext("Your password is set. Welcome to the portal."), "success")
             return redirect(home_for(user))
     status = 422 if form.errors else 200
     return render_template("accounts/set_password.html", form=form), status
