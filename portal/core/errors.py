@@ -56,9 +56,7 @@ MESSAGES = {
     ),
     500: (
         lazy_gettext("Something went wrong"),
-        lazy_gettext(
-            "The error has been logged. Nothing you entered was saved; please try again."
-        ),
+        lazy_gettext("The error has been logged. Nothing you entered was saved; please try again."),
     ),
     503: (
         lazy_gettext("Briefly unavailable"),
