@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, current_app, flash, redirect, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
 from portal.core import periods
@@ -42,7 +43,9 @@ def _choices(form: ReportForm, today: date) -> ReportForm:
         .where(Partner.status != "merged", Partner.merged_into_id.is_(None))
         .order_by(Partner.name)
     ).all()
-    form.partner.choices = choices([("", "Choose a partner…")] + [(str(i), n) for i, n in partners])
+    form.partner.choices = choices(
+        [("", gettext("Choose a partner…"))] + [(str(i), n) for i, n in partners]
+    )
     return form
 
 
@@ -117,16 +120,30 @@ def send():
 def _flash_sent(result: service.SendResult) -> None:
     count = len(result.reports)
     flash(
-        f"The {result.period.key} report is queued for {count} partner{'s' if count != 1 else ''}.",
+        ngettext(
+            "The %(period)s report is queued for %(num)d partner.",
+            "The %(period)s report is queued for %(num)d partners.",
+            count,
+            period=result.period.key,
+        ),
         "success",
     )
     if result.skipped:
         shown = "; ".join(f"{p.name} ({why})" for p, why in result.skipped[:SKIPPED_SHOWN])
         more = len(result.skipped) - SKIPPED_SHOWN
-        flash(
-            f"Skipped {len(result.skipped)}: {shown}" + (f"; and {more} more" if more > 0 else ""),
-            "warning",
-        )
+        if more > 0:
+            message = ngettext(
+                "Skipped %(skipped)d: %(shown)s; and %(num)d more",
+                "Skipped %(skipped)d: %(shown)s; and %(num)d more",
+                more,
+                skipped=len(result.skipped),
+                shown=shown,
+            )
+        else:
+            message = gettext(
+                "Skipped %(skipped)d: %(shown)s", skipped=len(result.skipped), shown=shown
+            )
+        flash(message, "warning")
 
 
 @bp.get("/reports/preview")
