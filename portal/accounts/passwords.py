@@ -26,20 +26,32 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+class AccountDeactivated(Exception):
+    """The password is right but the account is deactivated: said only after the
+    right password, so that it tells a guesser nothing."""
+
+    def __init__(self, user: User):
+        super().__init__(user.email)
+        self.user = user
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, recording the login."""
+    """Return the active user with these credentials (None for wrong ones;
+    AccountDeactivated for the right password of a deactivated account).
+    log_in records the login."""
     user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.password_hash or not user.active:
+    if user is None or not user.password_hash:
         return None
+    if not user.active:
+        raise AccountDeactivated(user)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.last_login_at = utcnow()
-    db.session.commit()
+        db.session.commit()
     return user
 
 

@@ -11,8 +11,13 @@ from portal.accounts.forms import (
     SetPasswordForm,
 )
 from portal.accounts.invitations import send_reset_link
-from portal.accounts.passwords import authenticate, set_password_with_token, usable_token
-from portal.accounts.sessions import log_in, log_out
+from portal.accounts.passwords import (
+    AccountDeactivated,
+    authenticate,
+    set_password_with_token,
+    usable_token,
+)
+from portal.accounts.sessions import deactivated_message, log_in, log_out
 from portal.accounts.throttle import login_refusal, record_failed_login, reset_refusal
 from portal.core.errors import DomainError
 from portal.core.extensions import db
@@ -43,7 +48,12 @@ def login():
     if form.validate_on_submit():
         # Checked before the password, so that a throttled guess learns nothing.
         refusal = login_refusal(form.email.data)
-        user = None if refusal else authenticate(form.email.data, form.password.data)
+        try:
+            user = None if refusal else authenticate(form.email.data, form.password.data)
+        except AccountDeactivated as deactivated:
+            # The right password: saying so tells nothing to someone who knows it.
+            form.password.errors.append(deactivated_message(deactivated.user))
+            return _form_page("accounts/login.html", form, None)
         if user is not None:
             log_in(user)
             return go_to(safe_next(request.args.get("next"), home_for(user)))

@@ -175,12 +175,15 @@ def render(draft: Draft) -> RenderedEmail:
 
 
 def _sender(actor: User | None, position: str) -> tuple[str, str]:
+    """(name, position) under the report. The scheduler's reports are signed by
+    REPORT_SENDER_NAME with REPORT_SENDER_POSITION, or, with no name configured,
+    by the programme's team (an empty name: see content.sender_name) with no
+    position, never a position without a name."""
     config = current_app.config
     if actor is None:
-        name = config["REPORT_SENDER_NAME"] or f"The {config['PROGRAMME_NAME']} team"
-    else:
-        name = actor.name
-    return name, (position or "").strip() or config["REPORT_SENDER_POSITION"]
+        name = config["REPORT_SENDER_NAME"].strip()
+        return name, config["REPORT_SENDER_POSITION"].strip() if name else ""
+    return actor.name, (position or "").strip() or config["REPORT_SENDER_POSITION"].strip()
 
 
 def prepare(actor: User | None, request: ReportRequest, today: date) -> Plan:

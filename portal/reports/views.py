@@ -28,7 +28,7 @@ from portal.core.paging import page_number
 from portal.models import Partner
 from portal.reports import bp, reading
 from portal.reports import sending as service
-from portal.reports.content import labels, stage_text
+from portal.reports.content import labels, sender_line, stage_text
 from portal.reports.forms import ReportForm, choices
 from portal.reports.pdf import report_pdf
 
@@ -181,6 +181,7 @@ def mine():
             content=report.content,
             words=labels(report.language),
             stage=stage_text(report.content, report.language),
+            sender=sender_line(report.content, report.language),
             day=lambda iso: format_day(date.fromisoformat(iso), report.language),
             percent=lambda n: format_percent(n, report.language),
         )
