@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 
 from portal.core.errors import DomainError
 from portal.core.inputs import FIRST_DAY, LAST_DAY, day
@@ -48,6 +48,23 @@ class Period:
         if self.kind == "year":
             return f"FY {self.start.year} ({self.start:%b %Y} – {self.end:%b %Y})"
         return f"{self.key.replace('-', ' ')} ({self.start:%b %Y} – {self.end:%b %Y})"
+
+    @property
+    def shown(self) -> str:
+        """The label in the reader's language, for the pages ("T3 2026 (juil. 2026 –
+        sept. 2026)", "novembre 2026"); `label` stays the English one files and the
+        audit trail keep."""
+        if self.kind == "month":
+            return format_date(self.start, "LLLL y")
+        if self.kind == "quarter":
+            year, _, number = self.key.partition("-Q")
+            return gettext(
+                "%(quarter)s (%(start)s – %(end)s)",
+                quarter=gettext("Q%(quarter)s %(year)s", quarter=number, year=year),
+                start=format_date(self.start, "MMM y"),
+                end=format_date(self.end, "MMM y"),
+            )
+        return self.label
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end

@@ -37,7 +37,7 @@ SKIPPED_SHOWN = 20
 
 def _choices(form: ReportForm, today: date) -> ReportForm:
     """Fill the selects: the periods on offer and the partners (one query)."""
-    form.period.choices = choices((p.key, p.label) for p in periods.period_choices(today))
+    form.period.choices = choices((p.key, p.shown) for p in periods.period_choices(today))
     partners = db.session.execute(
         db.select(Partner.id, Partner.name)
         .where(Partner.status != "merged", Partner.merged_into_id.is_(None))
