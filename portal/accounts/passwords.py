@@ -36,9 +36,17 @@ class AccountDeactivated(Exception):
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials (None for wrong ones;
-    AccountDeactivated for the right password of a deactivated account).
-    log_in records the login."""
+    """Return the active user with these credentials, else None (log_in records
+    the login)."""
+    try:
+        return check_credentials(email, password)
+    except AccountDeactivated:
+        return None
+
+
+def check_credentials(email: str, password: str) -> User | None:
+    """As authenticate, but the right password of a deactivated account raises
+    AccountDeactivated, so that the log-in page can say so (and to whom to turn)."""
     user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     try:

@@ -13,7 +13,7 @@ from portal.accounts.forms import (
 from portal.accounts.invitations import send_reset_link
 from portal.accounts.passwords import (
     AccountDeactivated,
-    authenticate,
+    check_credentials,
     set_password_with_token,
     usable_token,
 )
@@ -49,7 +49,7 @@ def login():
         # Checked before the password, so that a throttled guess learns nothing.
         refusal = login_refusal(form.email.data)
         try:
-            user = None if refusal else authenticate(form.email.data, form.password.data)
+            user = None if refusal else check_credentials(form.email.data, form.password.data)
         except AccountDeactivated as deactivated:
             # The right password: saying so tells nothing to someone who knows it.
             form.password.errors.append(deactivated_message(deactivated.user))

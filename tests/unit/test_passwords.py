@@ -9,6 +9,7 @@ import pytest
 from portal.accounts.passwords import (
     AccountDeactivated,
     authenticate,
+    check_credentials,
     hash_password,
     issue_token,
     set_password_with_token,
@@ -63,9 +64,10 @@ def test_an_inactive_user_cannot_log_in_even_with_the_right_password(make_user):
     user.active = False
     db.session.commit()
 
-    with pytest.raises(AccountDeactivated):  # the right password: told it is deactivated
-        authenticate("ana@example.org", PASSWORD)
-    assert authenticate("ana@example.org", "a-wrong-password") is None  # else told nothing
+    assert authenticate("ana@example.org", PASSWORD) is None
+    with pytest.raises(AccountDeactivated):  # the log-in page says why, to the right password
+        check_credentials("ana@example.org", PASSWORD)
+    assert check_credentials("ana@example.org", "a-wrong-password") is None  # else nothing
     assert _reload(user).last_login_at is None
 
 
