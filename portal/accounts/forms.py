@@ -9,26 +9,32 @@ from portal.core.i18n import INTERFACE_LANGUAGES
 
 
 class LoginForm(PortalForm):
-    email = EmailField("Email", validators=[DataRequired(), Email()])
-    password = PasswordField("Password", validators=[DataRequired()])
+    email = EmailField(lazy_gettext("Email"), validators=[DataRequired(), Email()])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired()])
 
 
 class ForgotPasswordForm(PortalForm):
     email = EmailField(
-        "Email",
-        validators=[DataRequired("Enter your email."), Email("Enter a valid email address.")],
+        lazy_gettext("Email"),
+        validators=[
+            DataRequired(lazy_gettext("Enter your email.")),
+            Email(lazy_gettext("Enter a valid email address.")),
+        ],
     )
 
 
 class SetPasswordForm(PortalForm):
     password = PasswordField(
-        "New password",
+        lazy_gettext("New password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
+        description=lazy_gettext("At least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
     )
     confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+        lazy_gettext("Repeat the password"),
+        validators=[
+            DataRequired(),
+            EqualTo("password", message=lazy_gettext("The passwords do not match.")),
+        ],
     )
 
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
+from flask_babel import gettext
 
 from portal.core import audit
 from portal.core.errors import DomainError
@@ -25,20 +26,40 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+class AccountDeactivated(Exception):
+    """The password is right but the account is deactivated: said only after the
+    right password, so that it tells a guesser nothing."""
+
+    def __init__(self, user: User):
+        super().__init__(user.email)
+        self.user = user
+
+
 def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, recording the login."""
+    """Return the active user with these credentials, else None (log_in records
+    the login)."""
+    try:
+        return check_credentials(email, password)
+    except AccountDeactivated:
+        return None
+
+
+def check_credentials(email: str, password: str) -> User | None:
+    """As authenticate, but the right password of a deactivated account raises
+    AccountDeactivated, so that the log-in page can say so (and to whom to turn)."""
     user = db.session.scalar(db.select(User).filter_by(email=email.strip().lower()))
     stored = user.password_hash if user and user.password_hash else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is None or not user.password_hash or not user.active:
+    if user is None or not user.password_hash:
         return None
+    if not user.active:
+        raise AccountDeactivated(user)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
-    user.last_login_at = utcnow()
-    db.session.commit()
+        db.session.commit()
     return user
 
 
@@ -69,9 +90,11 @@ def set_password_with_token(raw: str, password: str) -> User:
     """Use a one-time link to set the password; the link then stops working."""
     token = usable_token(raw)
     if token is None:
-        raise DomainError("This link has expired or has already been used.")
+        raise DomainError(gettext("This link has expired or has already been used."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise DomainError(f"Use at least {MIN_PASSWORD_LENGTH} characters.", field="password")
+        raise DomainError(
+            gettext("Use at least %(num)d characters.", num=MIN_PASSWORD_LENGTH), field="password"
+        )
     # Claim the token with a conditional update so that two tabs cannot both use it.
     claimed = db.session.execute(
         db.update(PasswordToken)
@@ -80,7 +103,7 @@ def set_password_with_token(raw: str, password: str) -> User:
     ).rowcount
     if claimed != 1:
         db.session.rollback()
-        raise DomainError("This link has expired or has already been used.")
+        raise DomainError(gettext("This link has expired or has already been used."))
     user = token.user
     had_password = user.password_hash is not None
     user.password_hash = hash_password(password)

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_babel import lazy_gettext
+from flask_babel import lazy_gettext, ngettext
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 from limits.errors import StorageError
@@ -44,10 +44,36 @@ class Throttled:
         """The Retry-After header's value, in seconds."""
         return str(max(1, math.ceil(self.retry_at - time.time())))
 
-    def message(self, what: str = "failed log-ins") -> str:
-        where = "for this account" if self.scope == "account" else "from your network"
-        wait = "1 minute" if self.minutes == 1 else f"{self.minutes} minutes"
-        return f"Too many {what} {where}. Try again in {wait}."
+    def message(self, kind: str = "login") -> str:
+        """Why this is refused and when to try again; `kind` is "login" or "reset"."""
+        minutes = self.minutes
+        messages = {
+            ("login", "account"): ngettext(
+                "Too many failed log-ins for this account. Try again in %(num)d minute.",
+                "Too many failed log-ins for this account. Try again in %(num)d minutes.",
+                minutes,
+            ),
+            ("login", "address"): ngettext(
+                "Too many failed log-ins from your network. Try again in %(num)d minute.",
+                "Too many failed log-ins from your network. Try again in %(num)d minutes.",
+                minutes,
+            ),
+            ("reset", "account"): ngettext(
+                "Too many requests for a new password for this account."
+                " Try again in %(num)d minute.",
+                "Too many requests for a new password for this account."
+                " Try again in %(num)d minutes.",
+                minutes,
+            ),
+            ("reset", "address"): ngettext(
+                "Too many requests for a new password from your network."
+                " Try again in %(num)d minute.",
+                "Too many requests for a new password from your network."
+                " Try again in %(num)d minutes.",
+                minutes,
+            ),
+        }
+        return messages[(kind, self.scope)]
 
 
 # When the store cannot be reached, log-ins go on unthrottled (and it is logged):

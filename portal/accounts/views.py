@@ -1,4 +1,5 @@
 from flask import flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.accounts import bp
@@ -10,8 +11,13 @@ from portal.accounts.forms import (
     SetPasswordForm,
 )
 from portal.accounts.invitations import send_reset_link
-from portal.accounts.passwords import authenticate, set_password_with_token, usable_token
-from portal.accounts.sessions import log_in, log_out
+from portal.accounts.passwords import (
+    AccountDeactivated,
+    check_credentials,
+    set_password_with_token,
+    usable_token,
+)
+from portal.accounts.sessions import deactivated_message, log_in, log_out
 from portal.accounts.throttle import login_refusal, record_failed_login, reset_refusal
 from portal.core.errors import DomainError
 from portal.core.extensions import db
@@ -42,14 +48,19 @@ def login():
     if form.validate_on_submit():
         # Checked before the password, so that a throttled guess learns nothing.
         refusal = login_refusal(form.email.data)
-        user = None if refusal else authenticate(form.email.data, form.password.data)
+        try:
+            user = None if refusal else check_credentials(form.email.data, form.password.data)
+        except AccountDeactivated as deactivated:
+            # The right password: saying so tells nothing to someone who knows it.
+            form.password.errors.append(deactivated_message(deactivated.user))
+            return _form_page("accounts/login.html", form, None)
         if user is not None:
             log_in(user)
             return go_to(safe_next(request.args.get("next"), home_for(user)))
         if refusal is None:
             record_failed_login(form.email.data)
             # One answer for unknown email and wrong password alike.
-            form.password.errors.append("Email or password is incorrect.")
+            form.password.errors.append(gettext("Email or password is incorrect."))
     return _form_page("accounts/login.html", form, refusal)
 
 
@@ -81,7 +92,7 @@ def logout():
     """Log out (a POST, so that no link can log someone out)."""
     if EmptyForm().validate_on_submit():
         log_out(current_user)
-        flash("You are logged out.", "info")
+        flash(gettext("You are logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -98,7 +109,7 @@ def set_password(token: str):
             form.password.errors.append(error.message)
         else:
             log_in(user)  # the password change ended every other session
-            flash("Your password is set. Welcome to the portal.", "success")
+            flash(gettext("Your password is set. Welcome to the portal."), "success")
             return redirect(home_for(user))
     status = 422 if form.errors else 200
     return render_template("accounts/set_password.html", form=form), status

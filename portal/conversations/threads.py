@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import LazyString, force_locale, lazy_gettext
+from flask_babel import LazyString, force_locale, gettext, lazy_gettext
 from sqlalchemy import func
 from sqlalchemy.orm import aliased, contains_eager, joinedload
 
@@ -16,6 +16,7 @@ from portal.core import audit
 from portal.core.access import may_write_messages, require
 from portal.core.errors import DomainError
 from portal.core.extensions import db
+from portal.core.filters import number
 from portal.mail.links import external_url
 from portal.mail.queue import queue_email
 from portal.models import Accreditation, Message, MessageRead, Partner, Submission, User
@@ -307,10 +308,15 @@ def _advance_read(user: User, accreditation_id: int, up_to: int) -> int:
 def _checked_body(body: str | None) -> str:
     body = (body or "").strip()
     if not body:
-        raise DomainError("Write a message first.", field="body")
+        raise DomainError(gettext("Write a message first."), field="body")
     if len(body) > MAX_BODY:
         raise DomainError(
-            f"Keep it under {MAX_BODY:,} characters (this one has {len(body):,}).", field="body"
+            gettext(
+                "Keep it under %(max)s characters (this one has %(length)s).",
+                max=number(MAX_BODY),
+                length=number(len(body)),
+            ),
+            field="body",
         )
     return body
 

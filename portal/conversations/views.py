@@ -1,6 +1,7 @@
 from types import SimpleNamespace
 
 from flask import flash, g, redirect, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.conversations import bp
@@ -60,7 +61,7 @@ def thread(accreditation_id: int):
             status = 422
         else:
             if not is_htmx():
-                flash("Message sent.", "success")
+                flash(gettext("Message sent."), "success")
                 return redirect(url_for(".thread", accreditation_id=accreditation_id))
             form = MessageForm(formdata=None)
     read_before = conversations.mark_thread_read(current_user, accreditation_id)
@@ -94,7 +95,7 @@ def comment(submission_id: int):
         status = 422
     else:
         if not is_htmx():
-            flash("Comment added.", "success")
+            flash(gettext("Comment added."), "success")
             anchor = f"requirement-{submission.requirement_id}"
             dashboard = url_for(
                 "accreditation.show", accreditation_id=accreditation.id, _anchor=anchor

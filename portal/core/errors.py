@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask.globals import request_ctx
+from flask_babel import force_locale, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -30,25 +31,39 @@ class Conflict(DomainError):
     """Someone else changed the thing first."""
 
 
+# The pages' titles and messages, in the reader's language (the API's JSON stays English).
 MESSAGES = {
-    400: ("Bad request", "The request could not be understood. Reload the page and try again."),
-    403: ("Not allowed", "You do not have permission to do that."),
-    404: ("Not found", "There is nothing here, or you do not have access to it."),
-    405: ("Not allowed", "That action is not available here."),
-    413: ("File too large", "The file is larger than the {mb} MB limit. Upload a smaller file."),
+    400: (
+        lazy_gettext("Bad request"),
+        lazy_gettext("The request could not be understood. Reload the page and try again."),
+    ),
+    403: (lazy_gettext("Not allowed"), lazy_gettext("You do not have permission to do that.")),
+    404: (
+        lazy_gettext("Not found"),
+        lazy_gettext("There is nothing here, or you do not have access to it."),
+    ),
+    405: (lazy_gettext("Not allowed"), lazy_gettext("That action is not available here.")),
+    413: (
+        lazy_gettext("File too large"),
+        lazy_gettext("The file is larger than the %(mb)s MB limit. Upload a smaller file."),
+    ),
     422: (
-        "Cannot be stored",
-        "Something you entered cannot be stored (a number too large, or a character "
-        "the database refuses). Nothing was saved; check what you entered and try again.",
+        lazy_gettext("Cannot be stored"),
+        lazy_gettext(
+            "Something you entered cannot be stored (a number too large, or a character "
+            "the database refuses). Nothing was saved; check what you entered and try again."
+        ),
     ),
     500: (
-        "Something went wrong",
-        "The error has been logged. Nothing you entered was saved; please try again.",
+        lazy_gettext("Something went wrong"),
+        lazy_gettext("The error has been logged. Nothing you entered was saved; please try again."),
     ),
     503: (
-        "Briefly unavailable",
-        "The portal lost its connection to the database for a moment. Check whether "
-        "your change was saved, then try again.",
+        lazy_gettext("Briefly unavailable"),
+        lazy_gettext(
+            "The portal lost its connection to the database for a moment. Check whether "
+            "your change was saved, then try again."
+        ),
     ),
 }
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -101,7 +116,8 @@ def wants_json() -> bool:
 
 def json_error(code: int, message: str, **extra):
     """The one shape of every error the API answers: {status, error, message, ...}."""
-    title = MESSAGES.get(code, (HTTP_STATUS_CODES.get(code, "Error"),))[0]
+    with force_locale("en"):  # a program reads it: always English
+        title = str(MESSAGES.get(code, (HTTP_STATUS_CODES.get(code, "Error"),))[0])
     response = jsonify({"status": code, "error": title, "message": message, **extra})
     response.status_code = code
     response.headers["Cache-Control"] = "no-store"
@@ -111,8 +127,8 @@ def json_error(code: int, message: str, **extra):
 def _answer(code: int, detail: str | None = None):
     if wants_json():
         return json_error(code, detail or JSON_MESSAGES.get(code, "The request was refused."))
-    title, message = MESSAGES.get(code, ("Error", "Something went wrong."))
-    message = detail or message.format(mb=current_app.config["MAX_UPLOAD_MB"])
+    title, message = MESSAGES.get(code, (gettext("Error"), gettext("Something went wrong.")))
+    message = detail or str(message) % {"mb": current_app.config["MAX_UPLOAD_MB"]}
     if request_ctx.url_adapter is None:
         # The request never got as far as routing (a Host that TRUSTED_HOSTS
         # refuses): the page's links cannot be built, so answer in plain text.
@@ -129,8 +145,10 @@ def register(app: Flask) -> None:
     def csrf_error(error):
         return _answer(
             400,
-            "Your session expired or the form was stale. Reload the page and "
-            "try again; nothing was saved.",
+            gettext(
+                "Your session expired or the form was stale. Reload the page and "
+                "try again; nothing was saved."
+            ),
         )
 
     @app.errorhandler(HTTPException)

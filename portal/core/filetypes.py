@@ -7,6 +7,7 @@ import zlib
 from pathlib import Path
 
 import filetype
+from flask_babel import gettext, lazy_gettext
 
 from portal.core.errors import DomainError
 
@@ -20,7 +21,7 @@ ALLOWED = {
     "odt": "application/vnd.oasis.opendocument.text",
     "ods": "application/vnd.oasis.opendocument.spreadsheet",
 }
-ALLOWED_LABEL = "PDF, PNG, JPEG, DOCX, XLSX, ODT or ODS"
+ALLOWED_LABEL = lazy_gettext("PDF, PNG, JPEG, DOCX, XLSX, ODT or ODS")
 _ODF = {ALLOWED["odt"]: "odt", ALLOWED["ods"]: "ods"}
 
 
@@ -37,8 +38,10 @@ _RATIO_FROM = 1 << 20  # small members (a few bytes of "mimetype") compress as t
 class ArchiveBomb(DomainError):
     def __init__(self, field: str = "file"):
         super().__init__(
-            "This file unpacks to far more than its size, as an archive bomb does; it is "
-            "not accepted. Save the document again from its program and upload that.",
+            gettext(
+                "This file unpacks to far more than its size, as an archive bomb does; it is "
+                "not accepted. Save the document again from its program and upload that."
+            ),
             field=field,
         )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import DateField
@@ -16,7 +16,7 @@ from wtforms.widgets import TextInput
 
 from portal.core.inputs import DAYS_MESSAGE, MAX_ID, NUL_MESSAGE, day, has_nul
 
-NUMBER_MESSAGE = "Enter a smaller number."
+NUMBER_MESSAGE = lazy_gettext("Enter a smaller number.")
 
 
 class PortalForm(FlaskForm):

@@ -93,7 +93,12 @@ def checked_language(language: str | None) -> str:
     if code not in LANGUAGES:
         known = ", ".join(f"{code} ({name})" for code, name in LANGUAGES.items())
         raise DomainError(
-            f"Unknown language {language!r}: emails can be written in {known}.", field="language"
+            gettext(
+                "Unknown language %(language)s: emails can be written in %(known)s.",
+                language=repr(language),
+                known=known,
+            ),
+            field="language",
         )
     return code
 
@@ -139,7 +144,10 @@ def format_quarter(period: str, language: str) -> str:
     "T3 2026" (trimestre)."""
     year, _, number = period.partition("-Q")
     if not (year.isdigit() and number.isdigit()):
-        raise DomainError(f"{period!r} is not a quarter such as 2026-Q3.", field="period")
+        raise DomainError(
+            gettext("%(period)s is not a quarter such as 2026-Q3.", period=repr(period)),
+            field="period",
+        )
     with in_language(language):
         return gettext("Q%(quarter)s %(year)s", quarter=number, year=year)
 

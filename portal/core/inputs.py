@@ -15,13 +15,18 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Flask, abort, request
+from flask_babel import lazy_gettext
 from werkzeug.routing import IntegerConverter
 
 MAX_ID = 2**31 - 1
 FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
-DAYS_MESSAGE = f"Enter a date between {FIRST_DAY.year} and {LAST_DAY.year}."
-NUL_MESSAGE = "This cannot contain the NUL character (it may have come from a copy and paste)."
+DAYS_MESSAGE = lazy_gettext(
+    "Enter a date between %(first)s and %(last)s.", first=FIRST_DAY.year, last=LAST_DAY.year
+)
+NUL_MESSAGE = lazy_gettext(
+    "This cannot contain the NUL character (it may have come from a copy and paste)."
+)
 
 
 def register(app: Flask) -> None:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import format_date, gettext
 
 from portal.core.errors import DomainError
 from portal.core.inputs import FIRST_DAY, LAST_DAY, day
@@ -47,6 +48,23 @@ class Period:
         if self.kind == "year":
             return f"FY {self.start.year} ({self.start:%b %Y} – {self.end:%b %Y})"
         return f"{self.key.replace('-', ' ')} ({self.start:%b %Y} – {self.end:%b %Y})"
+
+    @property
+    def shown(self) -> str:
+        """The label in the reader's language, for the pages ("T3 2026 (juil. 2026 –
+        sept. 2026)", "novembre 2026"); `label` stays the English one files and the
+        audit trail keep."""
+        if self.kind == "month":
+            return format_date(self.start, "LLLL y")
+        if self.kind == "quarter":
+            year, _, number = self.key.partition("-Q")
+            return gettext(
+                "%(quarter)s (%(start)s – %(end)s)",
+                quarter=gettext("Q%(quarter)s %(year)s", quarter=number, year=year),
+                start=format_date(self.start, "MMM y"),
+                end=format_date(self.end, "MMM y"),
+            )
+        return self.label
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
@@ -117,7 +135,12 @@ def parse(text: str, start_month: int = 1) -> Period:
     year = re.match(r"^(?:FY)?(\d{4})", text)
     if year and not FIRST_DAY.year <= int(year[1]) < LAST_DAY.year:
         raise DomainError(
-            f"Choose a period between {FIRST_DAY.year} and {LAST_DAY.year - 1}.", field="period"
+            gettext(
+                "Choose a period between %(first)s and %(last)s.",
+                first=FIRST_DAY.year,
+                last=LAST_DAY.year - 1,
+            ),
+            field="period",
         )
     if match := _QUARTER.match(text):
         return quarter(int(match[1]), int(match[2]), start_month)
@@ -128,8 +151,10 @@ def parse(text: str, start_month: int = 1) -> Period:
     if match := _RANGE.match(text):
         return _range(match[1], match[2])
     raise DomainError(
-        "Choose a period like 2026-Q3 (a quarter), 2026-11 (a month), FY2026 (a year) "
-        "or 2026-01-15..2026-03-31 (from a day to a day).",
+        gettext(
+            "Choose a period like 2026-Q3 (a quarter), 2026-11 (a month), FY2026 (a year) "
+            "or 2026-01-15..2026-03-31 (from a day to a day)."
+        ),
         field="period",
     )
 
@@ -138,11 +163,13 @@ def _range(first: str, last: str) -> Period:
     try:
         start, end = day(first), day(last)
     except ValueError:
-        raise DomainError("Enter real days, as 2026-01-15.", field="period") from None
+        raise DomainError(gettext("Enter real days, as 2026-01-15."), field="period") from None
     if end < start:
-        raise DomainError("The period must end on or after the day it starts.", field="period")
+        raise DomainError(
+            gettext("The period must end on or after the day it starts."), field="period"
+        )
     if (end - start).days > MAX_RANGE_DAYS:
-        raise DomainError("Choose a period of at most five years.", field="period")
+        raise DomainError(gettext("Choose a period of at most five years."), field="period")
     return days(start, end)
 
 
@@ -150,10 +177,13 @@ def reportable(text: str, today: date, start_month: int = 1) -> Period:
     """A period a report may be sent for: the current one or a past one."""
     period = parse(text, start_month)
     if period.kind not in ("quarter", "month"):
-        raise DomainError("Reports cover a quarter or a month.", field="period")
+        raise DomainError(gettext("Reports cover a quarter or a month."), field="period")
     if period.start > today:
         raise DomainError(
-            f"{period.key} has not started yet: choose the current or a past period.",
+            gettext(
+                "%(period)s has not started yet: choose the current or a past period.",
+                period=period.key,
+            ),
             field="period",
         )
     return period

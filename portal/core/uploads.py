@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from flask import current_app
+from flask_babel import gettext
 from sqlalchemy import func, union_all
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
@@ -109,9 +110,14 @@ def _check_quota(partner_id: int, size: int) -> None:
     used = stored_bytes(partner_id)
     if used + size > quota:
         raise QuotaExceeded(
-            f"The organisation's documents would pass its storage allowance of "
-            f"{filesize(quota)} ({filesize(used)} used, this file {filesize(size)}). "
-            "Ask the programme team for more space; nothing was saved.",
+            gettext(
+                "The organisation's documents would pass its storage allowance of "
+                "%(quota)s (%(used)s used, this file %(size)s). "
+                "Ask the programme team for more space; nothing was saved.",
+                quota=filesize(quota),
+                used=filesize(used),
+                size=filesize(size),
+            ),
             field="file",
         )
 
@@ -126,25 +132,30 @@ def accepted_file(
     lock (see hold_partner). On any failure the session is rolled back and the
     file deleted, unless a committed row holds it."""
     if upload is None or not upload.filename:
-        raise DomainError("Choose a file to upload.", field=field)
+        raise DomainError(gettext("Choose a file to upload."), field=field)
     max_mb = current_app.config["MAX_UPLOAD_MB"]
     store = storage()
     try:
         stored = store.save(upload.stream, max_bytes=max_mb * 1024 * 1024)
     except TooLarge:
-        raise UploadTooLarge(f"The file is larger than {max_mb} MB.", field=field) from None
+        raise UploadTooLarge(
+            gettext("The file is larger than %(mb)s MB.", mb=max_mb), field=field
+        ) from None
     # The file is whole and in place before any row names it (see LocalStorage.save);
     # the block's commit is what makes it count.
     try:
         if stored.size == 0:
-            raise DomainError("The file is empty.", field=field)
+            raise DomainError(gettext("The file is empty."), field=field)
         try:
             ext = filetypes.detect(stored.path)
         except filetypes.ArchiveBomb:
             raise filetypes.ArchiveBomb(field) from None
         if ext is None:
             raise DomainError(
-                f"This file type is not accepted. Upload a {filetypes.ALLOWED_LABEL} file.",
+                gettext(
+                    "This file type is not accepted. Upload a %(types)s file.",
+                    types=filetypes.ALLOWED_LABEL,
+                ),
                 field=field,
             )
         if partner_id is not None:

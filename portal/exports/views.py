@@ -5,7 +5,7 @@ from portal.core.access import may_export, require
 from portal.core.clock import local_today
 from portal.core.htmx import render
 from portal.exports import bp
-from portal.exports.forms import ExportForm
+from portal.exports.forms import ExportForm, shown_title
 from portal.exports.records import record_export
 from portal.exports.tables import EXPORTS, write_csv, write_xlsx
 
@@ -25,7 +25,13 @@ def start(name: str):
     form = ExportForm()
     if not form.validate_on_submit():
         status = 422 if form.errors else 200
-        return render("exports/start.html", status=status, form=form, export=export)
+        return render(
+            "exports/start.html",
+            status=status,
+            form=form,
+            export=export,
+            title=shown_title(export),
+        )
     table = export.build(request.args)
     fmt = form.format.data
     body = write_csv(table) if fmt == "csv" else write_xlsx(table, export.title)

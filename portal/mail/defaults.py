@@ -12,7 +12,8 @@ from __future__ import annotations
 # (key, language) -> (subject, body)
 DEFAULTS: dict[tuple[str, str], tuple[str, str]] = {
     ("report", "en"): (
-        "[{{ programme }}] Quarterly Accreditation Progress Report for {{ partner_name }}",
+        "[{{ programme }}] {% if quarter[1:2] in ['1', '2', '3', '4'] %}Quarterly"
+        "{% else %}Monthly{% endif %} Accreditation Progress Report for {{ partner_name }}",
         """Dear {{ greeting_name }},
 
 {% if intro %}
@@ -48,8 +49,8 @@ Kind regards,
 """,
     ),
     ("report", "fr"): (
-        "[{{ programme }}] Rapport trimestriel d'avancement de l'accréditation de "
-        "{{ partner_name }}",
+        "[{{ programme }}] Rapport {% if quarter[1:2] in ['1', '2', '3', '4'] %}trimestriel"
+        "{% else %}mensuel{% endif %} d'avancement de l'accréditation de {{ partner_name }}",
         """Bonjour {{ greeting_name }},
 
 {% if intro %}

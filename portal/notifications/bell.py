@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flask import current_app, has_request_context, url_for
+from flask_babel import gettext
 from sqlalchemy import func
 
 from portal.core.errors import DomainError
@@ -109,7 +110,9 @@ def read_all(user: User, up_to: int | None) -> int:
     """Mark `user`'s notifications read, up to the newest they were shown (one
     that arrived after the page was loaded stays unread); how many changed."""
     if not up_to or up_to < 1:
-        raise DomainError("Reload the page and try again: which notifications to mark is missing.")
+        raise DomainError(
+            gettext("Reload the page and try again: which notifications to mark is missing.")
+        )
     changed = db.session.execute(
         db.update(Notification)
         .where(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from wtforms import RadioField
 
 from portal.core.forms import PortalForm
@@ -11,9 +12,9 @@ from portal.partners.forms import MultiCheckboxField, options
 
 class NoticeForm(PortalForm):
     delivery = RadioField(
-        "How notifications reach you by email",
+        lazy_gettext("How notifications reach you by email"),
         choices=options(DELIVERIES),
         validate_choice=False,  # the service says what is wrong, next to the field
     )
     # Checked: emailed (at once or in the digest); unchecked: only in the bell.
-    emailed = MultiCheckboxField("Email me about", choices=[], validate_choice=False)
+    emailed = MultiCheckboxField(lazy_gettext("Email me about"), choices=[], validate_choice=False)

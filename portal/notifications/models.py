@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import lazy_gettext
 from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,24 @@ NOTIFICATION_KINDS = {
     "concern_escalated": "Concern past its deadline",
     "obligation_due": "Obligation due",
     "obligation_changed": "Agreement changed",
+}
+# The same kinds as the pages name them, in the reader's language (NOTIFICATION_KINDS
+# stays the English word the emails are built from).
+KIND_LABELS = {
+    "document_reviewed": lazy_gettext("Document approved"),
+    "changes_requested": lazy_gettext("Changes requested"),
+    "milestone_reached": lazy_gettext("Milestone reached"),
+    "new_message": lazy_gettext("New message"),
+    "deadline_approaching": lazy_gettext("Deadline approaching"),
+    "new_submission": lazy_gettext("New submission"),
+    "checkin_scheduled": lazy_gettext("Check-in scheduled"),
+    "accreditation_decided": lazy_gettext("Final decision"),
+    "survey_invitation": lazy_gettext("Feedback survey"),
+    "concern_raised": lazy_gettext("Concern raised"),
+    "concern_step": lazy_gettext("Concern moved on or answered"),
+    "concern_escalated": lazy_gettext("Concern past its deadline"),
+    "obligation_due": lazy_gettext("Obligation due"),
+    "obligation_changed": lazy_gettext("Agreement changed"),
 }
 
 

@@ -13,15 +13,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask_babel import gettext, lazy_gettext
+
 from portal.core import audit
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import User, utcnow
-from portal.notifications.models import NOTIFICATION_KINDS
+from portal.notifications.models import KIND_LABELS, NOTIFICATION_KINDS
 
 DELIVERIES = {
-    "immediate": "Email me each notification as it happens",
-    "digest": "One email a day with the day's notifications",
+    "immediate": lazy_gettext("Email me each notification as it happens"),
+    "digest": lazy_gettext("One email a day with the day's notifications"),
 }
 # Never muted, never held for the digest.
 # A concern's steps carry deadlines for the side that hears of them, as reminders do.
@@ -45,7 +47,7 @@ def kinds_for(user: User) -> dict[str, str]:
     """The non-essential kinds `user` can receive, so the settings page offers
     only what could reach them."""
     other_side = _PARTNER_ONLY if user.is_staff else _STAFF_ONLY
-    return {k: v for k, v in MUTABLE_KINDS.items() if k not in other_side}
+    return {k: KIND_LABELS.get(k, v) for k, v in MUTABLE_KINDS.items() if k not in other_side}
 
 
 def muted(user: User) -> set[str]:
@@ -65,13 +67,16 @@ def update_preferences(user: User, delivery: str, emailed_kinds: Iterable[str]) 
     """Set `user`'s own delivery and muted kinds: the kinds offered to them that
     they did not keep. Audited; one commit."""
     if delivery not in DELIVERIES:
-        raise DomainError("Choose immediate emails or a daily digest.", field="delivery")
+        raise DomainError(gettext("Choose immediate emails or a daily digest."), field="delivery")
     offered = kinds_for(user)
     kept = set(emailed_kinds)
     unknown = kept - set(offered)
     if unknown:
         raise DomainError(
-            f"Unknown notification: {', '.join(sorted(unknown))}. Reload the page and try again.",
+            gettext(
+                "Unknown notification: %(kinds)s. Reload the page and try again.",
+                kinds=", ".join(sorted(unknown)),
+            ),
             field="emailed",
         )
     before = (user.notice_delivery, user.muted_notices or "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.core.errors import DomainError
@@ -29,7 +30,7 @@ def notifications():
     status = 200
     if form.is_submitted():
         if not form.delivery.raw_data:
-            form.delivery.errors = ["Choose immediate emails or a daily digest."]
+            form.delivery.errors = [gettext("Choose immediate emails or a daily digest.")]
             status = 422
         elif form.validate():
             try:
@@ -38,7 +39,7 @@ def notifications():
                 attach_error(form, error)
                 status = 422
             else:
-                flash("Your notification settings are saved.", "success")
+                flash(gettext("Your notification settings are saved."), "success")
                 return redirect(url_for(".notifications"))
         else:
             status = 422

@@ -1,4 +1,5 @@
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal.core.errors import DomainError
@@ -7,7 +8,7 @@ from portal.core.inputs import identifier
 from portal.core.paging import page_number
 from portal.notifications import bell as notifications
 from portal.notifications import bp
-from portal.notifications.models import NOTIFICATION_KINDS
+from portal.notifications.models import KIND_LABELS
 
 
 @bp.app_template_global()
@@ -35,7 +36,7 @@ def _page(status: int = 200, error: str | None = None):
         render_template(
             "notifications/index.html",
             page=page,
-            kinds=NOTIFICATION_KINDS,
+            kinds=KIND_LABELS,
             newest_id=newest or notifications.newest_id(current_user),
             error=error,
         ),
@@ -62,5 +63,5 @@ def read_all():
     except DomainError as error:
         return _page(422, error.message)
     if changed:
-        flash("All notifications marked as read.", "success")
+        flash(gettext("All notifications marked as read."), "success")
     return redirect(url_for(".index"))

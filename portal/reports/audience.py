@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, lazy_gettext
 from sqlalchemy import exists
 
 from portal.core.errors import DomainError
@@ -11,9 +12,9 @@ from portal.core.extensions import db
 from portal.models import Partner, PartnershipType
 
 AUDIENCES = {
-    "all": "All active partners",
-    "filter": "Partners matching a filter",
-    "one": "One partner",
+    "all": lazy_gettext("All active partners"),
+    "filter": lazy_gettext("Partners matching a filter"),
+    "one": lazy_gettext("One partner"),
 }
 AUDIENCE_STATUSES = {
     "active": ("active",),
@@ -47,12 +48,12 @@ def audience_query(audience: Audience):
     query = db.select(Partner).where(Partner.status != "merged", Partner.merged_into_id.is_(None))
     if audience.mode == "one":
         if not audience.partner_id:
-            raise DomainError("Choose the partner to send the report to.", field="partner")
+            raise DomainError(gettext("Choose the partner to send the report to."), field="partner")
         return query.where(Partner.id == audience.partner_id)
     if audience.mode == "filter":
         statuses = AUDIENCE_STATUSES.get(audience.status)
         if statuses is None:
-            raise DomainError("Choose active, on hold or both.", field="status")
+            raise DomainError(gettext("Choose active, on hold or both."), field="status")
         query = query.where(Partner.status.in_(statuses))
         if audience.type:
             query = query.where(
@@ -64,7 +65,7 @@ def audience_query(audience: Audience):
         return query
     if audience.mode == "all":
         return query.where(Partner.status == "active")
-    raise DomainError("Choose who gets the report.", field="recipients")
+    raise DomainError(gettext("Choose who gets the report."), field="recipients")
 
 
 def audience_partners(audience: Audience) -> list[Partner]:
@@ -72,7 +73,7 @@ def audience_partners(audience: Audience) -> list[Partner]:
     partners = db.session.scalars(audience_query(audience).order_by(Partner.name)).all()
     if not partners:
         raise DomainError(
-            "No partner matches these recipients: choose others.",
+            gettext("No partner matches these recipients: choose others."),
             field="partner" if audience.mode == "one" else "recipients",
         )
     return list(partners)

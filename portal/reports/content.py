@@ -54,6 +54,7 @@ LABELS = {
         "accredited": "Accredited",
         "not_accredited": "Not accredited",
         "completed": "All stages completed",
+        "team": "The {programme} team",
     },
     "fr": {
         "title": "Rapport trimestriel d'avancement de l'accréditation",
@@ -74,6 +75,7 @@ LABELS = {
         "accredited": "Accrédité",
         "not_accredited": "Non accrédité",
         "completed": "Toutes les étapes sont terminées",
+        "team": "L'équipe du {programme}",
     },
 }
 
@@ -222,13 +224,30 @@ def primary_contacts(partner_ids: list[int]) -> dict[int, str]:
 
 
 def team_contact() -> str:
-    """The contact line at the foot of a report: TEAM_CONTACT, else the team's addresses."""
+    """The contact line at the foot of a report: TEAM_CONTACT, else the team's
+    addresses, else nothing (the line is left out). Never the portal's own sending
+    address, nor an address at localhost: a reader could not write to either."""
     config = current_app.config
     if config.get("TEAM_CONTACT"):
         return config["TEAM_CONTACT"]
-    if config.get("PROGRAMME_TEAM_EMAILS"):
-        return ", ".join(config["PROGRAMME_TEAM_EMAILS"])
-    return parseaddr(config["MAIL_DEFAULT_SENDER"])[1] or config["MAIL_DEFAULT_SENDER"]
+    return ", ".join(a for a in config.get("PROGRAMME_TEAM_EMAILS") or () if not _local(a))
+
+
+def _local(address: str) -> bool:
+    domain = parseaddr(address)[1].rpartition("@")[2].lower()
+    return domain in ("localhost", "localhost.localdomain") or domain.endswith(".localhost")
+
+
+def sender_name(content: dict, language: str) -> str:
+    """Who signs the report: the staff member who sent it, else (the scheduler's
+    reports) the configured sender, else the programme's team in the report's language."""
+    return content["sender_name"] or labels(language)["team"].format(programme=content["programme"])
+
+
+def sender_line(content: dict, language: str) -> str:
+    """'Alice Uwase, Programme Manager', or just the team when nobody signs."""
+    parts = (sender_name(content, language), content.get("sender_position") or "")
+    return ", ".join(part for part in parts if part)
 
 
 def _stage(accreditation: Accreditation | None) -> tuple[str, str | None]:
@@ -335,7 +354,7 @@ def merge_fields(content: dict, language: str) -> dict:
             {"title": a["title"], "deadline": day(a["due_on"])} for a in content["actions"]
         ],
         "next_deadline": day(content["next_deadline"]) if content["next_deadline"] else None,
-        "sender_name": content["sender_name"],
+        "sender_name": sender_name(content, language),
         "sender_position": content["sender_position"],
         "team_contact": content["team_contact"],
         "portal_link": content["portal_link"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from wtforms import (
     BooleanField,
     RadioField,
@@ -17,9 +18,9 @@ from portal.partners.models import PARTNERSHIP_TYPES
 from portal.reports.audience import AUDIENCES, MAX_INTRO, MAX_POSITION, Audience, ReportRequest
 
 AUDIENCE_STATUS_LABELS = {
-    "active": "Active",
-    "on_hold": "On hold",
-    "current": "Active and on hold",
+    "active": lazy_gettext("Active"),
+    "on_hold": lazy_gettext("On hold"),
+    "current": lazy_gettext("Active and on hold"),
 }
 
 
@@ -29,29 +30,37 @@ def choices(pairs) -> list[SelectChoice]:
 
 class ReportForm(PortalForm):
     # The service says why a period is refused (e.g. a future quarter), not WTForms.
-    period = SelectField("Period", validate_choice=False)
-    recipients = RadioField("Recipients", choices=choices(AUDIENCES.items()), default="all")
+    period = SelectField(lazy_gettext("Period"), validate_choice=False)
+    recipients = RadioField(
+        lazy_gettext("Recipients"), choices=choices(AUDIENCES.items()), default="all"
+    )
     type = SelectField(
-        "Partnership type",
-        choices=choices([("", "Any type"), *PARTNERSHIP_TYPES.items()]),
+        lazy_gettext("Partnership type"),
+        choices=choices([("", lazy_gettext("Any type")), *PARTNERSHIP_TYPES.items()]),
         default="",
         validate_choice=False,
     )
     status = SelectField(
-        "Status", choices=choices(AUDIENCE_STATUS_LABELS.items()), default="active"
+        lazy_gettext("Status"), choices=choices(AUDIENCE_STATUS_LABELS.items()), default="active"
     )
-    partner = SelectField("Partner", choices=[], validate_choice=False, validators=[Optional()])
+    partner = SelectField(
+        lazy_gettext("Partner"), choices=[], validate_choice=False, validators=[Optional()]
+    )
     intro = TextAreaField(
-        "Introduction (optional)",
-        description="Plain text at the top of the email; never read as HTML or template code.",
+        lazy_gettext("Introduction (optional)"),
+        description=lazy_gettext(
+            "Plain text at the top of the email; never read as HTML or template code."
+        ),
         validators=[Optional(), Length(max=MAX_INTRO)],
     )
     position = StringField(
-        "Your position",
-        description="Shown under your name at the end of the report.",
+        lazy_gettext("Your position"),
+        description=lazy_gettext("Shown under your name at the end of the report."),
         validators=[Optional(), Length(max=MAX_POSITION)],
     )
-    confirm = BooleanField("Send again to the partners that already got this period's report")
+    confirm = BooleanField(
+        lazy_gettext("Send again to the partners that already got this period's report")
+    )
 
     def report_request(self) -> ReportRequest:
         partner = self.partner.data

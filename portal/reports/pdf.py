@@ -17,7 +17,7 @@ from fpdf import FPDF
 
 from portal.core.i18n import format_day, format_percent
 from portal.models import ProgressReport
-from portal.reports.content import labels, stage_text
+from portal.reports.content import labels, sender_line, stage_text
 
 FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"))
 _LATIN1_LOOKALIKES = {
@@ -107,7 +107,8 @@ def report_pdf(report: ProgressReport) -> bytes:
         late = f" ({words['overdue']})" if action["overdue"] else ""
         writer.text(f"- {action['title']}: {words['due']} {when}{late}", gap=1)
     writer.pdf.ln(4)
-    writer.pair(words["sender"], f"{content['sender_name']}, {content['sender_position']}")
-    writer.pair(words["contact"], content["team_contact"])
+    writer.pair(words["sender"], sender_line(content, language))
+    if content.get("team_contact"):
+        writer.pair(words["contact"], content["team_contact"])
     writer.pair(words["portal"], content["portal_link"])
     return bytes(writer.pdf.output())

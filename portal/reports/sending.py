@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from flask import current_app
+from flask_babel import gettext, ngettext
 from sqlalchemy import exists, func
 
 from portal.core import periods
@@ -67,12 +68,24 @@ class ResendNeedsConfirmation(DomainError):
     def __init__(self, plan: Plan):
         names = ", ".join(p.name for p, _ in plan.already[:10])
         more = len(plan.already) - 10
-        super().__init__(
-            f"{plan.period.key} was already sent to {names}"
-            + (f" and {more} more" if more > 0 else "")
-            + ". Tick “Send again” to send it to them once more.",
-            field="confirm",
-        )
+        if more > 0:
+            message = ngettext(
+                "%(period)s was already sent to %(names)s and %(num)d more."
+                " Tick “Send again” to send it to them once more.",
+                "%(period)s was already sent to %(names)s and %(num)d more."
+                " Tick “Send again” to send it to them once more.",
+                more,
+                period=plan.period.key,
+                names=names,
+            )
+        else:
+            message = gettext(
+                "%(period)s was already sent to %(names)s."
+                " Tick “Send again” to send it to them once more.",
+                period=plan.period.key,
+                names=names,
+            )
+        super().__init__(message, field="confirm")
         self.plan = plan
 
 
@@ -81,9 +94,15 @@ class ResendNeedsConfirmation(DomainError):
 
 def _check_text(request: ReportRequest) -> None:
     if len(request.intro or "") > MAX_INTRO:
-        raise DomainError(f"Keep the introduction under {MAX_INTRO} characters.", field="intro")
+        raise DomainError(
+            gettext("Keep the introduction under %(num)d characters.", num=MAX_INTRO),
+            field="intro",
+        )
     if len(request.position or "") > MAX_POSITION:
-        raise DomainError(f"Keep the position under {MAX_POSITION} characters.", field="position")
+        raise DomainError(
+            gettext("Keep the position under %(num)d characters.", num=MAX_POSITION),
+            field="position",
+        )
 
 
 def _sent_before(partner_ids: list[int], period: Period) -> dict[int, tuple[int, datetime]]:
@@ -130,11 +149,17 @@ def plan(
             language = checked_language(partner.language)
         except DomainError:
             result.skipped.append(
-                (partner, f"its reporting language {partner.language!r} is not English or French")
+                (
+                    partner,
+                    gettext(
+                        "its reporting language %(language)s is not English or French",
+                        language=repr(partner.language),
+                    ),
+                )
             )
             continue
         if not recipients.get(partner.id):
-            result.skipped.append((partner, "no active user with an email address"))
+            result.skipped.append((partner, gettext("no active user with an email address")))
             continue
         count, last = before.get(partner.id, (0, None))
         if count:
@@ -150,12 +175,15 @@ def render(draft: Draft) -> RenderedEmail:
 
 
 def _sender(actor: User | None, position: str) -> tuple[str, str]:
+    """(name, position) under the report. The scheduler's reports are signed by
+    REPORT_SENDER_NAME with REPORT_SENDER_POSITION, or, with no name configured,
+    by the programme's team (an empty name: see content.sender_name) with no
+    position, never a position without a name."""
     config = current_app.config
     if actor is None:
-        name = config["REPORT_SENDER_NAME"] or f"The {config['PROGRAMME_NAME']} team"
-    else:
-        name = actor.name
-    return name, (position or "").strip() or config["REPORT_SENDER_POSITION"]
+        name = config["REPORT_SENDER_NAME"].strip()
+        return name, config["REPORT_SENDER_POSITION"].strip() if name else ""
+    return actor.name, (position or "").strip() or config["REPORT_SENDER_POSITION"].strip()
 
 
 def prepare(actor: User | None, request: ReportRequest, today: date) -> Plan:
@@ -253,7 +281,9 @@ def send(
     result = prepare(actor, request, today)
     if not result.drafts:
         reasons = "; ".join(f"{p.name}: {why}" for p, why in result.skipped[:10])
-        raise DomainError(f"Nobody to send to ({reasons}).", field="recipients")
+        raise DomainError(
+            gettext("Nobody to send to (%(reasons)s).", reasons=reasons), field="recipients"
+        )
     if result.already and not confirm_resend:
         raise ResendNeedsConfirmation(result)
     reports = _queue(actor, result.drafts, result.period)
@@ -284,7 +314,9 @@ def preview(actor: User, request: ReportRequest, partner_id: int | None, today: 
     if partner is None and partner_id:
         partner = db.session.get(Partner, partner_id)
     if partner is None:
-        raise DomainError("No partner matches these recipients: choose others.", field="recipients")
+        raise DomainError(
+            gettext("No partner matches these recipients: choose others."), field="recipients"
+        )
     name, position = _sender(actor, request.position)
     result = plan(
         [partner],

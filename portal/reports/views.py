@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Response, current_app, flash, redirect, request, url_for
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required
 
 from portal.core import periods
@@ -27,7 +28,7 @@ from portal.core.paging import page_number
 from portal.models import Partner
 from portal.reports import bp, reading
 from portal.reports import sending as service
-from portal.reports.content import labels, stage_text
+from portal.reports.content import labels, sender_line, stage_text
 from portal.reports.forms import ReportForm, choices
 from portal.reports.pdf import report_pdf
 
@@ -36,13 +37,15 @@ SKIPPED_SHOWN = 20
 
 def _choices(form: ReportForm, today: date) -> ReportForm:
     """Fill the selects: the periods on offer and the partners (one query)."""
-    form.period.choices = choices((p.key, p.label) for p in periods.period_choices(today))
+    form.period.choices = choices((p.key, p.shown) for p in periods.period_choices(today))
     partners = db.session.execute(
         db.select(Partner.id, Partner.name)
         .where(Partner.status != "merged", Partner.merged_into_id.is_(None))
         .order_by(Partner.name)
     ).all()
-    form.partner.choices = choices([("", "Choose a partner…")] + [(str(i), n) for i, n in partners])
+    form.partner.choices = choices(
+        [("", gettext("Choose a partner…"))] + [(str(i), n) for i, n in partners]
+    )
     return form
 
 
@@ -117,16 +120,30 @@ def send():
 def _flash_sent(result: service.SendResult) -> None:
     count = len(result.reports)
     flash(
-        f"The {result.period.key} report is queued for {count} partner{'s' if count != 1 else ''}.",
+        ngettext(
+            "The %(period)s report is queued for %(num)d partner.",
+            "The %(period)s report is queued for %(num)d partners.",
+            count,
+            period=result.period.key,
+        ),
         "success",
     )
     if result.skipped:
         shown = "; ".join(f"{p.name} ({why})" for p, why in result.skipped[:SKIPPED_SHOWN])
         more = len(result.skipped) - SKIPPED_SHOWN
-        flash(
-            f"Skipped {len(result.skipped)}: {shown}" + (f"; and {more} more" if more > 0 else ""),
-            "warning",
-        )
+        if more > 0:
+            message = ngettext(
+                "Skipped %(skipped)d: %(shown)s; and %(num)d more",
+                "Skipped %(skipped)d: %(shown)s; and %(num)d more",
+                more,
+                skipped=len(result.skipped),
+                shown=shown,
+            )
+        else:
+            message = gettext(
+                "Skipped %(skipped)d: %(shown)s", skipped=len(result.skipped), shown=shown
+            )
+        flash(message, "warning")
 
 
 @bp.get("/reports/preview")
@@ -164,6 +181,7 @@ def mine():
             content=report.content,
             words=labels(report.language),
             stage=stage_text(report.content, report.language),
+            sender=sender_line(report.content, report.language),
             day=lambda iso: format_day(date.fromisoformat(iso), report.language),
             percent=lambda n: format_percent(n, report.language),
         )

@@ -7,11 +7,14 @@ from datetime import timedelta
 import pytest
 
 from portal.accounts.passwords import (
+    AccountDeactivated,
     authenticate,
+    check_credentials,
     hash_password,
     issue_token,
     set_password_with_token,
 )
+from portal.accounts.sessions import log_in
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.models import AuditEvent, PasswordToken, User, utcnow
@@ -33,12 +36,14 @@ def test_a_stored_password_is_an_argon2_hash_not_the_password(make_user):
     assert hash_password(PASSWORD) != hash_password(PASSWORD)
 
 
-def test_login_succeeds_with_the_right_password_and_records_when(make_user):
+def test_login_succeeds_with_the_right_password_and_records_when(app, make_user):
     user = make_user("ana@example.org")
     assert user.last_login_at is None
     before = utcnow()
 
     assert authenticate("  Ana@Example.org ", PASSWORD) == user
+    with app.test_request_context():
+        log_in(user)  # every way in records the login here
 
     seen = _reload(user).last_login_at
     assert seen is not None
@@ -60,6 +65,9 @@ def test_an_inactive_user_cannot_log_in_even_with_the_right_password(make_user):
     db.session.commit()
 
     assert authenticate("ana@example.org", PASSWORD) is None
+    with pytest.raises(AccountDeactivated):  # the log-in page says why, to the right password
+        check_credentials("ana@example.org", PASSWORD)
+    assert check_credentials("ana@example.org", "a-wrong-password") is None  # else nothing
     assert _reload(user).last_login_at is None
 
 

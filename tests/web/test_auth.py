@@ -123,8 +123,13 @@ def test_a_deactivated_user_cannot_log_in(client, make_partner):
     response = post_login(client, focal.email, PASSWORD)
     assert response.status_code == 422
     page = response.get_data(as_text=True)
-    assert field_errors(page, "password") == ["Email or password is incorrect."]
+    # The right password: told the account is deactivated (and whom to ask, see
+    # test_account_report_fixes); a wrong one is told nothing more than anyone.
+    (error,) = field_errors(page, "password")
+    assert error.startswith("This account is deactivated.")
     assert not is_logged_in(client)
+    wrong = post_login(client, focal.email, "not-the-password").get_data(as_text=True)
+    assert field_errors(wrong, "password") == ["Email or password is incorrect."]
 
 
 def test_deactivating_a_user_ends_their_open_session(login, make_partner):
