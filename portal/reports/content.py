@@ -20,6 +20,7 @@ from portal.accreditation.progress import Progress, RequirementState
 from portal.core.extensions import db
 from portal.core.i18n import format_month, format_quarter
 from portal.core.periods import Period
+from portal.core.translated import translated
 from portal.mail.links import external_url
 from portal.models import (
     Accreditation,
@@ -102,7 +103,10 @@ def action_title(action, state: Progress, language: str) -> str:
             return action.title
         name = action.title[: -len(suffix)]
     else:
-        names = {r.requirement.id: r.requirement.name for r in state.requirements}
+        names = {
+            r.requirement.id: translated(r.requirement, "name", language)
+            for r in state.requirements
+        }
         if action.requirement_id not in names:
             return action.title
         name = names[action.requirement_id]
@@ -250,16 +254,18 @@ def sender_line(content: dict, language: str) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def _stage(accreditation: Accreditation | None) -> tuple[str, str | None]:
-    """(status, stage name): in_progress with the current stage, or how it ended."""
+def _stage(accreditation: Accreditation | None, language: str) -> tuple[str, str | None]:
+    """(status, stage name in `language` where staff wrote it): in_progress with the
+    current stage, or how it ended."""
     if accreditation is None:
         return "none", None
-    milestone = accreditation.current_milestone
-    if milestone is not None:
-        return "in_progress", milestone.name
-    if accreditation.decision:
-        return accreditation.decision, accreditation.milestones[-1].name
-    return "completed", accreditation.milestones[-1].name if accreditation.milestones else None
+    milestone = accreditation.current_milestone or (
+        accreditation.milestones[-1] if accreditation.milestones else None
+    )
+    name = translated(milestone, "name", language) if milestone is not None else None
+    if accreditation.current_milestone is not None:
+        return "in_progress", name
+    return accreditation.decision or "completed", name
 
 
 def contents(
@@ -285,7 +291,7 @@ def contents(
     for partner in partners:
         accreditation = accreditations.get(partner.id)
         state = states.get(accreditation.id) if accreditation else None
-        status, stage = _stage(accreditation)
+        status, stage = _stage(accreditation, partner.language)
         actions = [
             {
                 "title": action_title(a, state, partner.language),

@@ -15,6 +15,7 @@ from portal.core.clock import local_today
 from portal.core.errors import DomainError
 from portal.core.extensions import db
 from portal.core.i18n import format_day, format_percent
+from portal.core.translated import set_translations
 from portal.models import AuditEvent, OutboxEmail, PartnershipType, ProgressReport
 from portal.reports import sending as service
 from portal.reports.audience import Audience, ReportRequest, audience_partners
@@ -215,6 +216,23 @@ def test_a_french_partner_gets_its_report_in_french(staff, make_partner):
     assert report.language == "fr"
     text = pdf_text(report_pdf(report))
     assert "Document submission" in text and format_day(due, "fr") in text
+
+
+def test_a_french_report_names_the_stage_and_documents_as_staff_wrote_them_in_french(
+    staff, make_partner
+):
+    partner, _, accreditation = make_partner()
+    partner.language = "fr"
+    stage = accreditation.milestones[0].stage
+    set_translations(stage, "fr", {"name": "Dépôt des documents"})
+    set_translations(stage.requirements[0], "fr", {"name": "Certificat d'enregistrement"})
+    db.session.commit()
+    service.send(staff["admin"], one(partner), local_today())
+    (email,) = outbox()
+    assert "Étape actuelle : Dépôt des documents" in email.body_text
+    assert "- Déposer Certificat d'enregistrement (échéance" in email.body_text
+    # A document without French keeps its English name.
+    assert "- Déposer Document submission document 2" in email.body_text
 
 
 def test_only_administrators_send(staff, make_partner):
