@@ -51,20 +51,26 @@ class Period:
 
     @property
     def shown(self) -> str:
-        """The label in the reader's language, for the pages ("T3 2026 (juil. 2026 –
-        sept. 2026)", "novembre 2026"); `label` stays the English one files and the
-        audit trail keep."""
+        """`label` in the reader's language, for the pages: in English the same
+        words ("2026 Q3 (Jul 2026 – Sep 2026)"), in French "T3 2026 (juil. 2026 –
+        sept. 2026)", "novembre 2026"; `label` stays the English one that files and
+        the audit trail keep."""
+        months = {"start": format_date(self.start, "MMM y"), "end": format_date(self.end, "MMM y")}
         if self.kind == "month":
             return format_date(self.start, "LLLL y")
-        if self.kind == "quarter":
-            year, _, number = self.key.partition("-Q")
-            return gettext(
-                "%(quarter)s (%(start)s – %(end)s)",
-                quarter=gettext("Q%(quarter)s %(year)s", quarter=number, year=year),
-                start=format_date(self.start, "MMM y"),
-                end=format_date(self.end, "MMM y"),
-            )
-        return self.label
+        if self.kind == "range":
+            start, end = format_date(self.start, "dd MMM y"), format_date(self.end, "dd MMM y")
+            return f"{start} – {end}"
+        if self.kind == "year" and self.start.month == 1:
+            return str(self.start.year)
+        if self.kind == "year":
+            return gettext("FY %(year)s (%(start)s – %(end)s)", year=self.start.year, **months)
+        year, _, number = self.key.partition("-Q")
+        return gettext(
+            "%(quarter)s (%(start)s – %(end)s)",
+            quarter=gettext("%(year)s Q%(quarter)s", quarter=number, year=year),
+            **months,
+        )
 
     def contains(self, day: date) -> bool:
         return self.start <= day <= self.end
