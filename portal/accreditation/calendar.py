@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext
 from icalendar import Calendar, Event
 from sqlalchemy.orm import joinedload
 
@@ -17,6 +18,9 @@ from portal.core.access import may_see_accreditation
 from portal.core.calendar_uid import calendar_uid
 from portal.core.clock import local_today
 from portal.core.extensions import db
+from portal.core.i18n import in_language
+from portal.core.translated import translated
+from portal.mail.queue import recipient_language
 from portal.models import Accreditation, Milestone, Partner, User, utcnow
 
 # METHOD in the Content-Type matches the body's (RFC 5545 §3.7.2).
@@ -53,7 +57,7 @@ def deadlines(user: User) -> list[Deadline]:
             # site's or a reset database's milestone #7 is not the one people subscribed to.
             uid=calendar_uid("milestone", m.id, m.accreditation.created_at),
             day=m.due_on,
-            title=f"{m.name} due",
+            title=gettext("%(stage)s due", stage=translated(m, "name")),
             partner=m.accreditation.partner,
             done=m.completed_at is not None,
             accreditation_id=m.accreditation_id,
@@ -63,13 +67,19 @@ def deadlines(user: User) -> list[Deadline]:
 
 
 def feed(user: User, programme: str, link_for) -> bytes:
-    """The user's deadlines as an iCalendar file (all-day events)."""
+    """The user's deadlines as an iCalendar file (all-day events), in their language
+    (a calendar program fetches it without a session or a language of its own)."""
+    with in_language(recipient_language(user)):
+        return _feed(user, programme, link_for)
+
+
+def _feed(user: User, programme: str, link_for) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", f"-//{programme}//Partner Portal//EN")
     calendar.add("version", "2.0")
     # A published calendar, not an invitation (as the feed's Content-Type says).
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{programme} deadlines")
+    calendar.add("x-wr-calname", gettext("%(programme)s deadlines", programme=programme))
     stamp = utcnow()
     for deadline in deadlines(user):
         event = Event()
@@ -78,7 +88,10 @@ def feed(user: User, programme: str, link_for) -> bytes:
         event.add("dtstart", deadline.day)
         event.add("dtend", deadline.day + timedelta(days=1))
         prefix = "" if user.partner_id else f"{deadline.partner.display_name}: "
-        event.add("summary", f"{prefix}{deadline.title}{' (done)' if deadline.done else ''}")
+        title = deadline.title
+        if deadline.done:
+            title = gettext("%(title)s (done)", title=title)
+        event.add("summary", f"{prefix}{title}")
         event.add("url", link_for(deadline))
         calendar.add_component(event)
     return calendar.to_ical()

@@ -8,6 +8,7 @@ import re
 from icalendar import Calendar
 
 from portal.core.extensions import db
+from portal.core.translated import set_translations
 from portal.models import Partner
 from tests.helpers import csrf_token
 
@@ -52,6 +53,23 @@ def test_a_partner_subscribes_to_their_own_deadlines(world, login, app):
     ]
     assert all(f"/accreditations/{a.accreditation.id}" in str(e["url"]) for e in found)
     assert len({str(e["uid"]) for e in found}) == len(found)
+
+
+def test_a_french_partners_feed_speaks_french_whatever_the_calendar_program_asks(
+    world, login, app
+):
+    world.a.focal.language = "fr"
+    first = world.a.accreditation.milestones[0]
+    set_translations(first.stage, "fr", {"name": "Dépôt des documents"})
+    db.session.commit()
+    path = make_link(login(world.a.focal.email))
+    calendar_program = app.test_client()
+    answer = calendar_program.get(path, headers={"Accept-Language": "en-US"})
+    summaries = [str(e["summary"]) for e in events(answer.data)]
+    assert summaries[0] == "Échéance : Dépôt des documents"
+    assert summaries[1] == f"Échéance : {world.a.accreditation.milestones[1].name}"
+    calendar = Calendar.from_ical(answer.data)
+    assert str(calendar["x-wr-calname"]).startswith("Échéances")
 
 
 def test_staff_see_every_partners_deadlines_named_by_partner(world, login, app):
