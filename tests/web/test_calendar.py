@@ -55,9 +55,7 @@ def test_a_partner_subscribes_to_their_own_deadlines(world, login, app):
     assert len({str(e["uid"]) for e in found}) == len(found)
 
 
-def test_a_french_partners_feed_speaks_french_whatever_the_calendar_program_asks(
-    world, login, app
-):
+def test_a_french_partners_feed_speaks_french_whatever_the_calendar_program_asks(world, login, app):
     world.a.focal.language = "fr"
     first = world.a.accreditation.milestones[0]
     set_translations(first.stage, "fr", {"name": "Dépôt des documents"})
