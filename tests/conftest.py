@@ -6,9 +6,14 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 
 import pytest
+from argon2 import PasswordHasher
+from jinja2 import BytecodeCache
 from sqlalchemy import create_engine, event, text
+from werkzeug.routing.rules import Rule
 
 from portal import create_app
 from portal.accounts.passwords import hash_password
@@ -32,6 +37,68 @@ from tests.helpers import (
     SMTPServer,
     htmx_url,
 )
+
+# --- speed: what every test pays for, paid once -----------------------------
+#
+# Measured (issue 14): a typical test spent most of its time building its app and
+# compiling what that app then renders, not on what it tests. Nothing here changes
+# what runs: the same code, built once and reused where it cannot differ.
+
+# The temporary folders (each test's SQLite database, uploads, instance folder) on a
+# RAM disk where there is one: every commit and every upload fsyncs, and on a busy
+# machine's disk each fsync waited tens of milliseconds. `--basetemp` still wins.
+_RAM_DISK = "/dev/shm"
+if (
+    os.path.isdir(_RAM_DISK)
+    and os.access(_RAM_DISK, os.W_OK)
+    and shutil.disk_usage(_RAM_DISK).free > 2 * 1024**3
+):
+    tempfile.tempdir = _RAM_DISK
+
+
+def _remembering_builder(compile_builder):
+    """Rule._compile_builder, remembered. Werkzeug writes and compiles Python source
+    for each rule's URL builder: ~300 compiles (most of create_app's time) for each
+    test's app, the same ones every time. The function it makes reads the rule only
+    through its `.self` argument (the converters), so one made for an identical rule
+    serves any other; a rule with a default inside its path (resolved at compile time
+    through its converter) is compiled as before."""
+    made = {}
+
+    def compile_remembered(self, append_unknown=True):
+        defaults = self.defaults or {}
+        if any(dynamic and name in defaults for dynamic, name in self._trace):
+            return compile_builder(self, append_unknown)
+        key = (self.rule, tuple(self._trace), tuple(map(str, defaults)), append_unknown)
+        if key not in made:
+            made[key] = compile_builder(self, append_unknown)
+        return made[key]
+
+    return compile_remembered
+
+
+Rule._compile_builder = _remembering_builder(Rule._compile_builder)
+
+
+class _MemoryBytecodeCache(BytecodeCache):
+    """Jinja's compiled templates, shared by every test's app: each app has its own
+    Jinja environment and would otherwise parse and compile each template it renders
+    again. Jinja checks each entry against the template's source (a changed template
+    is compiled anew); the environments are all made alike, by create_app."""
+
+    def __init__(self):
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket) -> None:
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+_TEMPLATES = _MemoryBytecodeCache()
+
 
 # A development server (`make run`) may be writing its own database meanwhile.
 _DEV_DATABASE = "portal.db"
@@ -112,12 +179,24 @@ def _schema(database_url, tmp_path_factory):
 def quick_passwords(monkeypatch):
     """Real argon2id, at its cheapest: hashing is not what the tests are about,
     and at the production cost it would take most of their time."""
-    from argon2 import PasswordHasher
+    monkeypatch.setattr("portal.accounts.passwords._hasher", _QUICK_HASHER)
+    # What an unknown email is checked against, hashed alike (so that both answers
+    # still take as long; the production-cost one took ~80 ms a check).
+    monkeypatch.setattr("portal.accounts.passwords._DUMMY_HASH", _QUICK_DUMMY_HASH)
 
-    monkeypatch.setattr(
-        "portal.accounts.passwords._hasher",
-        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
-    )
+
+_QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+_QUICK_DUMMY_HASH = _QUICK_HASHER.hash("not-a-real-password")
+
+
+def _commit_without_waiting_for_the_disk(connection, _record) -> None:
+    """PostgreSQL answers a commit before its WAL reaches the disk: what each session
+    sees, and when, is unchanged (only a crash of the server could lose the last
+    commits, and the tests' database is thrown away anyway). On a busy machine's disk
+    each commit otherwise waited for an fsync, and a test commits dozens of times."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+    connection.commit()
 
 
 @pytest.fixture
@@ -136,7 +215,10 @@ def app(_schema, database_url, tmp_path):
         instance_path=tmp_path / "instance",
     )
     app.test_client_class = RequestClient
+    app.jinja_env.bytecode_cache = _TEMPLATES
     with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            event.listen(db.engine, "connect", _commit_without_waiting_for_the_disk)
         yield app
         db.session.remove()
         # Empty every table, children first, so the next test starts clean.
