@@ -10,6 +10,7 @@ from flask_login import current_user
 from portal.accreditation import templates_bp as bp
 from portal.accreditation.decisions import current_version
 from portal.accreditation.template_forms import TemplateForm, TranslationForm
+from portal.accreditation.template_translations import translatable_language, translate_template
 from portal.accreditation.templates import (
     TemplateDraft,
     create_template,
@@ -18,8 +19,6 @@ from portal.accreditation.templates import (
     load_template,
     running_on,
     save_template,
-    translatable_language,
-    translate_template,
     versions_of,
 )
 from portal.core.access import admin_required, staff_required

@@ -20,15 +20,14 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.checkins.days import WEEKEND_CHOICES, weekend_days
 from portal.checkins.meetings import (
     DEFAULT_MEETINGS,
     FOLLOW_UP_OWNERS,
     MAX_MEETINGS,
     REPEAT_CHOICES,
-    WEEKEND_CHOICES,
     CheckInPlan,
     FollowUpDraft,
-    weekend_days,
 )
 from portal.core.forms import DayField, PortalForm
 

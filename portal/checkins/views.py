@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 
 from portal.checkins import bp, invitations
 from portal.checkins import meetings as service
+from portal.checkins.days import WeekendMeetings
 from portal.checkins.forms import CancelForm, CheckInForm, RecordForm, shown_days
 from portal.core.access import checkin_or_404, partner_or_404, require, staff_required
 from portal.core.clock import local_today
@@ -61,7 +62,7 @@ def new(partner_id: int):
     if form.validate_on_submit():
         try:
             meetings = service.schedule(current_user, partner, form.plan())
-        except service.WeekendMeetings as weekend:
+        except WeekendMeetings as weekend:
             # Listed next to the choice; the choice is asked for these days afresh.
             form.weekend_days.data = shown_days(weekend.days)
             form.weekend.data = None

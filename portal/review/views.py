@@ -5,7 +5,7 @@ from sqlalchemy import func
 from sqlalchemy.orm import joinedload
 
 from portal.accreditation.submissions import review_submission
-from portal.conversations.threads import document_comments, unanswered_among
+from portal.conversations.waiting import document_comments, unanswered_among
 from portal.core.access import staff_required, submission_or_404
 from portal.core.errors import DomainError
 from portal.core.extensions import db

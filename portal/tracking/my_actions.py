@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.concerns.health import OpenConcern, past_deadline
-from portal.conversations.threads import unanswered, unanswered_questions
+from portal.conversations.waiting import unanswered, unanswered_questions
 from portal.core.clock import local_today
 from portal.core.extensions import db
 from portal.models import Accreditation, Submission, User
@@ -31,11 +31,11 @@ class MyActions:
     assigned: list[Review]
     unassigned: list[Review]
     sign_off: list[OverviewRow]
-    unanswered: list  # of portal.conversations.threads.Unanswered
+    unanswered: list  # of portal.conversations.waiting.Unanswered
     today: date
     shown: int = SHOWN
     concerns: list[OpenConcern] = field(default_factory=list)  # past their deadline
-    # Partners' questions on documents (any version), of conversations.threads.Question
+    # Partners' questions on documents (any version), of conversations.waiting.Question
     questions: list = field(default_factory=list)
 
 

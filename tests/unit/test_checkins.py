@@ -12,9 +12,11 @@ from flask_babel import get_locale, refresh
 from flask_login import login_user
 from icalendar import Calendar
 
+from portal.checkins import days as checkin_days
 from portal.checkins import meetings as service
+from portal.checkins.days import add_months, series_days
 from portal.checkins.invitations import uid
-from portal.checkins.meetings import CheckInPlan, FollowUpDraft, add_months, series_days
+from portal.checkins.meetings import CheckInPlan, FollowUpDraft
 from portal.core.clock import local_today, programme_zone
 from portal.core.errors import DomainError
 from portal.core.extensions import db
@@ -231,10 +233,10 @@ def test_the_weekend_days_of_a_series_are_found_and_moved_as_chosen(app):
     first = a_friday_the_6th()
     weekend = plan(starts_on=first, repeat="monthly", meetings=12, weekend="ask")
     days = series_days(first, "monthly", 12)
-    found = service.weekend_days(weekend)
+    found = checkin_days.weekend_days(weekend)
     assert found and found == [d for d in days if d.weekday() >= 5]
     for choice, weekday in (("friday", calendar.FRIDAY), ("monday", calendar.MONDAY)):
-        moved = service.meeting_days(
+        moved = checkin_days.meeting_days(
             plan(starts_on=first, repeat="monthly", meetings=12, weekend=choice)
         )
         assert all(d.weekday() < 5 for d in moved)
@@ -243,7 +245,7 @@ def test_the_weekend_days_of_a_series_are_found_and_moved_as_chosen(app):
                 assert after.weekday() == weekday and abs((after - before).days) <= 2
             else:
                 assert after == before
-    assert service.meeting_days(plan(starts_on=first, repeat="monthly", meetings=12)) == days
+    assert checkin_days.meeting_days(plan(starts_on=first, repeat="monthly", meetings=12)) == days
 
 
 def test_a_series_with_weekend_days_is_refused_listing_them_until_staff_choose(staff, make_partner):
@@ -255,9 +257,9 @@ def test_a_series_with_weekend_days_is_refused_listing_them_until_staff_choose(s
         service.schedule(staff["admin"], partner, asked)
 
     assert refused.value.field == "weekend"
-    assert refused.value.days == service.weekend_days(asked)
+    assert refused.value.days == checkin_days.weekend_days(asked)
     for day in refused.value.days:
-        assert service.weekday_label(day) in refused.value.message  # "Sat 6 Mar 2027"
+        assert checkin_days.weekday_label(day) in refused.value.message  # "Sat 6 Mar 2027"
     assert refused.value.message.startswith(f"{len(refused.value.days)} meetings fall on a weekend")
     db.session.rollback()
     assert db.session.scalar(db.select(db.func.count(CheckIn.id))) == 0
@@ -266,14 +268,14 @@ def test_a_series_with_weekend_days_is_refused_listing_them_until_staff_choose(s
     asked.weekend = "monday"
     meetings = service.schedule(staff["admin"], partner, asked)
     local = [m.starts_at.astimezone(programme_zone()).date() for m in meetings]
-    assert local == service.meeting_days(asked) and all(d.weekday() < 5 for d in local)
+    assert local == checkin_days.meeting_days(asked) and all(d.weekday() < 5 for d in local)
 
     kept = plan(starts_on=first, repeat="monthly", meetings=12, weekend="keep")
     kept_days = [
         m.starts_at.astimezone(programme_zone()).date()
         for m in service.schedule(staff["admin"], partner, kept)
     ]
-    assert set(service.weekend_days(kept)) <= set(kept_days)  # what staff confirmed
+    assert set(checkin_days.weekend_days(kept)) <= set(kept_days)  # what staff confirmed
 
 
 def test_a_single_weekend_meeting_is_asked_about_too(staff, make_partner):

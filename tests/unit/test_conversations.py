@@ -12,9 +12,9 @@ from portal.conversations.threads import (
     post_comment,
     post_message,
     thread,
-    unanswered,
     unread_count,
 )
+from portal.conversations.waiting import unanswered
 from portal.core.access import Refused
 from portal.core.errors import DomainError
 from portal.core.extensions import db

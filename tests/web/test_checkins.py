@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import pytest
 from icalendar import Calendar
 
+from portal.checkins.days import series_days
 from portal.checkins.forms import shown_days
 from portal.checkins.invitations import uid
-from portal.checkins.meetings import series_days
 from portal.core.clock import local_today, programme_zone
 from portal.core.extensions import db
 from portal.mail.delivery import deliver_pending

@@ -9,7 +9,8 @@ import re
 import pytest
 
 from portal.accreditation.submissions import submit_document
-from portal.conversations.threads import post_comment, unanswered_questions
+from portal.conversations.threads import post_comment
+from portal.conversations.waiting import unanswered_questions
 from portal.demo import sample_pdf
 from tests.helpers import csrf_token, file_upload
 
