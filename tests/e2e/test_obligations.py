@@ -56,7 +56,7 @@ def test_an_obligation_missed_and_reminded(
     panel.get_by_label("Starts on").fill(STARTS.isoformat())
     panel.get_by_label("Standard obligations").select_option(label="Standard partnership terms")
     panel.get_by_role("button", name="Open the agreement").click()
-    expect(admin.get_by_text("Agreement opened with 3 obligation(s)")).to_be_visible()
+    expect(admin.get_by_text("Agreement opened with 3 obligations")).to_be_visible()
     terms = section(admin, "Agreement terms")
     report = _obligation(terms, "Submits its quarterly activity report")
     expect(report.get_by_test_id("obligation-status")).to_have_text("Pending")
