@@ -39,7 +39,7 @@ def invite(user: User, template: str = "invitation") -> None:
     queue_email(
         [user],
         template,
-        invitation_fields(user, link),  # in their language (portal.mail.queue.recipient_language)
+        invitation_fields(user, link),  # in their language (portal.core.i18n.recipient_language)
     )
 
 

@@ -18,9 +18,8 @@ from portal.core.access import may_see_accreditation
 from portal.core.calendar_uid import calendar_uid
 from portal.core.clock import local_today
 from portal.core.extensions import db
-from portal.core.i18n import in_language
+from portal.core.i18n import in_language, recipient_language
 from portal.core.translated import translated
-from portal.mail.queue import recipient_language
 from portal.models import Accreditation, Milestone, Partner, User, utcnow
 
 # METHOD in the Content-Type matches the body's (RFC 5545 §3.7.2).

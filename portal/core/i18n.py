@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel import dates, numbers
 from flask import Flask, has_request_context, request, session
@@ -27,6 +28,9 @@ from portal.core.errors import DomainError
 # catalogue for each but English is portal/translations/<code>/LC_MESSAGES/messages.po
 # with its compiled .mo beside it.
 from portal.partners.models import LANGUAGES
+
+if TYPE_CHECKING:
+    from portal.models import User
 
 DEFAULT_LANGUAGE = "en"
 
@@ -71,6 +75,20 @@ def page_language() -> str:
         return session[SESSION_KEY]
     asked = request.accept_languages.best_match(list(INTERFACE_LANGUAGES))
     return asked or DEFAULT_LANGUAGE
+
+
+def recipient_language(person: User | None) -> str:
+    """The language a person's email is written in: the one they chose for the
+    pages, else their partner's reporting language, else the default (as
+    page_language, but only the languages emails are written in)."""
+    if person is None:
+        return DEFAULT_LANGUAGE
+    if person.language in LANGUAGES:
+        return person.language
+    partner = person.partner
+    if partner is not None and partner.language in LANGUAGES:
+        return partner.language
+    return DEFAULT_LANGUAGE
 
 
 def current_language() -> str:

@@ -53,7 +53,7 @@ def queue_email(
     mail/bodies/ (then `subject` is given: a lazy_gettext string, or a function
     of no arguments that writes it, so that it is written in each recipient's
     language). Without `language`, each recipient reads it in
-    `recipient_language`: recipients of different languages get one email per
+    `i18n.recipient_language`: recipients of different languages get one email per
     language, each rendered in it (and `attachments`, when it is a function of
     the language, made in it too). With `notification` (a kind of
     notification), recipients who take that kind in their digest or muted it
@@ -138,20 +138,6 @@ def queue_emails(
     return emails
 
 
-def recipient_language(person: User | None) -> str:
-    """The language a person's email is written in: the one they chose for the
-    pages, else their partner's reporting language, else the default (as
-    portal.core.i18n.page_language, but only languages emails are written in)."""
-    if person is None:
-        return i18n.DEFAULT_LANGUAGE
-    if person.language in i18n.LANGUAGES:
-        return person.language
-    partner = person.partner
-    if partner is not None and partner.language in i18n.LANGUAGES:
-        return partner.language
-    return i18n.DEFAULT_LANGUAGE
-
-
 def _by_language(recipients: list[User | str], language: str | None) -> dict[str, list]:
     """The recipients by the language they read, the default language first."""
     if language is not None:
@@ -168,7 +154,7 @@ def _by_language(recipients: list[User | str], language: str | None) -> dict[str
     groups: dict[str, list] = {}
     for r in recipients:
         person = r if isinstance(r, User) else known.get(r.strip().lower()) if r else None
-        groups.setdefault(recipient_language(person), []).append(r)
+        groups.setdefault(i18n.recipient_language(person), []).append(r)
     order = sorted(groups, key=lambda code: (code != i18n.DEFAULT_LANGUAGE, code))
     return {code: groups[code] for code in order}
 

@@ -265,7 +265,7 @@ def _queue_reminder(
     key: str,
 ) -> OutboxEmail | None:
     """The reminder email from the template administrators edit, in the person's
-    language (portal.mail.queue.recipient_language); `copied` are addresses
+    language (portal.core.i18n.recipient_language); `copied` are addresses
     (queue_email drops repeats and the person's own)."""
     link = external_url("accreditation.show", accreditation_id=lines[0].accreditation_id)
     fields = reminder_fields(partner, person.name, [(o.name, o.due_on) for o in lines], today, link)

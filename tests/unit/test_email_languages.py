@@ -19,8 +19,9 @@ from portal.checkins.meetings import CheckInPlan
 from portal.conversations.threads import post_message
 from portal.core.clock import local_today
 from portal.core.extensions import db
+from portal.core.i18n import recipient_language
 from portal.demo import sample_pdf
-from portal.mail.queue import queue_email, recipient_language
+from portal.mail.queue import queue_email
 from portal.models import OutboxEmail, User, utcnow
 from portal.notifications.bell import notify
 from portal.reminders.digests import send_digests
